@@ -1,0 +1,167 @@
+// Package app wires Warna together: it opens the database, search and
+// storage named by Config, builds the services and the web server, and owns
+// the start and stop order.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/riverqueue/river"
+	"gorm.io/gorm"
+
+	"github.com/warna/warna/database"
+	"github.com/warna/warna/jobs"
+	"github.com/warna/warna/web"
+	"github.com/warna/warna/web/auth"
+)
+
+// App is a running Warna instance.
+type App struct {
+	cfg      Config
+	logger   *slog.Logger
+	db       *gorm.DB
+	registry *prometheus.Registry
+	auth     *auth.Service
+	queue    *jobs.Queue
+	server   *web.Server
+	now      func() time.Time
+}
+
+// NewLogger builds the process logger from the configuration.
+func NewLogger(cfg Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// Migrations lists every schema step in the order they run.
+func Migrations() []database.Migration {
+	var all []database.Migration
+	all = append(all, auth.Migrations()...)
+	all = append(all, jobs.Migrations()...)
+	return all
+}
+
+// OpenDatabase opens and migrates the configured database.
+func OpenDatabase(ctx context.Context, cfg Config) (*gorm.DB, error) {
+	db, err := database.Open(ctx, database.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir})
+	if err != nil {
+		return nil, err
+	}
+	if err := database.Migrate(ctx, db, Migrations()); err != nil {
+		_ = database.Close(db)
+		return nil, err
+	}
+	return db, nil
+}
+
+// New opens everything the configuration names and builds the services. The
+// caller must Close the App.
+func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
+	a := &App{cfg: cfg, logger: logger, registry: prometheus.NewRegistry(), now: time.Now}
+	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if _, err := cfg.resolveSecretKey(); err != nil {
+		return nil, err
+	}
+	db, err := OpenDatabase(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	a.db = db
+	if err := a.build(); err != nil {
+		_ = a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) build() error {
+	a.auth = auth.NewService(a.db, a.now)
+	workers := jobs.NewWorkers()
+	river.AddWorker(workers, &expireSessionsWorker{auth: a.auth})
+	queue, err := jobs.New(a.db, workers, jobs.Options{
+		Workers: a.cfg.Workers, Logger: a.logger, Registerer: a.registry, Periodic: housekeepingJobs(),
+	})
+	if err != nil {
+		return err
+	}
+	a.queue = queue
+	server, err := web.New(web.Config{
+		BaseURL:        a.cfg.BaseURL,
+		TrustedProxies: a.cfg.TrustedProxies,
+		Version:        a.cfg.Version,
+		Commit:         a.cfg.Commit,
+	}, web.Deps{
+		Auth:     a.auth,
+		Logger:   a.logger,
+		Registry: a.registry,
+		Ready: []web.ReadyCheck{
+			{Name: "database", Check: func(ctx context.Context) error { return database.Ping(ctx, a.db) }},
+		},
+	})
+	if err != nil {
+		return err
+	}
+	a.server = server
+	return nil
+}
+
+// Handler exposes the HTTP handler (for tests that serve it themselves).
+func (a *App) Handler() http.Handler { return a.server.Handler() }
+
+// Run serves HTTP on the configured address and runs the background workers
+// until ctx ends, then shuts down in order: HTTP first (finishing requests in
+// flight), then workers and buffers. The database is closed by Close.
+func (a *App) Run(ctx context.Context) error {
+	l, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (set ADDR to another address): %w", a.cfg.Addr, err)
+	}
+	return a.Serve(ctx, l)
+}
+
+// Serve is Run on a listener the caller opened.
+func (a *App) Serve(ctx context.Context, l net.Listener) error {
+	if err := a.queue.Start(ctx); err != nil {
+		_ = l.Close()
+		return err
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- a.server.Serve(l) }()
+	a.logger.Info("warna is serving", "addr", l.Addr().String(), "url", a.cfg.BaseURL, "database", string(database.DialectOf(a.db)))
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-serveErr:
+	}
+	a.logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+	defer cancel()
+	if err := a.server.Shutdown(shutdownCtx); err != nil {
+		runErr = errors.Join(runErr, fmt.Errorf("stop http: %w", err))
+	}
+	if err := a.queue.Stop(shutdownCtx); err != nil {
+		runErr = errors.Join(runErr, fmt.Errorf("stop workers: %w", err))
+	}
+	return runErr
+}
+
+// Close releases the database. Call it after Run returns.
+func (a *App) Close() error {
+	if a.db == nil {
+		return nil
+	}
+	return database.Close(a.db)
+}

@@ -1,0 +1,109 @@
+package database
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Migration is one ordered, named schema step. Up runs inside a transaction
+// together with the record that it ran, so a step is applied fully or not at
+// all; IDs are never renamed once released.
+type Migration struct {
+	ID string
+	Up func(tx *gorm.DB) error
+}
+
+// appliedMigration records a migration that has run.
+type appliedMigration struct {
+	ID        string `gorm:"primaryKey;size:200"`
+	AppliedAt time.Time
+}
+
+func (appliedMigration) TableName() string { return "schema_migrations" }
+
+// Migrate applies, in order, every migration that has not run yet. Running it
+// again changes nothing. On PostgreSQL an advisory lock keeps concurrent
+// instances from migrating at the same time.
+func Migrate(ctx context.Context, db *gorm.DB, migrations []Migration) error {
+	if err := checkUnique(migrations); err != nil {
+		return err
+	}
+	db = db.WithContext(ctx)
+	if DialectOf(db) == Postgres {
+		conn, err := db.DB()
+		if err != nil {
+			return err
+		}
+		// A dedicated connection holds the session-level lock for the whole run.
+		lockConn, err := conn.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		defer lockConn.Close()
+		if _, err := lockConn.ExecContext(ctx, "SELECT pg_advisory_lock(7424617)"); err != nil {
+			return fmt.Errorf("migrate: take lock: %w", err)
+		}
+		defer func() { _, _ = lockConn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(7424617)") }()
+	}
+	if err := db.AutoMigrate(&appliedMigration{}); err != nil {
+		return fmt.Errorf("migrate: create schema_migrations: %w", err)
+	}
+	var done []string
+	if err := db.Model(&appliedMigration{}).Pluck("id", &done).Error; err != nil {
+		return fmt.Errorf("migrate: read applied: %w", err)
+	}
+	applied := make(map[string]bool, len(done))
+	for _, id := range done {
+		applied[id] = true
+	}
+	for _, m := range migrations {
+		if applied[m.ID] {
+			continue
+		}
+		err := db.Transaction(func(tx *gorm.DB) error {
+			if err := m.Up(tx); err != nil {
+				return err
+			}
+			return tx.Create(&appliedMigration{ID: m.ID, AppliedAt: time.Now().UTC()}).Error
+		})
+		if err != nil {
+			return fmt.Errorf("migrate %s: %w", m.ID, err)
+		}
+	}
+	return nil
+}
+
+// Pending lists the IDs of migrations that have not run yet.
+func Pending(ctx context.Context, db *gorm.DB, migrations []Migration) ([]string, error) {
+	var done []string
+	if db.Migrator().HasTable(&appliedMigration{}) {
+		if err := db.WithContext(ctx).Model(&appliedMigration{}).Pluck("id", &done).Error; err != nil {
+			return nil, err
+		}
+	}
+	applied := make(map[string]bool, len(done))
+	for _, id := range done {
+		applied[id] = true
+	}
+	var pending []string
+	for _, m := range migrations {
+		if !applied[m.ID] {
+			pending = append(pending, m.ID)
+		}
+	}
+	return pending, nil
+}
+
+func checkUnique(migrations []Migration) error {
+	seen := make(map[string]bool, len(migrations))
+	for _, m := range migrations {
+		if seen[m.ID] {
+			return fmt.Errorf("migrate: duplicate migration id %q", m.ID)
+		}
+		seen[m.ID] = true
+	}
+	return nil
+}

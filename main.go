@@ -1,0 +1,149 @@
+// Command warna runs the Warna marketplace: `warna serve` starts it with an
+// embedded SQLite database and search index in ./data, and the other
+// sub-commands do operator work on the same configuration.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/warna/warna/app"
+)
+
+// Set at build time: go build -ldflags "-X main.version=v1.2.3 -X main.commit=abc123".
+var (
+	version = "dev"
+	commit  = ""
+)
+
+// errUsage marks a mistake in the command line (exit code 2).
+var errUsage = errors.New("usage")
+
+const usage = `warna — a social-commerce marketplace that shops by colour
+
+Usage:
+  warna serve [--demo] [settings]   run the marketplace (default 127.0.0.1:8080, data in ./data)
+  warna migrate [settings]          create or update the database schema
+  warna version                     print the version
+
+Settings come from the environment (ADDR, DATA_DIR, DATABASE_URL, ELASTICSEARCH_URL,
+BASE_URL, SECRET_KEY, TRUSTED_PROXIES, LOG_FORMAT, LOG_LEVEL, WORKERS) or flags
+(run "warna serve -h" for the list).
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	switch {
+	case err == nil:
+	case errors.Is(err, errUsage):
+		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "warna:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return serve(ctx, rest, stdout, stderr)
+	case "migrate":
+		return migrate(ctx, rest, stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintf(stdout, "warna %s %s\n", version, buildCommit())
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprintf(stderr, "warna: unknown command %q\n\n%s", cmd, usage)
+		return errUsage
+	}
+}
+
+// loadConfig parses settings for a sub-command, printing help or one clear
+// error line on failure.
+func loadConfig(name string, fs *flag.FlagSet, args []string, stderr io.Writer) (app.Config, error) {
+	cfg, err := app.LoadConfig(fs, args, os.Getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(stderr, "Usage: warna %s [flags]\n", name)
+		app.Usage(stderr, fs)
+		return cfg, errUsage
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "warna:", err)
+		return cfg, errUsage
+	}
+	cfg.Version, cfg.Commit = version, buildCommit()
+	return cfg, nil
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	demo := fs.Bool("demo", false, "create demo merchants, influencers and products (once)")
+	cfg, err := loadConfig("serve", fs, args, stderr)
+	if err != nil {
+		return err
+	}
+	cfg.Demo = *demo
+	logger := app.NewLogger(cfg, stderr)
+	a, err := app.New(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if cfg.Demo {
+		if err := a.SeedDemo(ctx, stdout); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "Warna is starting on %s (data in %s)\n", cfg.BaseURL, cfg.DataDir)
+	return a.Run(ctx)
+}
+
+func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	cfg, err := loadConfig("migrate", fs, args, stderr)
+	if err != nil {
+		return err
+	}
+	db, err := app.OpenDatabase(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "database schema is up to date")
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// buildCommit is the -ldflags commit, or the VCS revision Go embedded.
+func buildCommit() string {
+	if commit != "" {
+		return commit
+	}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" {
+				return s.Value
+			}
+		}
+	}
+	return "unknown"
+}

@@ -1,0 +1,36 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/warna/warna/web/auth"
+)
+
+// routes registers every route. Each resource registers its own group in its
+// file; this is the table of contents.
+func (s *Server) routes() {
+	e := s.echo
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/version", s.version)
+	e.GET("/metrics", s.metrics())
+	e.GET("/favicon.ico", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/static/favicon.svg") })
+	e.GET("/static/*", s.static())
+
+	e.GET("/", s.home)
+	s.accountRoutes(e)
+
+	merchant := e.Group("/merchant", auth.RequireRole(auth.RoleMerchant))
+	merchant.GET("", s.merchantHome)
+	merchant.GET("/api-keys", s.apiKeys)
+	merchant.POST("/api-keys", s.createAPIKey)
+	merchant.POST("/api-keys/:id/revoke", s.revokeAPIKey)
+
+	influencer := e.Group("/influencer", auth.RequireRole(auth.RoleInfluencer))
+	influencer.GET("", s.influencerHome)
+
+	api := e.Group("/api/v1")
+	api.GET("/me", s.apiMe, auth.RequireRole(auth.RoleMerchant, auth.RoleInfluencer))
+}
