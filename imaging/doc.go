@@ -1,0 +1,20 @@
+// Package imaging is Warna's pure image code: decoding with limits, thumbnails,
+// palette extraction, colour naming and CIELAB maths. It imports no other
+// Warna package and touches no database, network or global state.
+//
+// The parts and the files that own them:
+//
+//   - colour.go:   Lab (CIE L*a*b*, D65, L in 0..100), hex parsing, DeltaE00 in
+//     standard units (go-colorful returns ΔE/100 with L in 0..1; we rescale),
+//     OKLab for vector search.
+//   - names.go:    the 13 families + multicolour, naming by the XKCD colour survey
+//     (CC0, embedded from xkcd-colors.json), ParseColor for user input
+//     ("#1e90ff", "1e90ff", "burgundy", "off-white", "navy", family names).
+//   - palette.go, mask.go, kmeans.go, prominent.go: ExtractPalette and its two
+//     engines (deterministic weighted k-means in Lab; a wrapper around
+//     github.com/EdlinOrg/prominentcolor).
+//   - decode.go, exif.go: Sniff, DecodeConfig-based limits before decoding,
+//     fast full-size JPEG decode with standard fallback, EXIF orientation.
+//   - resize.go, thumbnails.go: box pre-shrink + proper filter, JPEG thumbnails.
+//   - process.go:  Process, the whole pipeline for one original image.
+package imaging
