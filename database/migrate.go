@@ -14,6 +14,11 @@ import (
 type Migration struct {
 	ID string
 	Up func(tx *gorm.DB) error
+	// OutsideTx runs Up on the plain connection pool instead, for steps that
+	// manage their own transactions (River's migrator applies each of its
+	// versions in its own; PostgreSQL forbids using an enum value in the
+	// transaction that added it). Such a step must be idempotent itself.
+	OutsideTx bool
 }
 
 // appliedMigration records a migration that has run.
@@ -63,17 +68,29 @@ func Migrate(ctx context.Context, db *gorm.DB, migrations []Migration) error {
 		if applied[m.ID] {
 			continue
 		}
-		err := db.Transaction(func(tx *gorm.DB) error {
-			if err := m.Up(tx); err != nil {
-				return err
-			}
-			return tx.Create(&appliedMigration{ID: m.ID, AppliedAt: time.Now().UTC()}).Error
-		})
-		if err != nil {
+		if err := apply(db, m); err != nil {
 			return fmt.Errorf("migrate %s: %w", m.ID, err)
 		}
 	}
 	return nil
+}
+
+func apply(db *gorm.DB, m Migration) error {
+	record := func(tx *gorm.DB) error {
+		return tx.Create(&appliedMigration{ID: m.ID, AppliedAt: time.Now().UTC()}).Error
+	}
+	if m.OutsideTx {
+		if err := m.Up(db); err != nil {
+			return err
+		}
+		return record(db)
+	}
+	return db.Transaction(func(tx *gorm.DB) error {
+		if err := m.Up(tx); err != nil {
+			return err
+		}
+		return record(tx)
+	})
 }
 
 // Pending lists the IDs of migrations that have not run yet.

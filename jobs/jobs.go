@@ -208,9 +208,10 @@ func (q *Queue) observe(events <-chan *river.Event) {
 // Migrations creates River's tables through the shared migration runner.
 func Migrations() []database.Migration {
 	return []database.Migration{{
-		ID: "0100_river_queue",
-		Up: func(tx *gorm.DB) error {
-			driver, err := driverFor(tx)
+		ID:        "0100_river_queue",
+		OutsideTx: true, // River applies each of its versions in its own transaction
+		Up: func(db *gorm.DB) error {
+			driver, err := driverFor(db)
 			if err != nil {
 				return err
 			}
@@ -218,11 +219,7 @@ func Migrations() []database.Migration {
 			if err != nil {
 				return err
 			}
-			sqlTx, err := database.SQLTx(tx)
-			if err != nil {
-				return err
-			}
-			_, err = migrator.MigrateTx(tx.Statement.Context, sqlTx, rivermigrate.DirectionUp, nil)
+			_, err = migrator.Migrate(db.Statement.Context, rivermigrate.DirectionUp, nil)
 			return err
 		},
 	}}

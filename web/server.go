@@ -109,6 +109,7 @@ func (s *Server) middleware() {
 	e.Use(middleware.RequestID())
 	e.Use(echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
 		Namespace:  "warna",
+		Subsystem:  "http",
 		Registerer: s.deps.Registry,
 		Skipper:    func(c echo.Context) bool { return c.Path() == "/metrics" },
 		// Unmatched paths share one label so scanners cannot blow up cardinality.

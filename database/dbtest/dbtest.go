@@ -42,6 +42,20 @@ func Open(t testing.TB, migrations ...database.Migration) *gorm.DB {
 	return db
 }
 
+// URL returns a database URL for code that opens its own connection: empty
+// (the embedded SQLite database) normally, or a fresh scratch schema on the
+// TEST_DATABASE_URL server, dropped when the test ends.
+func URL(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv("TEST_DATABASE_URL")
+	if base == "" {
+		return ""
+	}
+	u, drop := scratchSchema(t, base)
+	t.Cleanup(drop)
+	return u
+}
+
 // Postgres reports whether tests run against PostgreSQL.
 func Postgres() bool { return os.Getenv("TEST_DATABASE_URL") != "" }
 

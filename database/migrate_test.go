@@ -1,0 +1,91 @@
+package database_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"github.com/warna/warna/database"
+	"github.com/warna/warna/database/dbtest"
+)
+
+type widget struct {
+	ID   int64
+	Name string
+}
+
+func TestMigrateRunsInOrderOnceAndIsIdempotent(t *testing.T) {
+	db := dbtest.Open(t)
+	ctx := context.Background()
+	var ran []string
+	migrations := []database.Migration{
+		{ID: "0001_widgets", Up: func(tx *gorm.DB) error { ran = append(ran, "0001"); return tx.AutoMigrate(&widget{}) }},
+		{ID: "0002_seed", Up: func(tx *gorm.DB) error { ran = append(ran, "0002"); return tx.Create(&widget{Name: "first"}).Error }},
+	}
+	for range 2 {
+		if err := database.Migrate(ctx, db, migrations); err != nil {
+			t.Fatalf("migrate: %v", err)
+		}
+	}
+	if len(ran) != 2 || ran[0] != "0001" || ran[1] != "0002" {
+		t.Errorf("ran %v, want [0001 0002] exactly once each", ran)
+	}
+	var n int64
+	db.Model(&widget{}).Count(&n)
+	if n != 1 {
+		t.Errorf("widgets = %d, want 1", n)
+	}
+	pending, err := database.Pending(ctx, db, migrations)
+	if err != nil || len(pending) != 0 {
+		t.Errorf("pending = %v, %v; want none", pending, err)
+	}
+}
+
+func TestFailedMigrationLeavesNothingBehind(t *testing.T) {
+	db := dbtest.Open(t)
+	ctx := context.Background()
+	boom := errors.New("boom")
+	migrations := []database.Migration{
+		{ID: "0001_widgets", Up: func(tx *gorm.DB) error { return tx.AutoMigrate(&widget{}) }},
+		{ID: "0002_half", Up: func(tx *gorm.DB) error {
+			if err := tx.Create(&widget{Name: "half"}).Error; err != nil {
+				return err
+			}
+			return boom
+		}},
+	}
+	if err := database.Migrate(ctx, db, migrations); !errors.Is(err, boom) {
+		t.Fatalf("migrate: %v, want boom", err)
+	}
+	var n int64
+	db.Model(&widget{}).Count(&n)
+	if n != 0 {
+		t.Errorf("widgets after failed migration = %d, want 0", n)
+	}
+	pending, _ := database.Pending(ctx, db, migrations)
+	if len(pending) != 1 || pending[0] != "0002_half" {
+		t.Errorf("pending = %v, want [0002_half]", pending)
+	}
+}
+
+func TestMigrateRejectsDuplicateIDs(t *testing.T) {
+	db := dbtest.Open(t)
+	noop := func(*gorm.DB) error { return nil }
+	err := database.Migrate(context.Background(), db, []database.Migration{{ID: "a", Up: noop}, {ID: "a", Up: noop}})
+	if err == nil {
+		t.Fatal("duplicate migration ids accepted")
+	}
+}
+
+func TestDialect(t *testing.T) {
+	db := dbtest.Open(t)
+	want := database.SQLite
+	if dbtest.Postgres() {
+		want = database.Postgres
+	}
+	if got := database.DialectOf(db); got != want {
+		t.Errorf("dialect = %s, want %s", got, want)
+	}
+}

@@ -1,0 +1,119 @@
+package web
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/warna/warna/database/dbtest"
+	"github.com/warna/warna/web/auth"
+)
+
+// testSite is a real Warna web server over a real database, reached over
+// real HTTP. Tests that need more services add them to deps before start.
+type testSite struct {
+	t    *testing.T
+	srv  *httptest.Server
+	auth *auth.Service
+}
+
+func newTestSite(t *testing.T, cfg Config, deps Deps) *testSite {
+	t.Helper()
+	if deps.Auth == nil {
+		db := dbtest.Open(t, auth.Migrations()...)
+		deps.Auth = auth.NewService(db, nil)
+	}
+	s, err := New(cfg, deps)
+	if err != nil {
+		t.Fatalf("build server: %v", err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	return &testSite{t: t, srv: srv, auth: deps.Auth}
+}
+
+// browser is an HTTP client with its own cookie jar that does not follow
+// redirects, so tests can assert on them.
+type browser struct {
+	t    *testing.T
+	site *testSite
+	c    *http.Client
+}
+
+func (s *testSite) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: s.t, site: s, c: &http.Client{
+		Jar:           jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+type response struct {
+	Status   int
+	Body     string
+	Header   http.Header
+	Location string
+}
+
+func (b *browser) do(req *http.Request) response {
+	b.t.Helper()
+	res, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return response{Status: res.StatusCode, Body: string(body), Header: res.Header, Location: res.Header.Get("Location")}
+}
+
+func (b *browser) get(path string) response {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, b.site.srv.URL+path, nil)
+	return b.do(req)
+}
+
+var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+// csrf loads a page and returns the CSRF token in its forms.
+func (b *browser) csrf(path string) string {
+	b.t.Helper()
+	page := b.get(path)
+	m := csrfField.FindStringSubmatch(page.Body)
+	if m == nil {
+		b.t.Fatalf("GET %s: no CSRF token in the page (status %d)", path, page.Status)
+	}
+	return m[1]
+}
+
+// submit posts a form the way a browser does after loading formPath.
+func (b *browser) submit(formPath, action string, fields url.Values) response {
+	b.t.Helper()
+	if fields.Get("_csrf") == "" {
+		fields.Set("_csrf", b.csrf(formPath))
+	}
+	return b.post(action, fields)
+}
+
+// post sends a form as is (with or without a CSRF token).
+func (b *browser) post(action string, fields url.Values) response {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, b.site.srv.URL+action, strings.NewReader(fields.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+// signUp creates an account through the form and leaves the browser logged in.
+func (b *browser) signUp(role auth.Role, email string) {
+	b.t.Helper()
+	res := b.submit("/signup", "/signup", url.Values{
+		"role": {string(role)}, "name": {"Test " + string(role)}, "email": {email}, "password": {"correct horse battery"},
+	})
+	if res.Status != http.StatusSeeOther {
+		b.t.Fatalf("sign up %s: status %d, want 303; body: %.300s", email, res.Status, res.Body)
+	}
+}
