@@ -103,6 +103,9 @@ type Image struct {
 	// thumbnails; WebP likewise once the low-priority job has made them.
 	Thumbs string `gorm:"type:text;not null;default:'[]'"`
 	WebP   string `gorm:"column:webp;type:text;not null;default:'[]'"`
+	// SourceURL is where a bulk import fetched the original from; a later
+	// import with the same URL does not fetch it again.
+	SourceURL string `gorm:"column:source_url;size:2000;not null;default:''"`
 	// Palette is the JSON of imaging.Palette, with its engine and version.
 	Palette        string `gorm:"type:text;not null;default:''"`
 	PaletteEngine  string `gorm:"size:20;not null;default:''"`
@@ -132,5 +135,8 @@ func Migrations() []database.Migration {
 	return []database.Migration{{
 		ID: "0200_catalog",
 		Up: func(tx *gorm.DB) error { return tx.AutoMigrate(&Shop{}, &Product{}, &Image{}, &OutboxEntry{}) },
+	}, {
+		ID: "0201_catalog_imports",
+		Up: func(tx *gorm.DB) error { return tx.AutoMigrate(&Image{}, &Import{}) },
 	}}
 }
