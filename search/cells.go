@@ -1,0 +1,94 @@
+package search
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/warna/warna/imaging"
+)
+
+// The coarse Lab grid: cells of CellSize units in L, a and b. A swatch is
+// indexed under its cell; a query colour looks up every cell that may hold a
+// colour within the kernel's reach (MatchRadius) of it, so candidate
+// generation misses nothing that the exact scorer would count.
+const CellSize = 10.0
+
+// Cell is one grid cell by its integer coordinates.
+type Cell struct{ L, A, B int }
+
+// CellOf is the cell that holds a colour.
+func CellOf(c imaging.Lab) Cell {
+	return Cell{int(math.Floor(c.L / CellSize)), int(math.Floor(c.A / CellSize)), int(math.Floor(c.B / CellSize))}
+}
+
+// Term is the cell as an index term, e.g. "lab_3_-2_5".
+func (c Cell) Term() string { return fmt.Sprintf("lab_%d_%d_%d", c.L, c.A, c.B) }
+
+// nearest is the point of the cell closest to x (in plain Lab distance).
+func (c Cell) nearest(x imaging.Lab) imaging.Lab {
+	clamp := func(v float64, i int) float64 {
+		lo, hi := float64(i)*CellSize, float64(i+1)*CellSize
+		return math.Max(lo, math.Min(hi, v))
+	}
+	return imaging.Lab{L: clamp(x.L, c.L), A: clamp(x.A, c.A), B: clamp(x.B, c.B)}
+}
+
+// cellSlack widens the reach when deciding whether a cell can hold a match:
+// ΔE00 is not a Euclidean distance, so the point of a cell nearest in Lab is
+// not always the nearest in ΔE00. TestCellsCoverMatches checks the slack on
+// random colours.
+const cellSlack = 1.25
+
+// CellsWithin lists the cells that may hold a colour within radius ΔE00 of
+// c, found by growing outward from c's own cell.
+func CellsWithin(c imaging.Lab, radius float64) []Cell {
+	start := CellOf(c)
+	seen := map[Cell]bool{start: true}
+	queue := []Cell{start}
+	var out []Cell
+	for len(queue) > 0 {
+		cell := queue[0]
+		queue = queue[1:]
+		if cell != start && imaging.DeltaE00(c, cell.nearest(c)) > radius*cellSlack {
+			continue
+		}
+		out = append(out, cell)
+		for _, d := range [6]Cell{{1, 0, 0}, {-1, 0, 0}, {0, 1, 0}, {0, -1, 0}, {0, 0, 1}, {0, 0, -1}} {
+			n := Cell{cell.L + d.L, cell.A + d.A, cell.B + d.B}
+			if seen[n] || n.L < 0 || n.L > 10 || n.A < -13 || n.A > 13 || n.B < -13 || n.B > 13 {
+				continue
+			}
+			seen[n] = true
+			queue = append(queue, n)
+		}
+	}
+	return out
+}
+
+// Box is a Lab bounding box (Elasticsearch's nested range query).
+type Box struct{ Min, Max imaging.Lab }
+
+// BoxOf bounds a set of cells.
+func BoxOf(cells []Cell) Box {
+	b := Box{Min: imaging.Lab{L: math.Inf(1), A: math.Inf(1), B: math.Inf(1)}, Max: imaging.Lab{L: math.Inf(-1), A: math.Inf(-1), B: math.Inf(-1)}}
+	for _, c := range cells {
+		b.Min.L, b.Max.L = math.Min(b.Min.L, float64(c.L)*CellSize), math.Max(b.Max.L, float64(c.L+1)*CellSize)
+		b.Min.A, b.Max.A = math.Min(b.Min.A, float64(c.A)*CellSize), math.Max(b.Max.A, float64(c.A+1)*CellSize)
+		b.Min.B, b.Max.B = math.Min(b.Min.B, float64(c.B)*CellSize), math.Max(b.Max.B, float64(c.B+1)*CellSize)
+	}
+	return b
+}
+
+// SwatchTerms are the cell terms to index for a palette. A term repeats with
+// the swatch's share (1 to 11 times) so that a backend's term-frequency score
+// puts larger matching swatches first when it must cut the candidate list.
+func SwatchTerms(palette []Swatch) []string {
+	var out []string
+	for _, s := range palette {
+		term := CellOf(s.Lab()).Term()
+		for range 1 + int(s.Share*10) {
+			out = append(out, term)
+		}
+	}
+	return out
+}

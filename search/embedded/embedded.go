@@ -1,0 +1,419 @@
+// Package embedded is the default search backend: a bleve index on disk in
+// DATA_DIR/search plus an in-memory copy of every document for the scorer.
+//
+// Layout: DATA_DIR/search/CURRENT names the live index directory
+// (index-<unix nanos>); Rebuild writes a new directory, points CURRENT at it
+// with an atomic rename and then drops the old one.
+//
+// Candidates come from one bleve query: the text (any term of title or
+// body), the filters as term and range queries, and per query colour a
+// disjunction of the Lab grid cells within reach (search.CellsWithin). The
+// scorer then reads palettes from the in-memory map: measured on 100k
+// products, reading 1000 stored documents back from bleve per query cost
+// more than the whole budget, the map costs about 1 KB per product.
+package embedded
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/warna/warna/search"
+)
+
+// Index is the embedded backend.
+type Index struct {
+	dir string
+
+	mu   sync.RWMutex
+	idx  bleve.Index
+	path string
+	docs map[int64]search.Document
+}
+
+var _ search.Backend = (*Index)(nil)
+
+// Open opens (or creates) the index under dir.
+func Open(dir string) (*Index, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("search index directory: %w", err)
+	}
+	x := &Index{dir: dir}
+	name, err := os.ReadFile(filepath.Join(dir, "CURRENT"))
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		idx, path, err := x.create()
+		if err != nil {
+			return nil, err
+		}
+		if err := x.point(path); err != nil {
+			_ = idx.Close()
+			return nil, err
+		}
+		x.idx, x.path, x.docs = idx, path, map[int64]search.Document{}
+		return x, nil
+	case err != nil:
+		return nil, fmt.Errorf("read search index pointer: %w", err)
+	}
+	path := filepath.Join(dir, strings.TrimSpace(string(name)))
+	idx, err := bleve.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open search index %s (delete %s and run `warna reindex` to rebuild it): %w", path, dir, err)
+	}
+	docs, err := loadDocs(idx)
+	if err != nil {
+		_ = idx.Close()
+		return nil, err
+	}
+	x.idx, x.path, x.docs = idx, path, docs
+	return x, nil
+}
+
+func (x *Index) create() (bleve.Index, string, error) {
+	path := filepath.Join(x.dir, fmt.Sprintf("index-%d", time.Now().UnixNano()))
+	idx, err := bleve.New(path, indexMapping())
+	if err != nil {
+		return nil, "", fmt.Errorf("create search index: %w", err)
+	}
+	return idx, path, nil
+}
+
+// point makes path the live index for the next Open, atomically.
+func (x *Index) point(path string) error {
+	tmp := filepath.Join(x.dir, "CURRENT.tmp")
+	if err := os.WriteFile(tmp, []byte(filepath.Base(path)+"\n"), 0o640); err != nil {
+		return fmt.Errorf("write search index pointer: %w", err)
+	}
+	if err := os.Rename(tmp, filepath.Join(x.dir, "CURRENT")); err != nil {
+		return fmt.Errorf("write search index pointer: %w", err)
+	}
+	return nil
+}
+
+func indexMapping() mapping.IndexMapping {
+	text := func() *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Analyzer, f.Store, f.IncludeInAll, f.IncludeTermVectors = en.AnalyzerName, false, false, false
+		return f
+	}
+	kw := func() *mapping.FieldMapping {
+		f := bleve.NewKeywordFieldMapping()
+		f.Analyzer, f.Store, f.IncludeInAll, f.IncludeTermVectors = keyword.Name, false, false, false
+		return f
+	}
+	num := func() *mapping.FieldMapping {
+		f := bleve.NewNumericFieldMapping()
+		f.Store, f.IncludeInAll = false, false
+		return f
+	}
+	source := bleve.NewTextFieldMapping()
+	source.Index, source.Store, source.IncludeInAll, source.DocValues = false, true, false, false
+
+	doc := bleve.NewDocumentStaticMapping()
+	doc.AddFieldMappingsAt("title", text())
+	doc.AddFieldMappingsAt("body", text())
+	for _, f := range []string{"category", "shop_slug", "families", "currency", "cells"} {
+		doc.AddFieldMappingsAt(f, kw())
+	}
+	doc.AddFieldMappingsAt("price_minor", num())
+	doc.AddFieldMappingsAt("in_stock", bleve.NewBooleanFieldMapping())
+	doc.AddFieldMappingsAt("_source", source)
+
+	m := bleve.NewIndexMapping()
+	m.DefaultMapping = doc
+	m.DefaultAnalyzer = en.AnalyzerName
+	m.StoreDynamic, m.IndexDynamic, m.DocValuesDynamic = false, false, false
+	return m
+}
+
+// record is what bleve indexes for a document.
+type record struct {
+	Title      string   `json:"title"`
+	Body       string   `json:"body"`
+	Category   string   `json:"category"`
+	ShopSlug   string   `json:"shop_slug"`
+	Families   []string `json:"families"`
+	Currency   string   `json:"currency"`
+	Cells      []string `json:"cells"`
+	PriceMinor float64  `json:"price_minor"`
+	InStock    bool     `json:"in_stock"`
+	Source     string   `json:"_source"`
+}
+
+func recordOf(d search.Document) (record, error) {
+	src, err := json.Marshal(d)
+	if err != nil {
+		return record{}, err
+	}
+	return record{
+		Title: d.Title, Body: d.Description + " " + d.Category, Category: strings.ToLower(d.Category),
+		ShopSlug: d.ShopSlug, Families: d.Families, Currency: d.Currency, Cells: search.SwatchTerms(d.Palette),
+		PriceMinor: float64(d.PriceMinor), InStock: d.InStock, Source: string(src),
+	}, nil
+}
+
+// loadDocs reads every stored document, in pages ordered by id.
+func loadDocs(idx bleve.Index) (map[int64]search.Document, error) {
+	docs := map[int64]search.Document{}
+	var after []string
+	for {
+		req := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), 2000, 0, false)
+		req.Fields = []string{"_source"}
+		req.SortBy([]string{"_id"})
+		if after != nil {
+			req.SetSearchAfter(after)
+		}
+		res, err := idx.Search(req)
+		if err != nil {
+			return nil, fmt.Errorf("load search documents: %w", err)
+		}
+		if len(res.Hits) == 0 {
+			return docs, nil
+		}
+		for _, h := range res.Hits {
+			src, _ := h.Fields["_source"].(string)
+			var d search.Document
+			if err := json.Unmarshal([]byte(src), &d); err != nil {
+				return nil, fmt.Errorf("search document %s: %w", h.ID, err)
+			}
+			docs[d.ID] = d
+		}
+		after = []string{res.Hits[len(res.Hits)-1].ID}
+	}
+}
+
+func docID(id int64) string { return strconv.FormatInt(id, 10) }
+
+// Upsert implements search.Backend.
+func (x *Index) Upsert(ctx context.Context, docs []search.Document) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if err := write(x.idx, docs); err != nil {
+		return err
+	}
+	for _, d := range docs {
+		x.docs[d.ID] = d
+	}
+	return nil
+}
+
+func write(idx bleve.Index, docs []search.Document) error {
+	b := idx.NewBatch()
+	for _, d := range docs {
+		r, err := recordOf(d)
+		if err != nil {
+			return fmt.Errorf("product %d: %w", d.ID, err)
+		}
+		if err := b.Index(docID(d.ID), r); err != nil {
+			return fmt.Errorf("product %d: %w", d.ID, err)
+		}
+	}
+	if err := idx.Batch(b); err != nil {
+		return fmt.Errorf("write search index: %w", err)
+	}
+	return nil
+}
+
+// Delete implements search.Backend.
+func (x *Index) Delete(ctx context.Context, ids []int64) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	b := x.idx.NewBatch()
+	for _, id := range ids {
+		b.Delete(docID(id))
+	}
+	if err := x.idx.Batch(b); err != nil {
+		return fmt.Errorf("write search index: %w", err)
+	}
+	for _, id := range ids {
+		delete(x.docs, id)
+	}
+	return nil
+}
+
+// Get implements search.Backend.
+func (x *Index) Get(ctx context.Context, id int64) (search.Document, bool, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	d, ok := x.docs[id]
+	return d, ok, nil
+}
+
+// Ping implements search.Backend.
+func (x *Index) Ping(ctx context.Context) error {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.idx == nil {
+		return errors.New("search index is closed")
+	}
+	_, err := x.idx.DocCount()
+	return err
+}
+
+// Len is the number of indexed documents.
+func (x *Index) Len() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return len(x.docs)
+}
+
+// Candidates implements search.Backend.
+func (x *Index) Candidates(ctx context.Context, q search.Query, window int) (search.Candidates, error) {
+	req := bleve.NewSearchRequestOptions(candidateQuery(q), window, 0, false)
+	req.SortBy([]string{"-_score", "_id"})
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	res, err := x.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return search.Candidates{}, fmt.Errorf("search index: %w", err)
+	}
+	out := search.Candidates{Total: int(res.Total), Docs: make([]search.Document, 0, len(res.Hits))}
+	for _, h := range res.Hits {
+		id, _ := strconv.ParseInt(h.ID, 10, 64)
+		if d, ok := x.docs[id]; ok {
+			out.Docs = append(out.Docs, d)
+		}
+	}
+	return out, nil
+}
+
+func candidateQuery(q search.Query) query.Query {
+	var must []query.Query
+	if terms := search.Terms(q.Text); len(terms) > 0 {
+		var any []query.Query
+		for _, field := range []string{"title", "body"} {
+			m := bleve.NewMatchQuery(q.Text)
+			m.SetField(field)
+			m.Analyzer = en.AnalyzerName
+			any = append(any, m)
+		}
+		must = append(must, bleve.NewDisjunctionQuery(any...))
+	}
+	if len(q.Families) > 0 {
+		must = append(must, termsQuery("families", q.Families))
+	}
+	if q.Category != "" {
+		must = append(must, termsQuery("category", []string{q.Category}))
+	}
+	if q.Shop != "" {
+		must = append(must, termsQuery("shop_slug", []string{q.Shop}))
+	}
+	if q.PriceMin != nil || q.PriceMax != nil {
+		must = append(must, termsQuery("currency", []string{q.Currency}))
+		var lo, hi *float64
+		if q.PriceMin != nil {
+			v := float64(*q.PriceMin)
+			lo = &v
+		}
+		if q.PriceMax != nil {
+			v := float64(*q.PriceMax)
+			hi = &v
+		}
+		yes := true
+		r := bleve.NewNumericRangeInclusiveQuery(lo, hi, &yes, &yes)
+		r.SetField("price_minor")
+		must = append(must, r)
+	}
+	if q.InStock {
+		b := bleve.NewBoolFieldQuery(true)
+		b.SetField("in_stock")
+		must = append(must, b)
+	}
+	if len(q.Colours) > 0 {
+		var perColour []query.Query
+		for _, c := range q.Colours {
+			cells := search.CellsWithin(c.Lab, search.MatchRadius(q.Tolerance))
+			terms := make([]string, len(cells))
+			for i, cell := range cells {
+				terms[i] = cell.Term()
+			}
+			perColour = append(perColour, termsQuery("cells", terms))
+		}
+		if q.MatchAll {
+			must = append(must, bleve.NewConjunctionQuery(perColour...))
+		} else {
+			must = append(must, bleve.NewDisjunctionQuery(perColour...))
+		}
+	}
+	if len(must) == 0 {
+		return bleve.NewMatchAllQuery()
+	}
+	return bleve.NewConjunctionQuery(must...)
+}
+
+func termsQuery(field string, terms []string) query.Query {
+	qs := make([]query.Query, len(terms))
+	for i, t := range terms {
+		tq := bleve.NewTermQuery(t)
+		tq.SetField(field)
+		qs[i] = tq
+	}
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	return bleve.NewDisjunctionQuery(qs...)
+}
+
+// Rebuild implements search.Backend: a new index directory is filled while
+// the old one keeps answering, then swapped in.
+func (x *Index) Rebuild(ctx context.Context, fill func(put func([]search.Document) error) error) error {
+	idx, path, err := x.create()
+	if err != nil {
+		return err
+	}
+	docs := map[int64]search.Document{}
+	err = fill(func(batch []search.Document) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := write(idx, batch); err != nil {
+			return err
+		}
+		for _, d := range batch {
+			docs[d.ID] = d
+		}
+		return nil
+	})
+	if err == nil {
+		err = x.point(path)
+	}
+	if err != nil {
+		_ = idx.Close()
+		_ = os.RemoveAll(path)
+		return err
+	}
+	x.mu.Lock()
+	old, oldPath := x.idx, x.path
+	x.idx, x.path, x.docs = idx, path, docs
+	x.mu.Unlock()
+	if old != nil {
+		_ = old.Close()
+		_ = os.RemoveAll(oldPath)
+	}
+	return nil
+}
+
+// Close implements search.Backend.
+func (x *Index) Close() error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.idx == nil {
+		return nil
+	}
+	err := x.idx.Close()
+	x.idx = nil
+	return err
+}

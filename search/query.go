@@ -1,0 +1,404 @@
+package search
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/warna/warna/fault"
+	"github.com/warna/warna/imaging"
+	"github.com/warna/warna/money"
+)
+
+// Sort orders of results. Every order is applied after filtering; colour and
+// text relevance break ties of the other orders, then the product id.
+const (
+	SortRelevance = "relevance"
+	SortPriceAsc  = "price_asc"
+	SortPriceDesc = "price_desc"
+	SortNewest    = "newest"
+	SortPopular   = "popular"
+)
+
+// Query limits and defaults.
+const (
+	DefaultTolerance = 12.0 // ΔE00
+	MinTolerance     = 2.0
+	MaxTolerance     = 40.0
+	DefaultPerPage   = 24
+	MaxPerPage       = 60
+	MaxColours       = 5
+	maxPage          = 1000
+)
+
+// Colour is one colour clause of a query.
+type Colour struct {
+	Lab imaging.Lab
+	// Weight is the requested proportion; the weights of a query sum to 1.
+	Weight float64
+	// Label is what the shopper asked for: a name or a hex code.
+	Label string
+}
+
+// Hex is the colour as #rrggbb.
+func (c Colour) Hex() string { return c.Lab.Hex() }
+
+// Query is a parsed search. The zero value (after Normalise) lists every
+// visible product by popularity.
+type Query struct {
+	// Text is the free text with the colour words taken out; Raw is q as typed.
+	Text    string
+	Raw     string
+	Colours []Colour
+	// MatchAll asks for every colour (in its proportion) instead of any.
+	MatchAll bool
+	Not      []Colour
+	// Tolerance is the ΔE00 at which a swatch counts about half as matching.
+	Tolerance float64
+	Families  []string
+	Category  string
+	Shop      string
+	// Currency, PriceMin and PriceMax (minor units) filter by price; a price
+	// filter only keeps products in Currency.
+	Currency string
+	PriceMin *int64
+	PriceMax *int64
+	InStock  bool
+	Sort     string
+	Page     int
+	PerPage  int
+	// ExcludeID leaves one product out ("more in this colour").
+	ExcludeID int64
+}
+
+// HasColour reports whether the query asks for or excludes colours.
+func (q Query) HasColour() bool { return len(q.Colours) > 0 || len(q.Not) > 0 }
+
+// ParseQuery reads the query language from URL parameters. defaultCurrency
+// is used for price filters when no currency is given. Every error names its
+// parameter (fault.FieldInvalidf).
+func ParseQuery(v url.Values, defaultCurrency string) (Query, error) {
+	q := Query{Raw: strings.TrimSpace(v.Get("q")), Tolerance: DefaultTolerance, Sort: SortRelevance, Page: 1, PerPage: DefaultPerPage}
+	if len(q.Raw) > 200 {
+		return Query{}, fault.FieldInvalidf("q", "the search text is too long (at most 200 characters)")
+	}
+	var err error
+	if q.Colours, err = parseColourList("colors", v.Get("colors"), true); err != nil {
+		return Query{}, err
+	}
+	if q.Not, err = parseColourList("not", v.Get("not"), false); err != nil {
+		return Query{}, err
+	}
+	labs, names, rest := imaging.ColorWords(q.Raw)
+	q.Text = rest
+	for i, lab := range labs {
+		q.Colours = append(q.Colours, Colour{Lab: lab, Label: names[i]})
+	}
+	if len(q.Colours) > MaxColours {
+		return Query{}, fault.FieldInvalidf("colors", "at most %d colours at a time", MaxColours)
+	}
+	normaliseWeights(q.Colours)
+	switch m := v.Get("match"); m {
+	case "", "any":
+	case "all":
+		q.MatchAll = true
+	default:
+		return Query{}, fault.FieldInvalidf("match", "match must be any or all, not %q", m)
+	}
+	if s := v.Get("tol"); s != "" {
+		t, err := strconv.ParseFloat(s, 64)
+		if err != nil || t < MinTolerance || t > MaxTolerance {
+			return Query{}, fault.FieldInvalidf("tol", "tol is a colour tolerance in ΔE from %g to %g", MinTolerance, MaxTolerance)
+		}
+		q.Tolerance = t
+	}
+	if q.Families, err = parseFamilies(v["family"]); err != nil {
+		return Query{}, err
+	}
+	q.Category = strings.ToLower(strings.TrimSpace(v.Get("category")))
+	q.Shop = strings.ToLower(strings.TrimSpace(v.Get("shop")))
+	if err := q.parsePrice(v, defaultCurrency); err != nil {
+		return Query{}, err
+	}
+	if s := v.Get("in_stock"); s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return Query{}, fault.FieldInvalidf("in_stock", "in_stock must be true or false")
+		}
+		q.InStock = b
+	}
+	switch s := v.Get("sort"); s {
+	case "":
+	case SortRelevance, SortPriceAsc, SortPriceDesc, SortNewest, SortPopular:
+		q.Sort = s
+	default:
+		return Query{}, fault.FieldInvalidf("sort", "sort must be relevance, price_asc, price_desc, newest or popular")
+	}
+	if q.Page, err = parseInt(v, "page", 1, 1, maxPage); err != nil {
+		return Query{}, err
+	}
+	if q.PerPage, err = parseInt(v, "per_page", DefaultPerPage, 1, MaxPerPage); err != nil {
+		return Query{}, err
+	}
+	return q, nil
+}
+
+// parseColourList reads "red:70,#1e90ff:30". Weights are allowed only where
+// they mean something (colors, not not=); all or none must have one.
+func parseColourList(field, s string, weighted bool) ([]Colour, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, nil
+	}
+	parts := strings.Split(s, ",")
+	if len(parts) > MaxColours {
+		return nil, fault.FieldInvalidf(field, "at most %d colours at a time", MaxColours)
+	}
+	out := make([]Colour, 0, len(parts))
+	withWeight := 0
+	for _, part := range parts {
+		part = strings.TrimSpace(part)
+		name, weightText, hasWeight := strings.Cut(part, ":")
+		name = strings.TrimSpace(name)
+		if name == "" {
+			return nil, fault.FieldInvalidf(field, "an empty colour in %q; separate colours with commas, like red:70,#1e90ff:30", s)
+		}
+		lab, err := imaging.ParseColor(name)
+		if err != nil {
+			return nil, fault.FieldInvalidf(field, "%q is neither a hex code like #1e90ff nor a colour name like navy or burgundy", name)
+		}
+		c := Colour{Lab: lab, Label: strings.ToLower(name)}
+		if hasWeight {
+			if !weighted {
+				return nil, fault.FieldInvalidf(field, "colours to leave out take no proportion: %q", part)
+			}
+			w, err := strconv.ParseFloat(strings.TrimSpace(weightText), 64)
+			if err != nil || w <= 0 || w > 100 {
+				return nil, fault.FieldInvalidf(field, "the proportion of %q must be a number from 1 to 100", name)
+			}
+			c.Weight = w
+			withWeight++
+		}
+		out = append(out, c)
+	}
+	if withWeight != 0 && withWeight != len(out) {
+		return nil, fault.FieldInvalidf(field, "give a proportion to every colour or to none, like red:70,#1e90ff:30")
+	}
+	return out, nil
+}
+
+// normaliseWeights makes weights sum to 1. Colours without a weight (all of
+// them, or colour words from the text added to weighted colours) get the
+// mean weight of the others, or an equal share.
+func normaliseWeights(cs []Colour) {
+	var sum float64
+	n := 0
+	for _, c := range cs {
+		if c.Weight > 0 {
+			sum += c.Weight
+			n++
+		}
+	}
+	mean := 1.0
+	if n > 0 {
+		mean = sum / float64(n)
+	}
+	sum = 0
+	for i := range cs {
+		if cs[i].Weight == 0 {
+			cs[i].Weight = mean
+		}
+		sum += cs[i].Weight
+	}
+	for i := range cs {
+		cs[i].Weight /= sum
+	}
+}
+
+func parseFamilies(values []string) ([]string, error) {
+	var out []string
+	for _, v := range values {
+		for _, f := range strings.Split(v, ",") {
+			f = strings.ToLower(strings.TrimSpace(f))
+			if f == "" {
+				continue
+			}
+			if f == "grey" {
+				f = "gray"
+			}
+			if !knownFamily(f) {
+				return nil, fault.FieldInvalidf("family", "%q is not a colour family; use one of %s", f, familyList())
+			}
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+func knownFamily(f string) bool {
+	for _, k := range imaging.Families {
+		if string(k) == f {
+			return true
+		}
+	}
+	return f == string(imaging.Multicolour)
+}
+
+func familyList() string {
+	names := make([]string, len(imaging.Families))
+	for i, f := range imaging.Families {
+		names[i] = string(f)
+	}
+	return strings.Join(names, ", ")
+}
+
+func (q *Query) parsePrice(v url.Values, defaultCurrency string) error {
+	q.Currency = strings.ToUpper(strings.TrimSpace(v.Get("currency")))
+	if q.Currency == "" {
+		q.Currency = defaultCurrency
+	} else if !money.ValidCurrency(q.Currency) {
+		return fault.FieldInvalidf("currency", "%q is not a supported currency", q.Currency)
+	}
+	for _, f := range []struct {
+		name string
+		dst  **int64
+	}{{"price_min", &q.PriceMin}, {"price_max", &q.PriceMax}} {
+		s := strings.TrimSpace(v.Get(f.name))
+		if s == "" {
+			continue
+		}
+		minor, err := parseMajor(s, money.MinorDigits(q.Currency))
+		if err != nil {
+			return fault.FieldInvalidf(f.name, "%s must be an amount like 150000 or 19.99 (%v)", f.name, err)
+		}
+		*f.dst = &minor
+	}
+	if q.PriceMin != nil && q.PriceMax != nil && *q.PriceMin > *q.PriceMax {
+		return fault.FieldInvalidf("price_max", "price_max is below price_min")
+	}
+	return nil
+}
+
+// parseMajor reads a non-negative amount in major units ("19.99", "150000",
+// "1,250.5") into minor units without floating point.
+func parseMajor(s string, digits int) (int64, error) {
+	s = strings.ReplaceAll(s, ",", "")
+	whole, frac, hasFrac := strings.Cut(s, ".")
+	if whole == "" && !hasFrac {
+		return 0, fmt.Errorf("empty")
+	}
+	for len(frac) > digits && strings.HasSuffix(frac, "0") {
+		frac = frac[:len(frac)-1]
+	}
+	if len(frac) > digits {
+		return 0, fmt.Errorf("at most %d decimal places", digits)
+	}
+	for len(frac) < digits {
+		frac += "0"
+	}
+	if whole == "" {
+		whole = "0"
+	}
+	n, err := strconv.ParseInt(whole+frac, 10, 64)
+	if err != nil || n < 0 || len(whole) > 15 || strings.ContainsAny(whole+frac, "+-") {
+		return 0, fmt.Errorf("not a number")
+	}
+	return n, nil
+}
+
+func parseInt(v url.Values, name string, def, lo, hi int) (int, error) {
+	s := v.Get(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return 0, fault.FieldInvalidf(name, "%s must be a whole number from %d to %d", name, lo, hi)
+	}
+	return n, nil
+}
+
+// Values renders the query back to URL parameters (for paging and facet
+// links); page is left out.
+func (q Query) Values() url.Values {
+	v := url.Values{}
+	if q.Raw != "" {
+		v.Set("q", q.Raw)
+	}
+	textColours := 0
+	if q.Raw != "" {
+		labs, _, _ := imaging.ColorWords(q.Raw)
+		textColours = len(labs)
+	}
+	if given := q.Colours[:len(q.Colours)-textColours]; len(given) > 0 {
+		v.Set("colors", ColourParam(given))
+	}
+	if q.MatchAll {
+		v.Set("match", "all")
+	}
+	if len(q.Not) > 0 {
+		parts := make([]string, len(q.Not))
+		for i, c := range q.Not {
+			parts[i] = c.Label
+		}
+		v.Set("not", strings.Join(parts, ","))
+	}
+	if q.Tolerance != DefaultTolerance {
+		v.Set("tol", strconv.FormatFloat(q.Tolerance, 'f', -1, 64))
+	}
+	for _, f := range q.Families {
+		v.Add("family", f)
+	}
+	setIf(v, "category", q.Category)
+	setIf(v, "shop", q.Shop)
+	if q.PriceMin != nil || q.PriceMax != nil {
+		v.Set("currency", q.Currency)
+	}
+	if q.PriceMin != nil {
+		v.Set("price_min", money.Plain(*q.PriceMin, q.Currency))
+	}
+	if q.PriceMax != nil {
+		v.Set("price_max", money.Plain(*q.PriceMax, q.Currency))
+	}
+	if q.InStock {
+		v.Set("in_stock", "true")
+	}
+	if q.Sort != SortRelevance && q.Sort != "" {
+		v.Set("sort", q.Sort)
+	}
+	if q.PerPage != DefaultPerPage && q.PerPage != 0 {
+		v.Set("per_page", strconv.Itoa(q.PerPage))
+	}
+	return v
+}
+
+// ColourParam renders colours as a colors= value with whole-percent weights
+// when they are not all equal.
+func ColourParam(cs []Colour) string {
+	equal := true
+	for _, c := range cs {
+		if diff := c.Weight - cs[0].Weight; diff > 1e-9 || diff < -1e-9 {
+			equal = false
+		}
+	}
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		label := c.Label
+		if label == "" {
+			label = c.Hex()
+		}
+		if equal {
+			parts[i] = label
+			continue
+		}
+		parts[i] = fmt.Sprintf("%s:%d", label, int(c.Weight*100+0.5))
+	}
+	return strings.Join(parts, ",")
+}
+
+func setIf(v url.Values, k, s string) {
+	if s != "" {
+		v.Set(k, s)
+	}
+}

@@ -1,0 +1,244 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/warna/warna/fault"
+	"github.com/warna/warna/money"
+)
+
+// Backend is an index that stores documents and generates candidates. It
+// does not rank: Service ranks every backend's candidates with Rank.
+type Backend interface {
+	// Upsert adds or replaces documents; Delete removes ids (missing ids are
+	// not an error). Both are visible to the next Candidates call.
+	Upsert(ctx context.Context, docs []Document) error
+	Delete(ctx context.Context, ids []int64) error
+	// Candidates returns up to window documents that match q's text (any
+	// term), filters and colours (a swatch in the cells within MatchRadius of
+	// one colour, or of every colour with match=all), most promising first,
+	// and how many matched in all. Exclusions and ExcludeID are left to Rank.
+	Candidates(ctx context.Context, q Query, window int) (Candidates, error)
+	// Get returns one document.
+	Get(ctx context.Context, id int64) (Document, bool, error)
+	// Rebuild builds a fresh index from what fill puts and swaps it in
+	// atomically; searches use the old index until then.
+	Rebuild(ctx context.Context, fill func(put func([]Document) error) error) error
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Candidates is a backend's answer.
+type Candidates struct {
+	Docs  []Document
+	Total int
+}
+
+// Options tune a Service.
+type Options struct {
+	// Window is how many candidates the scorer ranks (default 1000).
+	Window int
+	// Currency is the currency of price filters and facets when the query
+	// names none (default IDR).
+	Currency string
+}
+
+// Service answers searches. Construct it with NewService.
+type Service struct {
+	backend  Backend
+	window   int
+	currency string
+}
+
+// NewService builds the search service over a backend.
+func NewService(b Backend, opts Options) *Service {
+	if opts.Window <= 0 {
+		opts.Window = 1000
+	}
+	if opts.Currency == "" {
+		opts.Currency = "IDR"
+	}
+	return &Service{backend: b, window: opts.Window, currency: opts.Currency}
+}
+
+// DefaultCurrency is the currency of price filters when a query names none.
+func (s *Service) DefaultCurrency() string { return s.currency }
+
+// Result is one page of results.
+type Result struct {
+	Query Query
+	// Total counts every match; Approximate says the backend matched more
+	// than the scorer's window, so Total and Facets are estimates.
+	Total       int
+	Approximate bool
+	Hits        []Hit
+	Facets      Facets
+}
+
+// Pages is the number of pages of results.
+func (r Result) Pages() int {
+	if r.Query.PerPage <= 0 {
+		return 0
+	}
+	return (r.Total + r.Query.PerPage - 1) / r.Query.PerPage
+}
+
+// Search runs q and returns the requested page.
+func (s *Service) Search(ctx context.Context, q Query) (Result, error) {
+	if q.Currency == "" {
+		q.Currency = s.currency
+	}
+	if q.PerPage <= 0 {
+		q.PerPage = DefaultPerPage
+	}
+	if q.Page <= 0 {
+		q.Page = 1
+	}
+	if q.Tolerance == 0 {
+		q.Tolerance = DefaultTolerance
+	}
+	cands, err := s.backend.Candidates(ctx, q, s.window)
+	if err != nil {
+		return Result{}, fault.Unavailablef(err, "search is unavailable right now; please try again in a minute")
+	}
+	hits := Rank(q, cands.Docs)
+	res := Result{Query: q, Total: len(hits), Facets: facetsOf(hits, q.Currency)}
+	if cands.Total > len(cands.Docs) {
+		res.Approximate = true
+		res.Total += cands.Total - len(cands.Docs)
+	}
+	from := (q.Page - 1) * q.PerPage
+	if from < len(hits) {
+		res.Hits = hits[from:min(from+q.PerPage, len(hits))]
+	}
+	return res, nil
+}
+
+// MoreInColour lists up to n other products in the colours of a product
+// (its two largest swatches), for the strip on the product page. A product
+// that is not indexed or has no palette gives none.
+func (s *Service) MoreInColour(ctx context.Context, productID int64, n int) ([]Hit, error) {
+	d, ok, err := s.backend.Get(ctx, productID)
+	if err != nil {
+		return nil, fault.Unavailablef(err, "search is unavailable right now")
+	}
+	if !ok || len(d.Palette) == 0 {
+		return nil, nil
+	}
+	q := Query{Tolerance: DefaultTolerance, Sort: SortRelevance, Page: 1, PerPage: n, ExcludeID: productID, Currency: s.currency}
+	for _, sw := range d.Palette[:min(2, len(d.Palette))] {
+		if sw.Share >= 0.2 || len(q.Colours) == 0 {
+			q.Colours = append(q.Colours, Colour{Lab: sw.Lab(), Label: sw.Hex, Weight: sw.Share})
+		}
+	}
+	normaliseWeights(q.Colours)
+	res, err := s.Search(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return res.Hits, nil
+}
+
+// Ping checks the backend.
+func (s *Service) Ping(ctx context.Context) error { return s.backend.Ping(ctx) }
+
+// Facets count the matching products by family, category and price range.
+type Facets struct {
+	Families    []FamilyCount   `json:"families"`
+	Categories  []CategoryCount `json:"categories"`
+	PriceRanges []PriceRange    `json:"price_ranges"`
+}
+
+// FamilyCount is one colour-family facet.
+type FamilyCount struct {
+	Family string `json:"family"`
+	Count  int    `json:"count"`
+}
+
+// CategoryCount is one category facet.
+type CategoryCount struct {
+	Category string `json:"category"`
+	Count    int    `json:"count"`
+}
+
+// PriceRange is one price facet in minor units; To is 0 for the open top.
+type PriceRange struct {
+	From     int64  `json:"from"`
+	To       int64  `json:"to,omitempty"`
+	Currency string `json:"currency"`
+	Label    string `json:"label"`
+	Count    int    `json:"count"`
+}
+
+// priceEdges are the range boundaries in minor units for a currency.
+func priceEdges(currency string) []int64 {
+	if money.MinorDigits(currency) == 0 {
+		return []int64{100_000, 250_000, 500_000, 1_000_000}
+	}
+	return []int64{25_00, 50_00, 100_00, 250_00}
+}
+
+func facetsOf(hits []Hit, currency string) Facets {
+	families, categories := map[string]int{}, map[string]int{}
+	edges := priceEdges(currency)
+	counts := make([]int, len(edges)+1)
+	for i := range hits {
+		d := &hits[i].Doc
+		for _, f := range d.Families {
+			families[f]++
+		}
+		if d.Category != "" {
+			categories[d.Category]++
+		}
+		if d.Currency == currency {
+			counts[sort.Search(len(edges), func(k int) bool { return edges[k] > d.PriceMinor })]++
+		}
+	}
+	var f Facets
+	for _, kv := range sortedCounts(families) {
+		f.Families = append(f.Families, FamilyCount{Family: kv.key, Count: kv.n})
+	}
+	for _, kv := range sortedCounts(categories) {
+		f.Categories = append(f.Categories, CategoryCount{Category: kv.key, Count: kv.n})
+	}
+	for i, n := range counts {
+		if n == 0 {
+			continue
+		}
+		r := PriceRange{Currency: currency, Count: n}
+		switch {
+		case i == 0:
+			r.To = edges[0]
+			r.Label = "under " + money.Format(edges[0], currency)
+		case i == len(edges):
+			r.From = edges[i-1]
+			r.Label = money.Format(edges[i-1], currency) + " and up"
+		default:
+			r.From, r.To = edges[i-1], edges[i]
+			r.Label = fmt.Sprintf("%s – %s", money.Format(edges[i-1], currency), money.Format(edges[i], currency))
+		}
+		f.PriceRanges = append(f.PriceRanges, r)
+	}
+	return f
+}
+
+type keyCount struct {
+	key string
+	n   int
+}
+
+func sortedCounts(m map[string]int) []keyCount {
+	out := make([]keyCount, 0, len(m))
+	for k, n := range m {
+		out = append(out, keyCount{k, n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].n != out[j].n {
+			return out[i].n > out[j].n
+		}
+		return out[i].key < out[j].key
+	})
+	return out
+}
