@@ -1,0 +1,168 @@
+package affiliates
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/database"
+	"github.com/warna/warna/database/dbtest"
+)
+
+const testSecret = "test-secret-key-0123456789abcdef0123456789"
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func migrations() []database.Migration {
+	return append(catalog.Migrations(), Migrations()...)
+}
+
+// fixture is a database with one shop (owner merchantID), three products and
+// one influencer, and a service on a test clock.
+type fixture struct {
+	t          *testing.T
+	db         *gorm.DB
+	svc        *Service
+	clock      *clock
+	shop       catalog.Shop
+	products   []catalog.Product
+	influencer Influencer
+	ctx        context.Context
+}
+
+const (
+	merchantID   = 100
+	influencerID = 200
+)
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	db := dbtest.Open(t, migrations()...)
+	f := &fixture{t: t, db: db, clock: newClock(), ctx: context.Background()}
+	svc, err := NewService(db, Options{Secret: testSecret, SpillDir: t.TempDir(), Now: f.clock.Now,
+		Clicks: RecorderOptions{FlushEvery: 5 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc = svc
+	if err := svc.Start(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = svc.Close() })
+	f.shop = f.addShop(merchantID, "batik", 1000)
+	for i, price := range []int64{10_000, 2_999, 45_50} {
+		f.products = append(f.products, f.addProduct(f.shop, "P"+string(rune('A'+i)), price, nil))
+	}
+	f.influencer, err = svc.EnsureInfluencer(f.ctx, Account{ID: influencerID, Name: "Rina Styles", Email: "rina@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *fixture) addShop(owner int64, slug string, bps int) catalog.Shop {
+	f.t.Helper()
+	shop := catalog.Shop{OwnerID: owner, Slug: slug, Name: slug, Currency: "USD", TimeZone: "UTC",
+		DefaultCommissionBps: bps, ReturnWindowDays: 14, AttributionWindowDays: 7}
+	if err := f.db.Create(&shop).Error; err != nil {
+		f.t.Fatal(err)
+	}
+	return shop
+}
+
+func (f *fixture) addProduct(shop catalog.Shop, sku string, price int64, bps *int) catalog.Product {
+	f.t.Helper()
+	p := catalog.Product{ShopID: shop.ID, SKU: sku, Title: "Product " + sku, Category: "tops", PriceMinor: price,
+		Currency: shop.Currency, Stock: 100, Status: catalog.StatusActive, CommissionBps: bps}
+	if err := f.db.Create(&p).Error; err != nil {
+		f.t.Fatal(err)
+	}
+	return p
+}
+
+func (f *fixture) link(in LinkInput) Link {
+	f.t.Helper()
+	l, err := f.svc.CreateLink(f.ctx, influencerID, in)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return l
+}
+
+// click stores a valid click directly, at the given time.
+func (f *fixture) click(link Link, at time.Time, valid bool, id string) Click {
+	f.t.Helper()
+	c := Click{ID: id, LinkID: link.ID, InfluencerID: link.InfluencerID, Visitor: "v-" + id, At: at, Valid: valid}
+	if err := f.db.Create(&c).Error; err != nil {
+		f.t.Fatal(err)
+	}
+	return c
+}
+
+// ref is an attribution cookie naming the given clicks.
+func (f *fixture) ref(clickIDs ...string) string {
+	msg := ""
+	for i, id := range clickIDs {
+		if i > 0 {
+			msg += "~"
+		}
+		msg += id
+	}
+	return f.svc.signed("ref", msg)
+}
+
+func (f *fixture) checkout(ref string, email string, items ...CartItem) Order {
+	f.t.Helper()
+	o, err := f.svc.Checkout(f.ctx, CheckoutInput{Items: items, Email: email, ShipName: "Ana", ShipAddress: "Jl. Merdeka 1, Jakarta",
+		Card: "4242 4242 4242 4242", Ref: ref})
+	if err != nil {
+		f.t.Fatalf("checkout: %v", err)
+	}
+	return o
+}
+
+func (f *fixture) balance(shopID int64) Balance {
+	f.t.Helper()
+	bs, err := f.svc.Balances(f.ctx, influencerID, shopID)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if len(bs) == 0 {
+		return Balance{}
+	}
+	if len(bs) > 1 {
+		f.t.Fatalf("balances in %d currencies", len(bs))
+	}
+	return bs[0]
+}
+
+func (f *fixture) entries(kind EntryKind) []LedgerEntry {
+	f.t.Helper()
+	var es []LedgerEntry
+	if err := f.db.Where("kind = ?", kind).Order("id").Find(&es).Error; err != nil {
+		f.t.Fatal(err)
+	}
+	return es
+}

@@ -1,0 +1,424 @@
+package affiliates
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/fault"
+)
+
+// RefundInput refunds part or all of one order line: an amount in minor
+// units, or a quantity (refunded at the unit price), or both.
+type RefundInput struct {
+	LineID      int64 `json:"line_id"`
+	AmountMinor int64 `json:"amount_minor,omitempty"`
+	Quantity    int   `json:"quantity,omitempty"`
+}
+
+// Refund returns money on one line of the merchant's order and takes back
+// the matching share of its commission: reversed while it is pending, clawed
+// back once approved or paid (a paid clawback leaves a negative balance that
+// the next payout nets). Returned units go back into stock for on-site orders.
+func (s *Service) Refund(ctx context.Context, merchantID, orderID int64, in RefundInput) (Order, error) {
+	var order Order
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		shop, err := shopOwnedBy(tx, merchantID)
+		if err != nil {
+			return err
+		}
+		if order, err = orderOfShop(tx, shop.ID, orderID); err != nil {
+			return err
+		}
+		if err := s.refundTx(ctx, tx, order, in); err != nil {
+			return err
+		}
+		order, err = orderOfShop(tx, shop.ID, orderID)
+		return err
+	})
+	return order, err
+}
+
+// RefundOrder refunds everything not yet refunded on every line.
+func (s *Service) RefundOrder(ctx context.Context, merchantID, orderID int64) (Order, error) {
+	var order Order
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		shop, err := shopOwnedBy(tx, merchantID)
+		if err != nil {
+			return err
+		}
+		if order, err = orderOfShop(tx, shop.ID, orderID); err != nil {
+			return err
+		}
+		refunded := false
+		for _, l := range order.Lines {
+			if left := l.AmountMinor - l.RefundedMinor; left > 0 || l.RefundedQty < l.Quantity {
+				if err := s.refundTx(ctx, tx, order, RefundInput{LineID: l.ID, AmountMinor: left, Quantity: l.Quantity - l.RefundedQty}); err != nil {
+					return err
+				}
+				refunded = true
+			}
+		}
+		if !refunded {
+			return fault.Conflictf("this order is already fully refunded")
+		}
+		order, err = orderOfShop(tx, shop.ID, orderID)
+		return err
+	})
+	return order, err
+}
+
+func (s *Service) refundTx(ctx context.Context, tx *gorm.DB, order Order, in RefundInput) error {
+	var line *OrderLine
+	for i := range order.Lines {
+		if order.Lines[i].ID == in.LineID {
+			line = &order.Lines[i]
+		}
+	}
+	if line == nil {
+		return fault.FieldInvalidf("line_id", "that line is not part of order %d", order.ID)
+	}
+	if in.Quantity < 0 || in.AmountMinor < 0 {
+		return fault.Invalidf("refund amounts and quantities cannot be negative")
+	}
+	if in.AmountMinor == 0 {
+		in.AmountMinor = line.UnitMinor * int64(in.Quantity)
+	}
+	if in.AmountMinor == 0 && in.Quantity == 0 {
+		return fault.FieldInvalidf("amount_minor", "say how much to refund: an amount or a quantity")
+	}
+	// The conditional update both locks the line and refuses refunding more
+	// than was sold, even when two refunds race.
+	res := tx.Model(&OrderLine{}).
+		Where("id = ? AND refunded_minor + ? <= amount_minor AND refunded_qty + ? <= quantity", line.ID, in.AmountMinor, in.Quantity).
+		Updates(map[string]any{"refunded_minor": gorm.Expr("refunded_minor + ?", in.AmountMinor), "refunded_qty": gorm.Expr("refunded_qty + ?", in.Quantity)})
+	if res.Error != nil {
+		return fmt.Errorf("refund line: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fault.Conflictf("that is more than is left to refund on %q", line.Title)
+	}
+	if err := tx.Create(&Refund{OrderID: order.ID, LineID: line.ID, AmountMinor: in.AmountMinor, Quantity: in.Quantity, CreatedAt: s.now()}).Error; err != nil {
+		return fmt.Errorf("record refund: %w", err)
+	}
+	if order.Source == SourceCheckout && line.ProductID != nil && in.Quantity > 0 {
+		if err := catalog.IncrementStockTx(ctx, tx, *line.ProductID, in.Quantity); err != nil {
+			return err
+		}
+	}
+	return s.reverseTx(tx, line.ID, line.RefundedMinor+in.AmountMinor, line.AmountMinor)
+}
+
+// lineLedger sums a line's entries by kind.
+type lineLedger struct {
+	accrue    *LedgerEntry
+	reversed  int64 // reverse + clawback, as a positive amount
+	approved  bool
+	approvedN int64
+}
+
+func loadLineLedger(tx *gorm.DB, lineID int64) (lineLedger, error) {
+	var entries []LedgerEntry
+	if err := tx.Where("line_id = ?", lineID).Order("id").Find(&entries).Error; err != nil {
+		return lineLedger{}, fmt.Errorf("load line ledger: %w", err)
+	}
+	var ll lineLedger
+	for i, e := range entries {
+		switch e.Kind {
+		case EntryAccrue:
+			ll.accrue = &entries[i]
+		case EntryReverse, EntryClawback:
+			ll.reversed -= e.AmountMinor
+		case EntryApprove:
+			ll.approved, ll.approvedN = true, e.AmountMinor
+		}
+	}
+	return ll, nil
+}
+
+// reverseTx writes the reversal (or clawback) that brings a line's reversed
+// commission to its proportional target after refundedMinor of amountMinor
+// has been refunded.
+func (s *Service) reverseTx(tx *gorm.DB, lineID, refundedMinor, amountMinor int64) error {
+	ll, err := loadLineLedger(tx, lineID)
+	if err != nil || ll.accrue == nil {
+		return err // no commission on this line (unattributed or self-referral)
+	}
+	delta := reversalTarget(ll.accrue.AmountMinor, refundedMinor, amountMinor) - ll.reversed
+	if delta <= 0 {
+		return nil
+	}
+	kind := EntryReverse
+	if ll.approved {
+		kind = EntryClawback
+	}
+	a := ll.accrue
+	e := LedgerEntry{Kind: kind, InfluencerID: a.InfluencerID, ShopID: a.ShopID, OrderID: a.OrderID, LineID: a.LineID,
+		AmountMinor: -delta, Currency: a.Currency, RateBps: a.RateBps, RateSource: a.RateSource, Note: "refund", CreatedAt: s.now()}
+	if err := tx.Create(&e).Error; err != nil {
+		return fmt.Errorf("reverse commission: %w", err)
+	}
+	return nil
+}
+
+// approveLineTx moves a line's net pending commission to approved, once.
+func (s *Service) approveLineTx(tx *gorm.DB, lineID int64, note string) (bool, error) {
+	if err := lockLine(tx, lineID); err != nil {
+		return false, err
+	}
+	ll, err := loadLineLedger(tx, lineID)
+	if err != nil || ll.accrue == nil || ll.approved {
+		return false, err
+	}
+	a := ll.accrue
+	e := LedgerEntry{Kind: EntryApprove, InfluencerID: a.InfluencerID, ShopID: a.ShopID, OrderID: a.OrderID, LineID: a.LineID,
+		AmountMinor: a.AmountMinor - ll.reversed, Currency: a.Currency, RateBps: a.RateBps, RateSource: a.RateSource,
+		OnceKey: ptr(fmt.Sprintf("approve:%d", lineID)), Note: note, CreatedAt: s.now()}
+	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&e)
+	if res.Error != nil {
+		return false, fmt.Errorf("approve commission: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// ApproveDue approves the commission of every line whose order is older than
+// its shop's return window and not on hold. Running it again approves
+// nothing twice. It returns how many lines it approved.
+func (s *Service) ApproveDue(ctx context.Context) (int, error) {
+	db := s.db.WithContext(ctx)
+	var shops []catalog.Shop
+	if err := db.Select("id, return_window_days").Find(&shops).Error; err != nil {
+		return 0, fmt.Errorf("load shops: %w", err)
+	}
+	now := s.now()
+	approved := 0
+	for _, shop := range shops {
+		cutoff := now.Add(-time.Duration(shop.ReturnWindowDays) * 24 * time.Hour)
+		var lineIDs []int64
+		err := db.Model(&LedgerEntry{}).Where("kind = ? AND shop_id = ?", EntryAccrue, shop.ID).
+			Where("order_id IN (?)", db.Model(&Order{}).Select("id").Where("shop_id = ? AND held = ? AND placed_at <= ?", shop.ID, false, cutoff)).
+			Where("line_id NOT IN (?)", db.Model(&LedgerEntry{}).Select("line_id").Where("kind = ? AND shop_id = ?", EntryApprove, shop.ID)).
+			Order("line_id").Pluck("line_id", &lineIDs).Error
+		if err != nil {
+			return approved, fmt.Errorf("find due commission: %w", err)
+		}
+		for _, id := range lineIDs {
+			var ok bool
+			err := db.Transaction(func(tx *gorm.DB) error {
+				var err error
+				ok, err = s.approveLineTx(tx, id, "return window passed")
+				return err
+			})
+			if err != nil {
+				return approved, err
+			}
+			if ok {
+				approved++
+			}
+		}
+	}
+	return approved, nil
+}
+
+// ApproveOrder approves an order's commission now, before its return window
+// ends (the merchant vouches that it will not be returned).
+func (s *Service) ApproveOrder(ctx context.Context, merchantID, orderID int64) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		shop, err := shopOwnedBy(tx, merchantID)
+		if err != nil {
+			return err
+		}
+		order, err := orderOfShop(tx, shop.ID, orderID)
+		if err != nil {
+			return err
+		}
+		for _, l := range order.Lines {
+			if _, err := s.approveLineTx(tx, l.ID, "approved by merchant"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// SetHold puts an order's commission on hold (no automatic approval) or
+// releases it.
+func (s *Service) SetHold(ctx context.Context, merchantID, orderID int64, held bool) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		shop, err := shopOwnedBy(tx, merchantID)
+		if err != nil {
+			return err
+		}
+		res := tx.Model(&Order{}).Where("id = ? AND shop_id = ?", orderID, shop.ID).Update("held", held)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return fault.NotFoundf("no such order")
+		}
+		return nil
+	})
+}
+
+// CreatePayout pays an influencer everything approved (net of clawbacks) in
+// the merchant's shop that no payout has taken yet. Each approve and clawback
+// entry is claimed by a conditional update, so two payouts racing for the
+// same entries cannot both succeed.
+func (s *Service) CreatePayout(ctx context.Context, merchantID, influencerID int64) (Payout, error) {
+	var payout Payout
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		shop, err := shopOwnedBy(tx, merchantID)
+		if err != nil {
+			return err
+		}
+		var entries []LedgerEntry
+		err = tx.Where("shop_id = ? AND influencer_id = ? AND kind IN ? AND payout_id IS NULL", shop.ID, influencerID,
+			[]EntryKind{EntryApprove, EntryClawback}).Order("id").Find(&entries).Error
+		if err != nil {
+			return fmt.Errorf("load approved commission: %w", err)
+		}
+		var total int64
+		ids := make([]int64, 0, len(entries))
+		for _, e := range entries {
+			total += e.AmountMinor
+			ids = append(ids, e.ID)
+		}
+		if len(ids) == 0 || total <= 0 {
+			return fault.Conflictf("nothing to pay: the approved balance is %d minor units", total)
+		}
+		payout = Payout{InfluencerID: influencerID, ShopID: shop.ID, AmountMinor: total, Currency: shop.Currency, Entries: len(ids), CreatedAt: s.now()}
+		if err := tx.Create(&payout).Error; err != nil {
+			return fmt.Errorf("create payout: %w", err)
+		}
+		res := tx.Model(&LedgerEntry{}).Where("id IN ? AND payout_id IS NULL", ids).Update("payout_id", payout.ID)
+		if res.Error != nil {
+			return fmt.Errorf("claim entries: %w", res.Error)
+		}
+		if res.RowsAffected != int64(len(ids)) {
+			return fault.Conflictf("another payout took some of these entries; reload and try again")
+		}
+		pay := LedgerEntry{Kind: EntryPay, InfluencerID: influencerID, ShopID: shop.ID, AmountMinor: total, Currency: shop.Currency,
+			OnceKey: ptr(fmt.Sprintf("pay:%d", payout.ID)), PayoutID: &payout.ID, Note: "payout", CreatedAt: s.now()}
+		if err := tx.Create(&pay).Error; err != nil {
+			return fmt.Errorf("record payment: %w", err)
+		}
+		return nil
+	})
+	return payout, err
+}
+
+// Balance is what an influencer has earned in one currency, by status. It is
+// always summed from ledger entries, never stored.
+type Balance struct {
+	Currency string
+	// Pending is accrued, not yet approved (net of reversals).
+	Pending int64
+	// Approved is approved and not yet paid, net of clawbacks; negative when
+	// more was clawed back after a payout than has been earned since.
+	Approved int64
+	Paid     int64
+	// Reversed is everything reversed or clawed back (a positive amount).
+	Reversed int64
+}
+
+// Balances sums the ledger of an influencer, optionally for one shop (0 = all).
+func (s *Service) Balances(ctx context.Context, influencerID, shopID int64) ([]Balance, error) {
+	q := s.db.WithContext(ctx).Model(&LedgerEntry{}).Select("currency, kind, SUM(amount_minor) AS total").
+		Where("influencer_id = ?", influencerID)
+	if shopID != 0 {
+		q = q.Where("shop_id = ?", shopID)
+	}
+	return sumBalances(q)
+}
+
+func sumBalances(q *gorm.DB) ([]Balance, error) {
+	type row struct {
+		Currency string
+		Kind     EntryKind
+		Total    int64
+	}
+	var rows []row
+	if err := q.Group("currency, kind").Order("currency").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("sum ledger: %w", err)
+	}
+	var out []Balance
+	for _, r := range rows {
+		if len(out) == 0 || out[len(out)-1].Currency != r.Currency {
+			out = append(out, Balance{Currency: r.Currency})
+		}
+		b := &out[len(out)-1]
+		switch r.Kind {
+		case EntryAccrue:
+			b.Pending += r.Total
+		case EntryReverse:
+			b.Pending += r.Total
+			b.Reversed -= r.Total
+		case EntryApprove:
+			b.Pending -= r.Total
+			b.Approved += r.Total
+		case EntryClawback:
+			b.Approved += r.Total
+			b.Reversed -= r.Total
+		case EntryPay:
+			b.Approved -= r.Total
+			b.Paid += r.Total
+		}
+	}
+	return out, nil
+}
+
+// InfluencerBalance is one influencer's balance with the merchant's shop.
+type InfluencerBalance struct {
+	InfluencerID int64
+	Handle       string
+	Balance
+}
+
+// ShopBalances lists, for the merchant's shop, each influencer's balance.
+func (s *Service) ShopBalances(ctx context.Context, merchantID int64) ([]InfluencerBalance, error) {
+	db := s.db.WithContext(ctx)
+	shop, err := shopOwnedBy(db, merchantID)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	if err := db.Model(&LedgerEntry{}).Distinct("influencer_id").Where("shop_id = ?", shop.ID).Order("influencer_id").Pluck("influencer_id", &ids).Error; err != nil {
+		return nil, err
+	}
+	var out []InfluencerBalance
+	for _, id := range ids {
+		bs, err := s.Balances(ctx, id, shop.ID)
+		if err != nil {
+			return nil, err
+		}
+		var inf Influencer
+		db.Select("handle").Where("user_id = ?", id).Take(&inf)
+		for _, b := range bs {
+			out = append(out, InfluencerBalance{InfluencerID: id, Handle: inf.Handle, Balance: b})
+		}
+	}
+	return out, nil
+}
+
+// EntriesOfShop lists the merchant's latest ledger entries.
+func (s *Service) EntriesOfShop(ctx context.Context, merchantID int64, limit int) ([]LedgerEntry, error) {
+	db := s.db.WithContext(ctx)
+	shop, err := shopOwnedBy(db, merchantID)
+	if err != nil {
+		return nil, err
+	}
+	var entries []LedgerEntry
+	err = db.Where("shop_id = ?", shop.ID).Order("id DESC").Limit(limit).Find(&entries).Error
+	return entries, err
+}
+
+// EntriesOfInfluencer lists an influencer's latest ledger entries.
+func (s *Service) EntriesOfInfluencer(ctx context.Context, influencerID int64, limit int) ([]LedgerEntry, error) {
+	var entries []LedgerEntry
+	err := s.db.WithContext(ctx).Where("influencer_id = ?", influencerID).Order("id DESC").Limit(limit).Find(&entries).Error
+	return entries, err
+}

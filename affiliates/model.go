@@ -1,0 +1,240 @@
+// Package affiliates owns the influencer side of the marketplace: profiles and
+// storefronts, tracked links and their redirect, click recording, orders (the
+// on-site checkout and the server-to-server conversion API), attribution, and
+// the append-only commission ledger with its approvals, payouts and clawbacks.
+package affiliates
+
+import (
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/warna/warna/database"
+)
+
+// Influencer is an influencer's public profile, keyed by their user id.
+type Influencer struct {
+	UserID    int64  `gorm:"primaryKey;autoIncrement:false"`
+	Handle    string `gorm:"size:30;not null;uniqueIndex"`
+	Name      string `gorm:"size:100;not null"`
+	Email     string `gorm:"size:254;not null"` // copied from the account, for self-referral checks
+	Bio       string `gorm:"size:500;not null;default:''"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Collection is a named group of picked products on an influencer's storefront.
+type Collection struct {
+	ID           int64  `gorm:"primaryKey"`
+	InfluencerID int64  `gorm:"not null;index"`
+	Title        string `gorm:"size:100;not null"`
+	CreatedAt    time.Time
+}
+
+// CollectionItem is one product picked into a collection.
+type CollectionItem struct {
+	CollectionID int64 `gorm:"primaryKey;autoIncrement:false"`
+	ProductID    int64 `gorm:"primaryKey;autoIncrement:false"`
+	// LinkID is the influencer's tracked product link the storefront card uses.
+	LinkID    int64 `gorm:"not null"`
+	CreatedAt time.Time
+}
+
+// TargetKind says what a link points at.
+type TargetKind string
+
+// The pages a link can point at; nothing else (no arbitrary URLs).
+const (
+	TargetProduct    TargetKind = "product"
+	TargetCollection TargetKind = "collection"
+	TargetStorefront TargetKind = "storefront"
+)
+
+// Link is an influencer's tracked short link.
+type Link struct {
+	ID           int64      `gorm:"primaryKey"`
+	Code         string     `gorm:"size:16;not null;uniqueIndex"`
+	InfluencerID int64      `gorm:"not null;index"`
+	Kind         TargetKind `gorm:"size:16;not null"`
+	ProductID    *int64     `gorm:"index"`
+	CollectionID *int64
+	// Campaign is an optional label passed on as utm_campaign.
+	Campaign  string `gorm:"size:60;not null;default:''"`
+	Disabled  bool   `gorm:"not null;default:false"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// LinkRate is the commission rate promised, when the link was made, for sales
+// of one product through it. It is honoured if the merchant lowers the rate
+// later; a higher current rate applies instead.
+type LinkRate struct {
+	LinkID    int64 `gorm:"primaryKey;autoIncrement:false"`
+	ProductID int64 `gorm:"primaryKey;autoIncrement:false"`
+	Bps       int   `gorm:"not null"`
+}
+
+// Click is one follow of a tracked link. Its id is made before it is stored so
+// that the attribution cookie can carry it at once. No raw IP is kept: Visitor
+// is a keyed hash of IP and user agent under a key that changes every day.
+type Click struct {
+	ID           string    `gorm:"primaryKey;size:32" json:"id"`
+	LinkID       int64     `gorm:"not null;index:idx_clicks_link_visitor,priority:1" json:"link_id"`
+	InfluencerID int64     `gorm:"not null;index" json:"influencer_id"`
+	Visitor      string    `gorm:"size:32;not null;index:idx_clicks_link_visitor,priority:2" json:"visitor"`
+	At           time.Time `gorm:"not null;index:idx_clicks_link_visitor,priority:3" json:"at"`
+	Valid        bool      `gorm:"not null" json:"valid"`
+	// Reason says why an invalid click does not count: "bot" or "repeat".
+	Reason string `gorm:"size:20;not null;default:''" json:"reason"`
+	// UserAgent is only used to classify the click; it is not stored.
+	UserAgent string `gorm:"-" json:"ua,omitempty"`
+	// Checked is true once Valid and Reason hold their final values; a click
+	// spilled to file before classification is classified when replayed.
+	Checked bool `gorm:"-" json:"checked,omitempty"`
+}
+
+// OrderSource says where an order was placed.
+type OrderSource string
+
+// Order sources.
+const (
+	SourceCheckout OrderSource = "checkout"
+	SourceAPI      OrderSource = "api"
+)
+
+// Attribution outcomes recorded on the order's receipt.
+const (
+	OutcomeAttributed   = "attributed"
+	OutcomeNone         = "none"
+	OutcomeSelfReferral = "self_referral"
+)
+
+// RuleVersion names the attribution rule, stored on every receipt.
+const RuleVersion = "last-valid-click/v1"
+
+// Order is a sale in one shop, in the shop's currency.
+type Order struct {
+	ID          int64       `gorm:"primaryKey"`
+	ShopID      int64       `gorm:"not null;index;uniqueIndex:idx_orders_shop_external,priority:1"`
+	ExternalID  *string     `gorm:"size:100;uniqueIndex:idx_orders_shop_external,priority:2"`
+	Source      OrderSource `gorm:"size:16;not null"`
+	Email       string      `gorm:"size:254;not null;default:''"`
+	BuyerUserID *int64
+	ShipName    string    `gorm:"size:100;not null;default:''"`
+	ShipAddress string    `gorm:"size:500;not null;default:''"`
+	Currency    string    `gorm:"size:3;not null"`
+	TotalMinor  int64     `gorm:"not null"`
+	PlacedAt    time.Time `gorm:"not null;index"`
+	// Held stops automatic approval of the order's commission.
+	Held bool `gorm:"not null;default:false"`
+	// Attribution receipt: which click (if any) the sale was credited to, and why.
+	AttrOutcome      string `gorm:"size:20;not null"`
+	AttrReason       string `gorm:"size:200;not null;default:''"`
+	AttrRule         string `gorm:"size:40;not null"`
+	AttrClickID      *string
+	AttrLinkID       *int64 `gorm:"index"`
+	AttrInfluencerID *int64 `gorm:"index"`
+	AttrClickAt      *time.Time
+	AttrAgeSeconds   *int64
+	AttrWindowDays   int         `gorm:"not null"`
+	Lines            []OrderLine `gorm:"constraint:OnDelete:CASCADE"`
+	CreatedAt        time.Time
+}
+
+// OrderLine is one product (or, from the API, one described item) in an order.
+type OrderLine struct {
+	ID            int64  `gorm:"primaryKey"`
+	OrderID       int64  `gorm:"not null;index"`
+	ProductID     *int64 `gorm:"index"`
+	Title         string `gorm:"size:200;not null"`
+	UnitMinor     int64  `gorm:"not null"`
+	Quantity      int    `gorm:"not null"`
+	AmountMinor   int64  `gorm:"not null"`
+	RefundedMinor int64  `gorm:"not null;default:0"`
+	RefundedQty   int    `gorm:"not null;default:0"`
+}
+
+// Refund records money returned on one order line.
+type Refund struct {
+	ID          int64 `gorm:"primaryKey"`
+	OrderID     int64 `gorm:"not null;index"`
+	LineID      int64 `gorm:"not null;index"`
+	AmountMinor int64 `gorm:"not null"`
+	Quantity    int   `gorm:"not null"`
+	CreatedAt   time.Time
+}
+
+// EntryKind is the kind of a ledger entry.
+type EntryKind string
+
+// Ledger entry kinds. Amounts are signed so that the buckets are sums:
+//
+//	pending  = accrue + reverse − approve
+//	approved = approve + clawback − pay
+//	paid     = pay
+//
+// accrue (+) earns commission on a line; reverse (−) takes back pending
+// commission on a refund; approve (+, moves pending to approved) once the
+// return window has passed; clawback (−) takes back commission that was
+// already approved or paid; pay (+, moves approved to paid) inside a payout.
+const (
+	EntryAccrue   EntryKind = "accrue"
+	EntryReverse  EntryKind = "reverse"
+	EntryApprove  EntryKind = "approve"
+	EntryClawback EntryKind = "clawback"
+	EntryPay      EntryKind = "pay"
+)
+
+// RateSource says where a commission rate came from.
+type RateSource string
+
+// Rate sources.
+const (
+	RateLinkPromise     RateSource = "link_promise"
+	RateProductOverride RateSource = "product_override"
+	RateShopDefault     RateSource = "shop_default"
+)
+
+// LedgerEntry is one append-only line of the commission ledger. Entries are
+// never updated except for PayoutID, which a payout claims exactly once.
+type LedgerEntry struct {
+	ID           int64     `gorm:"primaryKey"`
+	Kind         EntryKind `gorm:"size:16;not null"`
+	InfluencerID int64     `gorm:"not null;index:idx_ledger_owner,priority:1"`
+	ShopID       int64     `gorm:"not null;index:idx_ledger_owner,priority:2"`
+	OrderID      int64     `gorm:"not null;index"`
+	LineID       *int64    `gorm:"index"`
+	AmountMinor  int64     `gorm:"not null"`
+	Currency     string    `gorm:"size:3;not null"`
+	RateBps      int       `gorm:"not null;default:0"`
+	RateSource   string    `gorm:"size:20;not null;default:''"`
+	// OnceKey makes an entry that may exist only once (accrue:LINE,
+	// approve:LINE, pay:PAYOUT) unique; NULL for the others.
+	OnceKey *string `gorm:"size:40;uniqueIndex"`
+	// PayoutID is set when a payout takes this approve or clawback entry.
+	PayoutID  *int64 `gorm:"index"`
+	Note      string `gorm:"size:200;not null;default:''"`
+	CreatedAt time.Time
+}
+
+// Payout pays one influencer the approved balance they have with one shop.
+type Payout struct {
+	ID           int64  `gorm:"primaryKey"`
+	InfluencerID int64  `gorm:"not null;index"`
+	ShopID       int64  `gorm:"not null;index"`
+	AmountMinor  int64  `gorm:"not null"`
+	Currency     string `gorm:"size:3;not null"`
+	Entries      int    `gorm:"not null"`
+	CreatedAt    time.Time
+}
+
+// Migrations creates the affiliate tables. They come after the catalogue's.
+func Migrations() []database.Migration {
+	return []database.Migration{{
+		ID: "0300_affiliates",
+		Up: func(tx *gorm.DB) error {
+			return tx.AutoMigrate(&Influencer{}, &Collection{}, &CollectionItem{}, &Link{}, &LinkRate{}, &Click{},
+				&Order{}, &OrderLine{}, &Refund{}, &LedgerEntry{}, &Payout{})
+		},
+	}}
+}

@@ -1,0 +1,142 @@
+package affiliates
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/fault"
+)
+
+// DefaultAttributionDays is the cookie lifetime for links not tied to one
+// shop (collections and storefronts).
+const DefaultAttributionDays = 30
+
+// Options configure the service.
+type Options struct {
+	// Secret signs attribution cookies and carts and derives the daily
+	// visitor-hash key. It is the application's SECRET_KEY.
+	Secret string
+	// SpillDir holds the click spill file (DATA_DIR).
+	SpillDir string
+	// Now is the clock; nil means time.Now.
+	Now    func() time.Time
+	Logger *slog.Logger
+	// Clicks tune the click recorder; zero values take the defaults.
+	Clicks RecorderOptions
+}
+
+// Service is the affiliate domain: links, clicks, orders and the ledger.
+type Service struct {
+	db     *gorm.DB
+	secret []byte
+	now    func() time.Time
+	logger *slog.Logger
+	links  *linkCache
+	clicks *Recorder
+}
+
+// NewService builds the service over db. Call Start before serving redirects
+// and Close after the HTTP server has stopped.
+func NewService(db *gorm.DB, opts Options) (*Service, error) {
+	if len(opts.Secret) < 16 {
+		return nil, errors.New("affiliates: secret must be at least 16 characters")
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	now := opts.Now
+	s := &Service{
+		db:     db,
+		secret: []byte(opts.Secret),
+		now:    func() time.Time { return now().UTC() },
+		logger: opts.Logger,
+		links:  newLinkCache(time.Minute, 50_000),
+	}
+	ro := opts.Clicks
+	if ro.Now == nil {
+		ro.Now = s.now
+	}
+	if ro.Logger == nil {
+		ro.Logger = opts.Logger
+	}
+	rec, err := NewRecorder(db, opts.SpillDir, ro)
+	if err != nil {
+		return nil, err
+	}
+	s.clicks = rec
+	return s, nil
+}
+
+// Start replays spilled clicks and starts the click recorder.
+func (s *Service) Start(ctx context.Context) error { return s.clicks.Start(ctx) }
+
+// Close flushes buffered clicks and stops the recorder.
+func (s *Service) Close() error { return s.clicks.Close() }
+
+// Clicks exposes the recorder (for metrics and tests).
+func (s *Service) Clicks() *Recorder { return s.clicks }
+
+// sign returns the HMAC-SHA256 of msg under the service secret and a purpose,
+// so that a signature made for one use is worthless for another.
+func (s *Service) sign(purpose, msg string) string {
+	m := hmac.New(sha256.New, s.secret)
+	m.Write([]byte(purpose))
+	m.Write([]byte{0})
+	m.Write([]byte(msg))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// signed returns msg with its signature appended after a '.'.
+func (s *Service) signed(purpose, msg string) string { return msg + "." + s.sign(purpose, msg) }
+
+// verify returns the message of a value made by signed, or false if the
+// signature does not match.
+func (s *Service) verify(purpose, value string) (string, bool) {
+	i := strings.LastIndexByte(value, '.')
+	if i < 0 {
+		return "", false
+	}
+	msg, sig := value[:i], value[i+1:]
+	return msg, hmac.Equal([]byte(sig), []byte(s.sign(purpose, msg)))
+}
+
+// shopOwnedBy returns the merchant's shop.
+func shopOwnedBy(tx *gorm.DB, ownerID int64) (catalog.Shop, error) {
+	var shop catalog.Shop
+	err := tx.Where("owner_id = ?", ownerID).Take(&shop).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return shop, fault.NotFoundf("create your shop first")
+	}
+	if err != nil {
+		return shop, fmt.Errorf("load shop: %w", err)
+	}
+	return shop, nil
+}
+
+// ShopOf returns the shop a merchant owns.
+func (s *Service) ShopOf(ctx context.Context, ownerID int64) (catalog.Shop, error) {
+	return shopOwnedBy(s.db.WithContext(ctx), ownerID)
+}
+
+// currentRate is the rate a product earns today and where it comes from.
+func currentRate(shop catalog.Shop, p catalog.Product) (int, RateSource) {
+	if p.CommissionBps != nil {
+		return *p.CommissionBps, RateProductOverride
+	}
+	return shop.DefaultCommissionBps, RateShopDefault
+}
+
+func ptr[T any](v T) *T { return &v }
