@@ -1,5 +1,7 @@
 package catalog
 
+import "github.com/riverqueue/river"
+
 // ProcessImageArgs asks for an image's thumbnails and palette to be made.
 type ProcessImageArgs struct {
 	ImageID int64 `json:"image_id"`
@@ -15,3 +17,9 @@ type ImportCatalogArgs struct {
 
 // Kind names the job for River.
 func (ImportCatalogArgs) Kind() string { return "import_catalog" }
+
+// AddWorkers registers the catalogue's job workers.
+func AddWorkers(workers *river.Workers, s *Service) {
+	river.AddWorker(workers, &ProcessImageWorker{Catalog: s})
+	river.AddWorker(workers, &ImportCatalogWorker{Catalog: s})
+}
