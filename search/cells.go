@@ -3,6 +3,7 @@ package search
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/warna/warna/imaging"
 )
@@ -33,11 +34,66 @@ func (c Cell) nearest(x imaging.Lab) imaging.Lab {
 	return imaging.Lab{L: clamp(x.L, c.L), A: clamp(x.A, c.A), B: clamp(x.B, c.B)}
 }
 
+// minDeltaE estimates the smallest ΔE00 from x to any colour in the cell:
+// the least over the Lab-nearest point, the corners and the centre.
+func (c Cell) minDeltaE(x imaging.Lab) float64 {
+	best := imaging.DeltaE00(x, c.nearest(x))
+	lo := imaging.Lab{L: float64(c.L) * CellSize, A: float64(c.A) * CellSize, B: float64(c.B) * CellSize}
+	best = math.Min(best, imaging.DeltaE00(x, imaging.Lab{L: lo.L + CellSize/2, A: lo.A + CellSize/2, B: lo.B + CellSize/2}))
+	for i := range 8 {
+		corner := imaging.Lab{L: lo.L + float64(i&1)*CellSize, A: lo.A + float64(i>>1&1)*CellSize, B: lo.B + float64(i>>2&1)*CellSize}
+		best = math.Min(best, imaging.DeltaE00(x, corner))
+	}
+	return best
+}
+
 // cellSlack widens the reach when deciding whether a cell can hold a match:
 // ΔE00 is not a Euclidean distance, so the point of a cell nearest in Lab is
 // not always the nearest in ΔE00. TestCellsCoverMatches checks the slack on
 // random colours.
 const cellSlack = 1.25
+
+// cellCache remembers CellsWithin per colour and radius: shoppers repeat the
+// same colours (swatches, names), and one walk costs a few milliseconds.
+// Each Service owns one.
+type cellCache struct {
+	mu sync.Mutex
+	m  map[cellKey][]Cell
+}
+
+type cellKey struct {
+	c      imaging.Lab
+	radius float64
+}
+
+const cellCacheSize = 4096
+
+func (cc *cellCache) within(c imaging.Lab, radius float64) []Cell {
+	key := cellKey{c, radius}
+	cc.mu.Lock()
+	cells, ok := cc.m[key]
+	cc.mu.Unlock()
+	if ok {
+		return cells
+	}
+	cells = CellsWithin(c, radius)
+	cc.mu.Lock()
+	if cc.m == nil || len(cc.m) >= cellCacheSize {
+		cc.m = map[cellKey][]Cell{}
+	}
+	cc.m[key] = cells
+	cc.mu.Unlock()
+	return cells
+}
+
+// ColourCells are the grid cells to search for query colour i (computed by
+// the Service before it asks the backend, or now).
+func (q Query) ColourCells(i int) []Cell {
+	if i < len(q.cells) && q.cells[i] != nil {
+		return q.cells[i]
+	}
+	return CellsWithin(q.Colours[i].Lab, MatchRadius(q.Tolerance))
+}
 
 // CellsWithin lists the cells that may hold a colour within radius ΔE00 of
 // c, found by growing outward from c's own cell.
@@ -49,7 +105,7 @@ func CellsWithin(c imaging.Lab, radius float64) []Cell {
 	for len(queue) > 0 {
 		cell := queue[0]
 		queue = queue[1:]
-		if cell != start && imaging.DeltaE00(c, cell.nearest(c)) > radius*cellSlack {
+		if cell != start && cell.minDeltaE(c) > radius*cellSlack {
 			continue
 		}
 		out = append(out, cell)

@@ -70,6 +70,8 @@ type Query struct {
 	PerPage  int
 	// ExcludeID leaves one product out ("more in this colour").
 	ExcludeID int64
+	// cells caches ColourCells.
+	cells [][]Cell
 }
 
 // HasColour reports whether the query asks for or excludes colours.

@@ -50,6 +50,7 @@ type Service struct {
 	backend  Backend
 	window   int
 	currency string
+	cells    cellCache
 }
 
 // NewService builds the search service over a backend.
@@ -98,6 +99,10 @@ func (s *Service) Search(ctx context.Context, q Query) (Result, error) {
 	}
 	if q.Tolerance == 0 {
 		q.Tolerance = DefaultTolerance
+	}
+	q.cells = make([][]Cell, len(q.Colours))
+	for i, c := range q.Colours {
+		q.cells[i] = s.cells.within(c.Lab, MatchRadius(q.Tolerance))
 	}
 	cands, err := s.backend.Candidates(ctx, q, s.window)
 	if err != nil {

@@ -334,8 +334,8 @@ func candidateQuery(q search.Query) query.Query {
 	}
 	if len(q.Colours) > 0 {
 		var perColour []query.Query
-		for _, c := range q.Colours {
-			cells := search.CellsWithin(c.Lab, search.MatchRadius(q.Tolerance))
+		for i := range q.Colours {
+			cells := q.ColourCells(i)
 			terms := make([]string, len(cells))
 			for i, cell := range cells {
 				terms[i] = cell.Term()

@@ -1,0 +1,43 @@
+package search
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/warna/warna/imaging"
+)
+
+// TestCellsCoverMatches checks that candidate generation misses nothing the
+// scorer would count: every colour within MatchRadius of a query colour lies
+// in one of the query's cells.
+func TestCellsCoverMatches(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	randomColour := func() imaging.Lab {
+		return imaging.LabFromRGB(uint8(rng.IntN(256)), uint8(rng.IntN(256)), uint8(rng.IntN(256)))
+	}
+	for _, tol := range []float64{4, 12, 25} {
+		radius := MatchRadius(tol)
+		for range 80 {
+			q := randomColour()
+			cells := map[Cell]bool{}
+			for _, c := range CellsWithin(q, radius) {
+				cells[c] = true
+			}
+			for range 3000 {
+				c := randomColour()
+				if imaging.DeltaE00(q, c) < radius && !cells[CellOf(c)] {
+					t.Fatalf("tol %g: %s is ΔE %.2f from query %s but its cell %v is not searched",
+						tol, c.Hex(), imaging.DeltaE00(q, c), q.Hex(), CellOf(c))
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkCellsWithin(b *testing.B) {
+	red, _ := imaging.LabFromHex("#cc1f1f")
+	for b.Loop() {
+		CellsWithin(red, MatchRadius(DefaultTolerance))
+	}
+	b.ReportMetric(float64(len(CellsWithin(red, MatchRadius(DefaultTolerance)))), "cells")
+}
