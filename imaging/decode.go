@@ -1,0 +1,317 @@
+package imaging
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+
+	"github.com/gen2brain/jpegn"
+	"golang.org/x/image/webp"
+)
+
+// Format is the type of an encoded image, named as in MIME subtypes.
+type Format string
+
+// The formats Warna accepts as uploads.
+const (
+	JPEG Format = "jpeg"
+	PNG  Format = "png"
+	WebP Format = "webp"
+	GIF  Format = "gif"
+)
+
+// Limits bound what an upload may cost before any pixel is decoded. A zero
+// field means the default from DefaultLimits.
+type Limits struct {
+	MaxBytes  int64 // size of the encoded file
+	MaxPixels int64 // width × height read from the header
+}
+
+// DefaultLimits are 25 MiB per file and 50 megapixels per image.
+var DefaultLimits = Limits{MaxBytes: 25 << 20, MaxPixels: 50_000_000}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = DefaultLimits.MaxBytes
+	}
+	if l.MaxPixels <= 0 {
+		l.MaxPixels = DefaultLimits.MaxPixels
+	}
+	return l
+}
+
+// The kinds of refused upload; match them with errors.Is. The errors returned
+// carry a message that states the limit and the actual value.
+var (
+	ErrNotImage      = errors.New("not an image")
+	ErrTooLarge      = errors.New("image file too large")
+	ErrTooManyPixels = errors.New("image has too many pixels")
+)
+
+// uploadError is a refused upload: its message tells the user what to do and
+// errors.Is matches its kind, one of the sentinel errors above.
+type uploadError struct {
+	kind error
+	msg  string
+}
+
+func (e *uploadError) Error() string { return e.msg }
+func (e *uploadError) Unwrap() error { return e.kind }
+
+func refuse(kind error, format string, args ...any) error {
+	return &uploadError{kind: kind, msg: fmt.Sprintf(format, args...)}
+}
+
+const acceptedFormats = "upload a JPEG, PNG, WebP or GIF"
+
+// Sniff names the format of an encoded image from its first bytes (12 are
+// enough) or says, with ErrNotImage, that it is not one Warna accepts.
+func Sniff(head []byte) (Format, error) {
+	switch {
+	case bytes.HasPrefix(head, []byte{0xFF, 0xD8, 0xFF}):
+		return JPEG, nil
+	case bytes.HasPrefix(head, []byte("\x89PNG\r\n\x1a\n")):
+		return PNG, nil
+	case bytes.HasPrefix(head, []byte("GIF87a")), bytes.HasPrefix(head, []byte("GIF89a")):
+		return GIF, nil
+	case len(head) >= 12 && string(head[:4]) == "RIFF" && string(head[8:12]) == "WEBP":
+		return WebP, nil
+	}
+	return "", refuse(ErrNotImage, "not an image: %s", acceptedFormats)
+}
+
+// CheckHeader sniffs data, reads only its header and enforces limits, so that
+// neither an oversized file nor a decompression bomb (a small file that
+// declares a huge canvas) gets as far as allocating pixels.
+func CheckHeader(data []byte, limits Limits) (Format, image.Config, error) {
+	limits = limits.withDefaults()
+	if int64(len(data)) > limits.MaxBytes {
+		return "", image.Config{}, refuse(ErrTooLarge, "the file is %s; the limit is %s",
+			mebibytes(int64(len(data))), mebibytes(limits.MaxBytes))
+	}
+	format, err := Sniff(data)
+	if err != nil {
+		return "", image.Config{}, err
+	}
+	cfg, err := decodeConfig(bytes.NewReader(data), format)
+	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
+		return "", image.Config{}, refuse(ErrNotImage, "the %s file is damaged or unsupported: %s",
+			formatName(format), acceptedFormats)
+	}
+	if pixels := int64(cfg.Width) * int64(cfg.Height); pixels > limits.MaxPixels {
+		return "", image.Config{}, refuse(ErrTooManyPixels,
+			"the image is %d × %d pixels (%s); the limit is %s: make it smaller and upload it again",
+			cfg.Width, cfg.Height, megapixels(pixels), megapixels(limits.MaxPixels))
+	}
+	return format, cfg, nil
+}
+
+// decodeConfig reads the header of one format. JPEG uses image/jpeg, whose
+// DecodeConfig accepts files that jpegn's refuses.
+func decodeConfig(r *bytes.Reader, format Format) (image.Config, error) {
+	switch format {
+	case JPEG:
+		return jpeg.DecodeConfig(r)
+	case PNG:
+		return png.DecodeConfig(r)
+	case GIF:
+		return gif.DecodeConfig(r)
+	default:
+		return webp.DecodeConfig(r)
+	}
+}
+
+// Decode checks data with CheckHeader and decodes it: JPEG with the fast jpegn
+// decoder at full size (image/jpeg when jpegn fails), PNG, WebP, and the first
+// frame of a GIF. EXIF orientation is applied. The result is an *image.NRGBA
+// (un-premultiplied) when the image has transparency and otherwise an
+// *image.YCbCr, *image.Gray or *image.RGBA.
+func Decode(data []byte, limits Limits) (image.Image, Format, error) {
+	img, format, orientation, err := decode(data, limits, decodeOptions{})
+	if err != nil {
+		return nil, "", err
+	}
+	return orient(img, orientation), format, nil
+}
+
+// decodeOptions are switches for tests and for Process.
+type decodeOptions struct {
+	stdJPEG bool // skip jpegn and decode JPEG with image/jpeg
+}
+
+// decode is Decode without orientation, which it returns instead (1 to 8) so
+// that Process can rotate a thumbnail rather than the full-size image.
+func decode(data []byte, limits Limits, opts decodeOptions) (image.Image, Format, int, error) {
+	format, _, err := CheckHeader(data, limits)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	orientation := 1
+	var img image.Image
+	switch format {
+	case JPEG:
+		hdr := readJPEGHeader(data)
+		orientation = hdr.orientation
+		opts.stdJPEG = opts.stdJPEG || !hdr.jpegnSafe
+		img, err = decodeJPEG(data, opts)
+	case PNG:
+		img, err = guard(func() (image.Image, error) { return png.Decode(bytes.NewReader(data)) })
+	case GIF:
+		img, err = guard(func() (image.Image, error) { return gif.Decode(bytes.NewReader(data)) })
+	default:
+		img, err = guard(func() (image.Image, error) { return webp.Decode(bytes.NewReader(data)) })
+	}
+	if err != nil {
+		return nil, "", 0, &uploadError{kind: ErrNotImage,
+			msg: fmt.Sprintf("the %s file is damaged or unsupported (%v): %s", formatName(format), err, acceptedFormats)}
+	}
+	return normalize(img), format, orientation, nil
+}
+
+// decodeJPEG decodes at full size with jpegn (its scaled decode gives
+// washed-out colours, so it is never asked for) and falls back to image/jpeg
+// on any error or panic, or straight away for files jpegn gets wrong.
+func decodeJPEG(data []byte, opts decodeOptions) (image.Image, error) {
+	if !opts.stdJPEG {
+		img, err := guard(func() (image.Image, error) {
+			return jpegn.Decode(bytes.NewReader(data), &jpegn.Options{ScaleDenom: 1})
+		})
+		if err == nil {
+			return img, nil
+		}
+	}
+	return guard(func() (image.Image, error) { return jpeg.Decode(bytes.NewReader(data)) })
+}
+
+// guard runs a third-party decoder and turns a panic into an error.
+func guard(decodeFn func() (image.Image, error)) (img image.Image, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			img, err = nil, fmt.Errorf("decoder panic: %v", r)
+		}
+	}()
+	img, err = decodeFn()
+	if err == nil && img == nil {
+		err = errors.New("decoder returned no image")
+	}
+	return img, err
+}
+
+func formatName(f Format) string {
+	switch f {
+	case JPEG:
+		return "JPEG"
+	case PNG:
+		return "PNG"
+	case GIF:
+		return "GIF"
+	default:
+		return "WebP"
+	}
+}
+
+func mebibytes(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+
+func megapixels(n int64) string { return fmt.Sprintf("%.1f megapixels", float64(n)/1e6) }
+
+// normalize converts what the decoders return to the few types the rest of
+// the package works on: *image.YCbCr, *image.Gray, *image.RGBA when opaque,
+// and *image.NRGBA (un-premultiplied) when the image has transparency.
+func normalize(img image.Image) image.Image {
+	switch m := img.(type) {
+	case *image.YCbCr, *image.Gray, *image.NRGBA:
+		return m
+	case *image.RGBA:
+		if m.Opaque() {
+			return m
+		}
+	case *image.Paletted:
+		return paletted(m)
+	case *image.NYCbCrA:
+		if !m.Opaque() {
+			return nycbcra(m)
+		}
+	case *image.Gray16:
+		return &image.Gray{Pix: highBytes(m.Pix, m.Stride, m.Rect.Dx(), m.Rect.Dy()), Stride: m.Rect.Dx(), Rect: m.Rect}
+	case *image.NRGBA64:
+		return &image.NRGBA{Pix: highBytes(m.Pix, m.Stride, 4*m.Rect.Dx(), m.Rect.Dy()), Stride: 4 * m.Rect.Dx(), Rect: m.Rect}
+	case *image.CMYK:
+		rgba := image.NewRGBA(m.Rect)
+		draw.Draw(rgba, m.Rect, m, m.Rect.Min, draw.Src)
+		return rgba
+	}
+	if opaque, ok := img.(interface{ Opaque() bool }); ok && opaque.Opaque() {
+		rgba := image.NewRGBA(img.Bounds())
+		draw.Draw(rgba, rgba.Rect, img, img.Bounds().Min, draw.Src)
+		return rgba
+	}
+	// draw converts each pixel with the destination's colour model, which
+	// un-premultiplies.
+	nrgba := image.NewNRGBA(img.Bounds())
+	draw.Draw(nrgba, nrgba.Rect, img, img.Bounds().Min, draw.Src)
+	return nrgba
+}
+
+// paletted expands a palette image (a GIF frame, an indexed PNG) through a
+// lookup table: to RGBA when every colour is opaque, else to NRGBA.
+func paletted(m *image.Paletted) image.Image {
+	table := make([][4]uint8, 256)
+	opaque := true
+	for i, c := range m.Palette {
+		n := color.NRGBAModel.Convert(c).(color.NRGBA)
+		table[i] = [4]uint8{n.R, n.G, n.B, n.A}
+		opaque = opaque && n.A == 0xFF
+	}
+	// Indices past the palette are black, as image.Paletted.At has them.
+	for i := len(m.Palette); i < 256; i++ {
+		table[i] = [4]uint8{0, 0, 0, 0xFF}
+	}
+	r := m.Rect
+	pix := make([]uint8, 4*r.Dx()*r.Dy())
+	i := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for _, idx := range m.Pix[m.PixOffset(r.Min.X, y):][:r.Dx()] {
+			copy(pix[i:i+4], table[idx][:])
+			i += 4
+		}
+	}
+	if opaque {
+		return &image.RGBA{Pix: pix, Stride: 4 * r.Dx(), Rect: r}
+	}
+	return &image.NRGBA{Pix: pix, Stride: 4 * r.Dx(), Rect: r}
+}
+
+// nycbcra converts a WebP with alpha (non-premultiplied YCbCr plus alpha) to
+// NRGBA without a per-pixel interface call.
+func nycbcra(m *image.NYCbCrA) *image.NRGBA {
+	dst := image.NewNRGBA(m.Rect)
+	i := 0
+	for y := m.Rect.Min.Y; y < m.Rect.Max.Y; y++ {
+		for x := m.Rect.Min.X; x < m.Rect.Max.X; x++ {
+			yi, ci := m.YOffset(x, y), m.COffset(x, y)
+			r, g, b := color.YCbCrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
+			dst.Pix[i], dst.Pix[i+1], dst.Pix[i+2], dst.Pix[i+3] = r, g, b, m.A[m.AOffset(x, y)]
+			i += 4
+		}
+	}
+	return dst
+}
+
+// highBytes keeps the high byte of each big-endian 16-bit sample of rows
+// holding samples16 samples each.
+func highBytes(pix []uint8, stride, samples16, rows int) []uint8 {
+	out := make([]uint8, samples16*rows)
+	for y := range rows {
+		row := pix[y*stride:][:2*samples16]
+		for i := range samples16 {
+			out[y*samples16+i] = row[2*i]
+		}
+	}
+	return out
+}
