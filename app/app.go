@@ -18,6 +18,7 @@ import (
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
+	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/database"
 	"github.com/warna/warna/jobs"
 	"github.com/warna/warna/web"
@@ -26,14 +27,16 @@ import (
 
 // App is a running Warna instance.
 type App struct {
-	cfg      Config
-	logger   *slog.Logger
-	db       *gorm.DB
-	registry *prometheus.Registry
-	auth     *auth.Service
-	queue    *jobs.Queue
-	server   *web.Server
-	now      func() time.Time
+	cfg        Config
+	logger     *slog.Logger
+	db         *gorm.DB
+	registry   *prometheus.Registry
+	auth       *auth.Service
+	affiliates *affiliates.Service
+	secretKey  string
+	queue      *jobs.Queue
+	server     *web.Server
+	now        func() time.Time
 }
 
 // NewLogger builds the process logger from the configuration.
@@ -50,6 +53,7 @@ func Migrations() []database.Migration {
 	var all []database.Migration
 	all = append(all, auth.Migrations()...)
 	all = append(all, jobs.Migrations()...)
+	all = append(all, affiliates.Migrations()...)
 	return all
 }
 
@@ -71,9 +75,11 @@ func OpenDatabase(ctx context.Context, cfg Config) (*gorm.DB, error) {
 func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a := &App{cfg: cfg, logger: logger, registry: prometheus.NewRegistry(), now: time.Now}
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if _, err := cfg.resolveSecretKey(); err != nil {
+	key, err := cfg.resolveSecretKey()
+	if err != nil {
 		return nil, err
 	}
+	a.secretKey = key
 	db, err := OpenDatabase(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -90,8 +96,18 @@ func (a *App) build() error {
 	a.auth = auth.NewService(a.db, a.now)
 	workers := jobs.NewWorkers()
 	river.AddWorker(workers, &expireSessionsWorker{auth: a.auth})
+	aff, err := affiliates.NewService(a.db, affiliates.Options{Secret: a.secretKey, SpillDir: a.cfg.DataDir, Now: a.now, Logger: a.logger})
+	if err != nil {
+		return err
+	}
+	a.affiliates = aff
+	river.AddWorker(workers, &affiliates.ApproveDueWorker{Service: aff})
+	a.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "warna_click_buffer_queued", Help: "Clicks waiting in memory to be stored.",
+	}, func() float64 { return float64(aff.Clicks().Stats().Queued) }))
 	queue, err := jobs.New(a.db, workers, jobs.Options{
-		Workers: a.cfg.Workers, Logger: a.logger, Registerer: a.registry, Periodic: housekeepingJobs(),
+		Workers: a.cfg.Workers, Logger: a.logger, Registerer: a.registry,
+		Periodic: append(housekeepingJobs(), affiliates.PeriodicJobs()...),
 	})
 	if err != nil {
 		return err
@@ -103,9 +119,10 @@ func (a *App) build() error {
 		Version:        a.cfg.Version,
 		Commit:         a.cfg.Commit,
 	}, web.Deps{
-		Auth:     a.auth,
-		Logger:   a.logger,
-		Registry: a.registry,
+		Auth:       a.auth,
+		Affiliates: a.affiliates,
+		Logger:     a.logger,
+		Registry:   a.registry,
 		Ready: []web.ReadyCheck{
 			{Name: "database", Check: func(ctx context.Context) error { return database.Ping(ctx, a.db) }},
 		},
@@ -137,6 +154,12 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 		_ = l.Close()
 		return err
 	}
+	// The click recorder ends on Close (after HTTP), not when ctx ends, so
+	// clicks of requests still in flight are stored.
+	if err := a.affiliates.Start(context.WithoutCancel(ctx)); err != nil {
+		_ = l.Close()
+		return err
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- a.server.Serve(l) }()
 	a.logger.Info("warna is serving", "addr", l.Addr().String(), "url", a.cfg.BaseURL, "database", string(database.DialectOf(a.db)))
@@ -151,6 +174,9 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 	defer cancel()
 	if err := a.server.Shutdown(shutdownCtx); err != nil {
 		runErr = errors.Join(runErr, fmt.Errorf("stop http: %w", err))
+	}
+	if err := a.affiliates.Close(); err != nil {
+		runErr = errors.Join(runErr, fmt.Errorf("flush clicks: %w", err))
 	}
 	if err := a.queue.Stop(shutdownCtx); err != nil {
 		runErr = errors.Join(runErr, fmt.Errorf("stop workers: %w", err))

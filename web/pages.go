@@ -18,10 +18,6 @@ func (s *Server) merchantHome(c echo.Context) error {
 	return s.render(c, http.StatusOK, "merchant", Page{Title: "Merchant area"})
 }
 
-func (s *Server) influencerHome(c echo.Context) error {
-	return s.render(c, http.StatusOK, "influencer", Page{Title: "Influencer area"})
-}
-
 type apiKeysPage struct {
 	Keys   []auth.APIKey
 	NewKey string

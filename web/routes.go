@@ -29,8 +29,9 @@ func (s *Server) routes() {
 	merchant.POST("/api-keys/:id/revoke", s.revokeAPIKey)
 
 	influencer := e.Group("/influencer", auth.RequireRole(auth.RoleInfluencer))
-	influencer.GET("", s.influencerHome)
 
 	api := e.Group("/api/v1")
 	api.GET("/me", s.apiMe, auth.RequireRole(auth.RoleMerchant, auth.RoleInfluencer))
+
+	s.affiliateRoutes(e, influencer, merchant, api)
 }

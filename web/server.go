@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/web/auth"
 )
 
@@ -39,10 +40,14 @@ type Config struct {
 
 // Deps are the services the handlers call.
 type Deps struct {
-	Auth     *auth.Service
-	Ready    []ReadyCheck
-	Logger   *slog.Logger
-	Registry *prometheus.Registry
+	Auth *auth.Service
+	// Affiliates serves links, the /r redirect, storefronts, cart and
+	// checkout, orders, commissions and the conversion API; nil leaves
+	// those routes out.
+	Affiliates *affiliates.Service
+	Ready      []ReadyCheck
+	Logger     *slog.Logger
+	Registry   *prometheus.Registry
 }
 
 // Server is the HTTP application.

@@ -1,0 +1,289 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/warna/warna/affiliates"
+	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/database/dbtest"
+	"github.com/warna/warna/web/auth"
+)
+
+const browserUA = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15"
+
+// affSite is a test site with the affiliate service over one database that
+// also holds a shop with products and an influencer with links.
+type affSite struct {
+	*testSite
+	db       *gorm.DB
+	aff      *affiliates.Service
+	merchant auth.User
+	shop     catalog.Shop
+	products []catalog.Product
+	infl     auth.User
+}
+
+func newAffSite(t *testing.T) *affSite {
+	t.Helper()
+	migs := append(auth.Migrations(), catalog.Migrations()...)
+	db := dbtest.Open(t, append(migs, affiliates.Migrations()...)...)
+	aff, err := affiliates.NewService(db, affiliates.Options{Secret: "web-test-secret-0123456789abcdef", SpillDir: t.TempDir(),
+		Clicks: affiliates.RecorderOptions{FlushEvery: 5 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := aff.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = aff.Close() })
+	authSvc := auth.NewService(db, nil)
+	site := &affSite{testSite: newTestSite(t, Config{BaseURL: "http://warna.test"}, Deps{Auth: authSvc, Affiliates: aff}), db: db, aff: aff}
+	site.merchant, err = authSvc.SignUp(ctx, auth.SignUpInput{Email: "shop@example.com", Name: "Batik Sari", Password: "correct horse battery", Role: auth.RoleMerchant})
+	if err != nil {
+		t.Fatal(err)
+	}
+	site.infl, err = authSvc.SignUp(ctx, auth.SignUpInput{Email: "rina@example.com", Name: "Rina", Password: "correct horse battery", Role: auth.RoleInfluencer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	site.shop = catalog.Shop{OwnerID: site.merchant.ID, Slug: "batik", Name: "Batik Sari", Currency: "IDR", TimeZone: "Asia/Jakarta",
+		DefaultCommissionBps: 1000, ReturnWindowDays: 14, AttributionWindowDays: 7}
+	if err := db.Create(&site.shop).Error; err != nil {
+		t.Fatal(err)
+	}
+	for i, price := range []int64{150_000, 99_000, 45_000} {
+		p := catalog.Product{ShopID: site.shop.ID, SKU: "SKU" + strconv.Itoa(i), Title: "Batik " + strconv.Itoa(i), Category: "tops",
+			PriceMinor: price, Currency: "IDR", Stock: 5, Status: catalog.StatusActive}
+		if err := db.Create(&p).Error; err != nil {
+			t.Fatal(err)
+		}
+		site.products = append(site.products, p)
+	}
+	if _, err := aff.EnsureInfluencer(ctx, affiliates.Account{ID: site.infl.ID, Name: site.infl.Name, Email: site.infl.Email}); err != nil {
+		t.Fatal(err)
+	}
+	return site
+}
+
+func (s *affSite) link(t *testing.T, in affiliates.LinkInput) affiliates.Link {
+	t.Helper()
+	l, err := s.aff.CreateLink(context.Background(), s.infl.ID, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func (b *browser) getUA(path string) response {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, b.site.srv.URL+path, nil)
+	req.Header.Set("User-Agent", browserUA)
+	return b.do(req)
+}
+
+func TestRedirectNeverLeavesTheSite(t *testing.T) {
+	s := newAffSite(t)
+	good := s.link(t, affiliates.LinkInput{Kind: affiliates.TargetProduct, ProductID: s.products[0].ID, Campaign: "ig"})
+	off := s.link(t, affiliates.LinkInput{Kind: affiliates.TargetStorefront})
+	if err := s.aff.SetLinkDisabled(context.Background(), s.infl.ID, off.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	gone := s.link(t, affiliates.LinkInput{Kind: affiliates.TargetProduct, ProductID: s.products[2].ID})
+	s.db.Delete(&catalog.Product{}, s.products[2].ID)
+
+	b := s.browser()
+	for _, path := range []string{
+		"/r//evil.com", "/r/%2F%2Fevil.com", "/r/%5Cevil.com", "/r/%5C%5Cevil.com", "/r/http:%2F%2Fevil.com",
+		"/r/https%3A%2F%2Fevil.com", "/r/..%2F..%2Fevil.com", "/r/" + good.Code + "%2F%2Fevil.com",
+		"/r/" + good.Code + "/https://evil.com", "/r/%0d%0aLocation:%20https://evil.com", "/r/javascript:alert(1)",
+		"/r/" + off.Code, "/r/" + gone.Code, "/r/nosuchcode", "/r/" + good.Code + "?url=https://evil.com&next=//evil.com",
+	} {
+		res := b.getUA(path)
+		loc := res.Location
+		if res.Status >= 300 && res.Status < 400 {
+			if !affiliates.SitePath(loc) || strings.Contains(loc, "evil") {
+				t.Errorf("GET %s → %d Location %q: leaves the site", path, res.Status, loc)
+			}
+			continue
+		}
+		if res.Status != http.StatusNotFound {
+			t.Errorf("GET %s → %d, want 404 or an on-site redirect", path, res.Status)
+		}
+		if res.Status == http.StatusNotFound && !strings.Contains(res.Body, "doesn't lead anywhere") && strings.HasPrefix(path, "/r/") && !strings.Contains(path, "//") {
+			t.Errorf("GET %s: 404 page is not the friendly link page", path)
+		}
+	}
+	res := s.browser().getUA("/r/" + good.Code)
+	want := "/products/" + strconv.FormatInt(s.products[0].ID, 10) + "?utm_campaign=ig&utm_medium=influencer&utm_source=warna"
+	if res.Status != http.StatusFound || res.Location != want {
+		t.Fatalf("GET /r/%s → %d %q, want 302 %q", good.Code, res.Status, res.Location, want)
+	}
+	if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control = %q, want no-store", cc)
+	}
+	var ref *http.Cookie
+	for _, c := range (&http.Response{Header: res.Header}).Cookies() {
+		if c.Name == affiliates.RefCookie {
+			ref = c
+		}
+	}
+	if ref == nil {
+		t.Fatal("no attribution cookie")
+	}
+	if !ref.HttpOnly || ref.SameSite != http.SameSiteLaxMode || ref.Path != "/" || ref.MaxAge != 7*24*3600 || ref.Secure {
+		t.Errorf("cookie = HttpOnly %v SameSite %v Path %q MaxAge %d Secure %v; want true Lax / 604800 false (http site)",
+			ref.HttpOnly, ref.SameSite, ref.Path, ref.MaxAge, ref.Secure)
+	}
+	if ids := s.aff.RefClickIDs(ref.Value); len(ids) != 1 {
+		t.Errorf("cookie value %q does not verify to one click id", ref.Value)
+	}
+}
+
+func TestCheckoutThroughTrackedLink(t *testing.T) {
+	s := newAffSite(t)
+	link := s.link(t, affiliates.LinkInput{Kind: affiliates.TargetProduct, ProductID: s.products[0].ID})
+	b := s.browser()
+	if res := b.getUA("/r/" + link.Code); res.Status != http.StatusFound {
+		t.Fatalf("follow: %d", res.Status)
+	}
+	time.Sleep(50 * time.Millisecond) // the batcher stores the click within its flush interval
+	for _, p := range s.products[:2] {
+		res := b.submit("/login", "/cart/add", url.Values{"product_id": {strconv.FormatInt(p.ID, 10)}, "quantity": {"2"}})
+		if res.Status != http.StatusSeeOther {
+			t.Fatalf("add to cart: %d", res.Status)
+		}
+	}
+	if cart := b.get("/cart"); !strings.Contains(cart.Body, "Batik 0") || !strings.Contains(cart.Body, "Batik 1") {
+		t.Fatalf("cart page misses products: %.500s", cart.Body)
+	}
+	form := url.Values{"email": {"buyer@example.com"}, "ship_name": {"Ana"}, "ship_address": {"Jl. Merdeka 1"}, "card": {"4000 0000 0000 0002"}}
+	if res := b.submit("/checkout", "/checkout", form); res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "declined") {
+		t.Fatalf("declined card: %d %.300s", res.Status, res.Body)
+	}
+	var n int64
+	s.db.Model(&affiliates.Order{}).Count(&n)
+	if n != 0 {
+		t.Fatalf("%d orders after a declined payment", n)
+	}
+	form.Set("card", "4242 4242 4242 4242")
+	res := b.submit("/checkout", "/checkout", form)
+	if res.Status != http.StatusCreated || !strings.Contains(res.Body, "Thank you") {
+		t.Fatalf("checkout: %d %.300s", res.Status, res.Body)
+	}
+	orders, err := s.aff.OrdersOfShop(context.Background(), s.merchant.ID, 10)
+	if err != nil || len(orders) != 1 {
+		t.Fatalf("orders = %d, %v", len(orders), err)
+	}
+	o := orders[0]
+	if o.AttrOutcome != affiliates.OutcomeAttributed || o.AttrLinkID == nil || *o.AttrLinkID != link.ID || o.TotalMinor != 2*150_000+2*99_000 {
+		t.Errorf("order = outcome %q link %v total %d", o.AttrOutcome, o.AttrLinkID, o.TotalMinor)
+	}
+	var stock int
+	s.db.Model(&catalog.Product{}).Select("stock").Where("id = ?", s.products[0].ID).Scan(&stock)
+	if stock != 3 {
+		t.Errorf("stock = %d, want 3", stock)
+	}
+}
+
+func TestConversionAPI(t *testing.T) {
+	s := newAffSite(t)
+	ctx := context.Background()
+	key, _, err := s.auth.CreateAPIKey(ctx, s.merchant, "sync")
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := s.link(t, affiliates.LinkInput{Kind: affiliates.TargetProduct, ProductID: s.products[1].ID})
+	call := func(path, body string) (int, map[string]any) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, s.srv.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&out)
+		return res.StatusCode, out
+	}
+	body := `{"order_id":"TKP-1001","email":"x@example.com","link_code":"` + link.Code + `","lines":[
+		{"sku":"SKU1","unit_price_minor":99000,"quantity":1},{"title":"Ongkir","unit_price_minor":10000,"quantity":1},{"product_id":` +
+		strconv.FormatInt(s.products[0].ID, 10) + `,"unit_price_minor":150000,"quantity":1}]}`
+	st1, o1 := call("/api/v1/conversions", body)
+	st2, o2 := call("/api/v1/conversions", body)
+	if st1 != http.StatusCreated || st2 != http.StatusOK || o1["id"] != o2["id"] {
+		t.Fatalf("first %d id %v, second %d id %v; want 201 then 200 with the same order", st1, o1["id"], st2, o2["id"])
+	}
+	var accr int64
+	s.db.Model(&affiliates.LedgerEntry{}).Where("kind = ?", affiliates.EntryAccrue).Count(&accr)
+	if accr != 3 {
+		t.Errorf("accrue entries = %d, want 3 (one per line, once)", accr)
+	}
+	if st, bad := call("/api/v1/conversions", `{"order_id":"","lines":[]}`); st != http.StatusBadRequest || bad["error"] == nil {
+		t.Errorf("bad input: %d %v", st, bad)
+	}
+	lines := o1["lines"].([]any)
+	lineID := int64(lines[0].(map[string]any)["id"].(float64))
+	orderID := strconv.FormatInt(int64(o1["id"].(float64)), 10)
+	st, refunded := call("/api/v1/orders/"+orderID+"/refunds", `{"line_id":`+strconv.FormatInt(lineID, 10)+`,"amount_minor":49500}`)
+	if st != http.StatusCreated || refunded["lines"].([]any)[0].(map[string]any)["refunded_minor"].(float64) != 49500 {
+		t.Fatalf("refund: %d %v", st, refunded)
+	}
+	bs, err := s.aff.Balances(ctx, s.infl.ID, 0)
+	if err != nil || len(bs) != 1 || bs[0].Pending != 9900+1000+15000-4950 {
+		t.Errorf("balances = %+v, %v; want pending %d", bs, err, 9900+1000+15000-4950)
+	}
+	if st, _ := call("/api/v1/orders/99999/refunds", `{"line_id":1,"quantity":1}`); st != http.StatusNotFound {
+		t.Errorf("refund of an unknown order: %d, want 404", st)
+	}
+}
+
+func TestInfluencerPagesAndQR(t *testing.T) {
+	s := newAffSite(t)
+	b := s.browser()
+	res := b.submit("/login", "/login", url.Values{"email": {"rina@example.com"}, "password": {"correct horse battery"}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("login: %d", res.Status)
+	}
+	res = b.submit("/influencer", "/influencer/links", url.Values{"kind": {"product"}, "product_id": {strconv.FormatInt(s.products[0].ID, 10)}, "campaign": {"tiktok"}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("make link: %d %.200s", res.Status, res.Body)
+	}
+	res = b.submit("/influencer", "/influencer/collections", url.Values{"title": {"Summer"}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("collection: %d", res.Status)
+	}
+	page := b.get("/influencer")
+	if page.Status != http.StatusOK || !strings.Contains(page.Body, "http://warna.test/r/") || !strings.Contains(page.Body, "10.00%") {
+		t.Fatalf("dashboard: %d %.800s", page.Status, page.Body)
+	}
+	links, err := s.aff.LinksOf(context.Background(), s.infl.ID)
+	if err != nil || len(links) != 1 {
+		t.Fatalf("links = %v, %v", links, err)
+	}
+	qr := b.get("/influencer/links/" + strconv.FormatInt(links[0].ID, 10) + "/qr.png")
+	if qr.Status != http.StatusOK || qr.Header.Get("Content-Type") != "image/png" || !strings.HasPrefix(qr.Body, "\x89PNG") {
+		t.Errorf("QR: %d %s", qr.Status, qr.Header.Get("Content-Type"))
+	}
+	// Another influencer cannot read this link's QR code.
+	other := s.browser()
+	other.signUp(auth.RoleInfluencer, "dimas@example.com")
+	if res := other.get("/influencer/links/" + strconv.FormatInt(links[0].ID, 10) + "/qr.png"); res.Status != http.StatusNotFound {
+		t.Errorf("other influencer QR: %d, want 404", res.Status)
+	}
+	inf, _ := s.aff.EnsureInfluencer(context.Background(), affiliates.Account{ID: s.infl.ID})
+	if sf := b.get("/@" + inf.Handle); sf.Status != http.StatusOK || !strings.Contains(sf.Body, "Summer") {
+		t.Errorf("storefront: %d", sf.Status)
+	}
+}

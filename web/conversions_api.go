@@ -1,0 +1,101 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/warna/warna/affiliates"
+	"github.com/warna/warna/fault"
+	"github.com/warna/warna/web/auth"
+)
+
+func (s *Server) conversionRoutes(api *echo.Group) {
+	merchantOnly := auth.RequireRole(auth.RoleMerchant)
+	api.POST("/conversions", s.apiConversion, merchantOnly)
+	api.POST("/orders/:id/refunds", s.apiRefund, merchantOnly)
+}
+
+type apiOrderLine struct {
+	ID            int64  `json:"id"`
+	ProductID     *int64 `json:"product_id,omitempty"`
+	Title         string `json:"title"`
+	UnitMinor     int64  `json:"unit_price_minor"`
+	Quantity      int    `json:"quantity"`
+	AmountMinor   int64  `json:"amount_minor"`
+	RefundedMinor int64  `json:"refunded_minor"`
+	RefundedQty   int    `json:"refunded_quantity"`
+}
+
+type apiAttribution struct {
+	Outcome      string  `json:"outcome"`
+	Reason       string  `json:"reason,omitempty"`
+	Rule         string  `json:"rule"`
+	ClickID      *string `json:"click_id,omitempty"`
+	LinkID       *int64  `json:"link_id,omitempty"`
+	InfluencerID *int64  `json:"influencer_id,omitempty"`
+	AgeSeconds   *int64  `json:"click_age_seconds,omitempty"`
+	WindowDays   int     `json:"window_days"`
+}
+
+type apiOrder struct {
+	ID          int64          `json:"id"`
+	ExternalID  *string        `json:"order_id,omitempty"`
+	Currency    string         `json:"currency"`
+	TotalMinor  int64          `json:"total_minor"`
+	PlacedAt    string         `json:"placed_at"`
+	Lines       []apiOrderLine `json:"lines"`
+	Attribution apiAttribution `json:"attribution"`
+}
+
+func toAPIOrder(o affiliates.Order) apiOrder {
+	out := apiOrder{ID: o.ID, ExternalID: o.ExternalID, Currency: o.Currency, TotalMinor: o.TotalMinor, PlacedAt: o.PlacedAt.UTC().Format("2006-01-02T15:04:05Z"),
+		Attribution: apiAttribution{Outcome: o.AttrOutcome, Reason: o.AttrReason, Rule: o.AttrRule, ClickID: o.AttrClickID,
+			LinkID: o.AttrLinkID, InfluencerID: o.AttrInfluencerID, AgeSeconds: o.AttrAgeSeconds, WindowDays: o.AttrWindowDays}}
+	for _, l := range o.Lines {
+		out.Lines = append(out.Lines, apiOrderLine{ID: l.ID, ProductID: l.ProductID, Title: l.Title, UnitMinor: l.UnitMinor,
+			Quantity: l.Quantity, AmountMinor: l.AmountMinor, RefundedMinor: l.RefundedMinor, RefundedQty: l.RefundedQty})
+	}
+	return out
+}
+
+// apiConversion records an off-site sale: 201 the first time, 200 with the
+// same order when the same order_id is sent again.
+func (s *Server) apiConversion(c echo.Context) error {
+	user, _ := auth.CurrentUser(c)
+	var in affiliates.ConversionInput
+	if err := c.Bind(&in); err != nil {
+		return fault.Invalidf("send a JSON body: {\"order_id\": …, \"lines\": [{\"unit_price_minor\": …, \"quantity\": …}]}")
+	}
+	order, created, err := s.deps.Affiliates.RecordConversion(c.Request().Context(), user.ID, in)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	return c.JSON(status, toAPIOrder(order))
+}
+
+// apiRefund refunds one line (by amount or quantity), or the whole order when
+// no line is given.
+func (s *Server) apiRefund(c echo.Context) error {
+	user, _ := auth.CurrentUser(c)
+	var in affiliates.RefundInput
+	if err := c.Bind(&in); err != nil {
+		return fault.Invalidf("send a JSON body: {\"line_id\": …, \"amount_minor\": … or \"quantity\": …}")
+	}
+	ctx := c.Request().Context()
+	var order affiliates.Order
+	var err error
+	if in.LineID == 0 {
+		order, err = s.deps.Affiliates.RefundOrder(ctx, user.ID, pathID(c, "id"))
+	} else {
+		order, err = s.deps.Affiliates.Refund(ctx, user.ID, pathID(c, "id"), in)
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toAPIOrder(order))
+}

@@ -1,0 +1,81 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/warna/warna/affiliates"
+	"github.com/warna/warna/web/auth"
+)
+
+// affiliateRoutes registers the influencer area, links and their redirect,
+// storefronts, cart and checkout, the merchant's orders and commissions, and
+// the conversion API.
+func (s *Server) affiliateRoutes(e *echo.Echo, influencer, merchant, api *echo.Group) {
+	influencer.GET("", s.influencerHome)
+	if s.deps.Affiliates == nil {
+		return
+	}
+	e.GET("/r/:code", s.followLink)
+	influencer.POST("/profile", s.updateProfile)
+	influencer.POST("/links", s.createLink)
+	influencer.POST("/links/:id/disable", s.setLinkDisabled(true))
+	influencer.POST("/links/:id/enable", s.setLinkDisabled(false))
+	influencer.GET("/links/:id/qr.png", s.linkQR)
+	s.storefrontRoutes(e, influencer)
+	s.cartRoutes(e)
+	s.merchantOrderRoutes(merchant)
+	s.ledgerRoutes(merchant)
+	s.conversionRoutes(api)
+}
+
+type influencerPage struct {
+	Profile    affiliates.Influencer
+	Links      []affiliates.LinkStats
+	Orders     []affiliates.Order
+	Balances   []affiliates.Balance
+	Entries    []affiliates.LedgerEntry
+	Storefront affiliates.Storefront
+	BaseURL    string
+}
+
+func (s *Server) influencerHome(c echo.Context) error {
+	if s.deps.Affiliates == nil {
+		return s.render(c, http.StatusOK, "influencer", Page{Title: "Influencer area"})
+	}
+	user, _ := auth.CurrentUser(c)
+	ctx := c.Request().Context()
+	aff := s.deps.Affiliates
+	inf, err := aff.EnsureInfluencer(ctx, accountOf(user))
+	if err != nil {
+		return err
+	}
+	data := influencerPage{Profile: inf, BaseURL: s.cfg.BaseURL}
+	if data.Links, err = aff.LinksOf(ctx, user.ID); err != nil {
+		return err
+	}
+	if data.Orders, err = aff.OrdersOfInfluencer(ctx, user.ID, 50); err != nil {
+		return err
+	}
+	if data.Balances, err = aff.Balances(ctx, user.ID, 0); err != nil {
+		return err
+	}
+	if data.Entries, err = aff.EntriesOfInfluencer(ctx, user.ID, 50); err != nil {
+		return err
+	}
+	if data.Storefront, err = aff.StorefrontOf(ctx, user.ID); err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "influencer", Page{Title: "Your links", Data: data})
+}
+
+func (s *Server) updateProfile(c echo.Context) error {
+	user, _ := auth.CurrentUser(c)
+	in := affiliates.ProfileInput{Handle: c.FormValue("handle"), Bio: c.FormValue("bio")}
+	if err := s.deps.Affiliates.UpdateProfile(c.Request().Context(), user.ID, in); err != nil {
+		return s.flashBack(c, err, "/influencer#profile")
+	}
+	setFlash(c, "Profile saved.")
+	return c.Redirect(http.StatusSeeOther, "/influencer#profile")
+}

@@ -1,0 +1,81 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+	"github.com/skip2/go-qrcode"
+
+	"github.com/warna/warna/affiliates"
+	"github.com/warna/warna/fault"
+	"github.com/warna/warna/web/auth"
+)
+
+func (s *Server) createLink(c echo.Context) error {
+	user, _ := auth.CurrentUser(c)
+	in := affiliates.LinkInput{
+		Kind:         affiliates.TargetKind(c.FormValue("kind")),
+		ProductID:    formID(c, "product_id"),
+		CollectionID: formID(c, "collection_id"),
+		Campaign:     c.FormValue("campaign"),
+	}
+	ctx := c.Request().Context()
+	if _, err := s.deps.Affiliates.EnsureInfluencer(ctx, accountOf(user)); err != nil {
+		return err
+	}
+	link, err := s.deps.Affiliates.CreateLink(ctx, user.ID, in)
+	if err != nil {
+		if fault.KindOf(err) == fault.Invalid || fault.KindOf(err) == fault.NotFound {
+			setFlash(c, "Could not make the link: "+fault.MessageOf(err))
+			return c.Redirect(http.StatusSeeOther, "/influencer#links")
+		}
+		return err
+	}
+	setFlash(c, "Your link is ready: "+s.linkURL(link.Code))
+	return c.Redirect(http.StatusSeeOther, "/influencer#links")
+}
+
+func (s *Server) setLinkDisabled(disabled bool) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		user, _ := auth.CurrentUser(c)
+		if err := s.deps.Affiliates.SetLinkDisabled(c.Request().Context(), user.ID, pathID(c, "id"), disabled); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, "/influencer#links")
+	}
+}
+
+// linkQR serves a PNG QR code of a link's short URL.
+func (s *Server) linkQR(c echo.Context) error {
+	user, _ := auth.CurrentUser(c)
+	link, err := s.deps.Affiliates.LinkFor(c.Request().Context(), user.ID, pathID(c, "id"))
+	if err != nil {
+		return err
+	}
+	png, err := qrcode.Encode(s.linkURL(link.Code), qrcode.Medium, 256)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderCacheControl, "private, max-age=86400")
+	return c.Blob(http.StatusOK, "image/png", png)
+}
+
+// linkURL is the absolute short URL of a link code.
+func (s *Server) linkURL(code string) string { return s.cfg.BaseURL + "/r/" + code }
+
+func accountOf(u auth.User) affiliates.Account {
+	return affiliates.Account{ID: u.ID, Name: u.Name, Email: u.Email}
+}
+
+func formID(c echo.Context, name string) int64 {
+	n, _ := strconv.ParseInt(c.FormValue(name), 10, 64)
+	return n
+}
+
+// paramInt reads a numeric path parameter; a malformed one becomes 0, which
+// matches nothing.
+func pathID(c echo.Context, name string) int64 {
+	n, _ := strconv.ParseInt(c.Param(name), 10, 64)
+	return n
+}

@@ -1,0 +1,100 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/warna/warna/affiliates"
+	"github.com/warna/warna/web/auth"
+)
+
+func (s *Server) merchantOrderRoutes(merchant *echo.Group) {
+	merchant.GET("/orders", s.merchantOrders)
+	merchant.GET("/orders/:id", s.merchantOrder)
+	merchant.POST("/orders/:id/refund", s.refundOrderForm)
+	merchant.POST("/orders/:id/approve", s.approveOrder)
+	merchant.POST("/orders/:id/hold", s.holdOrder(true))
+	merchant.POST("/orders/:id/release", s.holdOrder(false))
+}
+
+func (s *Server) merchantOrders(c echo.Context) error {
+	user, _ := auth.CurrentUser(c)
+	orders, err := s.deps.Affiliates.OrdersOfShop(c.Request().Context(), user.ID, 100)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "merchant-orders", Page{Title: "Orders", Data: orders})
+}
+
+type merchantOrderPage struct {
+	Order affiliates.Order
+}
+
+func (s *Server) merchantOrder(c echo.Context) error {
+	user, _ := auth.CurrentUser(c)
+	order, err := s.deps.Affiliates.OrderForMerchant(c.Request().Context(), user.ID, pathID(c, "id"))
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "merchant-order", Page{Title: "Order " + strconv.FormatInt(order.ID, 10), Data: merchantOrderPage{Order: order}})
+}
+
+// refundOrderForm refunds the whole order (scope=order) or one line by amount
+// or quantity.
+func (s *Server) refundOrderForm(c echo.Context) error {
+	user, _ := auth.CurrentUser(c)
+	ctx := c.Request().Context()
+	id := pathID(c, "id")
+	back := "/merchant/orders/" + strconv.FormatInt(id, 10)
+	var err error
+	if c.FormValue("scope") == "order" {
+		_, err = s.deps.Affiliates.RefundOrder(ctx, user.ID, id)
+	} else {
+		qty, _ := strconv.Atoi(c.FormValue("quantity"))
+		amount, perr := parseMinor(c.FormValue("amount_minor"))
+		if perr != nil {
+			return s.flashBack(c, perr, back)
+		}
+		_, err = s.deps.Affiliates.Refund(ctx, user.ID, id, affiliates.RefundInput{LineID: formID(c, "line_id"), AmountMinor: amount, Quantity: qty})
+	}
+	if err != nil {
+		return s.flashBack(c, err, back)
+	}
+	setFlash(c, "Refund recorded; commission adjusted.")
+	return c.Redirect(http.StatusSeeOther, back)
+}
+
+func (s *Server) approveOrder(c echo.Context) error {
+	user, _ := auth.CurrentUser(c)
+	id := pathID(c, "id")
+	if err := s.deps.Affiliates.ApproveOrder(c.Request().Context(), user.ID, id); err != nil {
+		return err
+	}
+	setFlash(c, "Commission approved.")
+	return c.Redirect(http.StatusSeeOther, "/merchant/orders/"+strconv.FormatInt(id, 10))
+}
+
+func (s *Server) holdOrder(held bool) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		user, _ := auth.CurrentUser(c)
+		id := pathID(c, "id")
+		if err := s.deps.Affiliates.SetHold(c.Request().Context(), user.ID, id, held); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, "/merchant/orders/"+strconv.FormatInt(id, 10))
+	}
+}
+
+// parseMinor reads an optional whole number of minor units.
+func parseMinor(v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, errInvalidAmount
+	}
+	return n, nil
+}
