@@ -14,10 +14,6 @@ func (s *Server) home(c echo.Context) error {
 	return s.render(c, http.StatusOK, "home", Page{Title: "Shop by colour"})
 }
 
-func (s *Server) merchantHome(c echo.Context) error {
-	return s.render(c, http.StatusOK, "merchant", Page{Title: "Merchant area"})
-}
-
 type apiKeysPage struct {
 	Keys   []auth.APIKey
 	NewKey string

@@ -33,5 +33,6 @@ func (s *Server) routes() {
 	api := e.Group("/api/v1")
 	api.GET("/me", s.apiMe, auth.RequireRole(auth.RoleMerchant, auth.RoleInfluencer))
 
+	s.catalogRoutes(e, merchant, api)
 	s.affiliateRoutes(e, influencer, merchant, api)
 }

@@ -17,6 +17,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/warna/warna/affiliates"
+	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/media"
 	"github.com/warna/warna/web/auth"
 )
 
@@ -41,6 +43,11 @@ type Config struct {
 // Deps are the services the handlers call.
 type Deps struct {
 	Auth *auth.Service
+	// Catalog serves shops, products, photos and imports; nil leaves those
+	// routes out (tests of other areas).
+	Catalog *catalog.Service
+	// Media serves stored originals and thumbnails under /media.
+	Media media.Store
 	// Affiliates serves links, the /r redirect, storefronts, cart and
 	// checkout, orders, commissions and the conversion API; nil leaves
 	// those routes out.

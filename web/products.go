@@ -1,0 +1,313 @@
+package web
+
+import (
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/fault"
+	"github.com/warna/warna/money"
+	"github.com/warna/warna/web/auth"
+)
+
+func (s *Server) productRoutes(merchant *echo.Group) {
+	merchant.GET("/products/new", s.newProductForm)
+	merchant.POST("/products", s.createProduct)
+	merchant.GET("/products/:id", s.editProductForm)
+	merchant.POST("/products/:id", s.updateProduct)
+	merchant.POST("/products/:id/archive", s.archiveProduct)
+	merchant.POST("/products/:id/photos", s.uploadPhotos)
+	merchant.POST("/products/:id/photos/:image/move", s.movePhoto)
+	merchant.POST("/products/:id/photos/:image/remove", s.removePhoto)
+}
+
+// productFormPage is the data of the product form.
+type productFormPage struct {
+	New        bool
+	Product    productView
+	Shop       catalog.Shop
+	Categories []catalog.Category
+	Statuses   []catalog.Status
+	MaxPhotos  int
+	MaxBytes   string
+}
+
+var productFields = []string{"title", "sku", "description", "category", "price", "stock", "status", "commission", "color"}
+
+func productForm(p catalog.Product) map[string]string {
+	form := map[string]string{
+		"title": p.Title, "sku": p.SKU, "description": p.Description, "category": p.Category,
+		"price": money.Plain(p.PriceMinor, p.Currency), "stock": strconv.Itoa(p.Stock), "status": string(p.Status), "color": p.DeclaredColor,
+	}
+	if p.CommissionBps != nil {
+		form["commission"] = catalog.FormatPercentBps(*p.CommissionBps)
+	}
+	return form
+}
+
+// bindProduct reads the product form.
+func bindProduct(c echo.Context) (catalog.ProductInput, map[string]string, error) {
+	form := map[string]string{}
+	for _, f := range productFields {
+		form[f] = c.FormValue(f)
+	}
+	in := catalog.ProductInput{
+		Title: form["title"], SKU: form["sku"], Description: form["description"], Category: form["category"],
+		Price: form["price"], Status: catalog.Status(form["status"]), DeclaredColor: form["color"],
+	}
+	if strings.TrimSpace(in.Price) == "" {
+		return in, form, fault.FieldInvalidf("price", "enter a price")
+	}
+	stock := strings.TrimSpace(form["stock"])
+	if stock == "" {
+		stock = "0"
+	}
+	n, err := strconv.Atoi(stock)
+	if err != nil {
+		return in, form, fault.FieldInvalidf("stock", "stock must be a whole number")
+	}
+	in.Stock = n
+	if v := strings.TrimSpace(form["commission"]); v != "" {
+		bps, err := catalog.ParsePercentBps(v)
+		if err != nil {
+			return in, form, fault.FieldInvalidf("commission", "%s", fault.MessageOf(err))
+		}
+		in.CommissionBps = &bps
+	}
+	return in, form, nil
+}
+
+func (s *Server) renderProductForm(c echo.Context, status int, data productFormPage, form, errs map[string]string) error {
+	title := "New product"
+	if !data.New {
+		title = "Edit " + data.Product.Title
+	}
+	data.Categories = catalog.Categories
+	data.Statuses = []catalog.Status{catalog.StatusDraft, catalog.StatusActive, catalog.StatusArchived}
+	data.MaxPhotos = catalog.MaxImagesPerProduct
+	data.MaxBytes = fmt.Sprintf("%d MB", s.deps.Catalog.Limits().MaxBytes>>20)
+	return s.render(c, status, "product_form", Page{Title: title, Form: form, Errors: errs, Data: data})
+}
+
+func (s *Server) newProductForm(c echo.Context) error {
+	user, _ := auth.CurrentUser(c)
+	shop, err := s.deps.Catalog.ShopOf(c.Request().Context(), user.ID)
+	if fault.Is(err, fault.NotFound) {
+		return c.Redirect(http.StatusSeeOther, "/merchant/shop/new")
+	}
+	if err != nil {
+		return err
+	}
+	form := map[string]string{"status": string(catalog.StatusActive), "stock": "1", "category": ""}
+	return s.renderProductForm(c, http.StatusOK, productFormPage{New: true, Shop: shop}, form, nil)
+}
+
+func (s *Server) createProduct(c echo.Context) error {
+	user, _ := auth.CurrentUser(c)
+	ctx := c.Request().Context()
+	shop, err := s.deps.Catalog.ShopOf(ctx, user.ID)
+	if err != nil {
+		return err
+	}
+	in, form, err := bindProduct(c)
+	var p catalog.Product
+	if err == nil {
+		p, err = s.deps.Catalog.CreateProduct(ctx, user.ID, in)
+	}
+	if err != nil {
+		errs, status, ok := fieldErrors(err)
+		if !ok {
+			return err
+		}
+		return s.renderProductForm(c, status, productFormPage{New: true, Shop: shop}, form, errs)
+	}
+	if err := s.addPhotos(c, user.ID, p.ID); err != nil {
+		// The product exists; show its edit page with the photo problem.
+		return s.photoProblem(c, user.ID, p.ID, err)
+	}
+	setFlash(c, "Product created.")
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/merchant/products/%d", p.ID))
+}
+
+func (s *Server) editProductForm(c echo.Context) error {
+	user, _ := auth.CurrentUser(c)
+	id, err := idParam(c, "id", "no such product")
+	if err != nil {
+		return err
+	}
+	p, err := s.deps.Catalog.Product(c.Request().Context(), user.ID, id)
+	if err != nil {
+		return err
+	}
+	return s.renderProductForm(c, http.StatusOK, productFormPage{Product: newProductView(p), Shop: p.Shop}, productForm(p), nil)
+}
+
+func (s *Server) updateProduct(c echo.Context) error {
+	user, _ := auth.CurrentUser(c)
+	ctx := c.Request().Context()
+	id, err := idParam(c, "id", "no such product")
+	if err != nil {
+		return err
+	}
+	current, err := s.deps.Catalog.Product(ctx, user.ID, id)
+	if err != nil {
+		return err
+	}
+	in, form, err := bindProduct(c)
+	if err == nil {
+		_, err = s.deps.Catalog.UpdateProduct(ctx, user.ID, id, in)
+	}
+	if err != nil {
+		errs, status, ok := fieldErrors(err)
+		if !ok {
+			return err
+		}
+		return s.renderProductForm(c, status, productFormPage{Product: newProductView(current), Shop: current.Shop}, form, errs)
+	}
+	setFlash(c, "Changes saved.")
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/merchant/products/%d", id))
+}
+
+func (s *Server) archiveProduct(c echo.Context) error {
+	user, _ := auth.CurrentUser(c)
+	id, err := idParam(c, "id", "no such product")
+	if err != nil {
+		return err
+	}
+	if _, err := s.deps.Catalog.ArchiveProduct(c.Request().Context(), user.ID, id); err != nil {
+		return err
+	}
+	setFlash(c, "The product is archived; shoppers no longer see it.")
+	return c.Redirect(http.StatusSeeOther, "/merchant")
+}
+
+// uploadedFiles opens the files of a multipart field, skipping the empty part
+// a browser sends when no file was chosen. close releases them.
+func uploadedFiles(c echo.Context, fields ...string) (readers []io.Reader, closeAll func(), err error) {
+	closeAll = func() {}
+	ct := c.Request().Header.Get(echo.HeaderContentType)
+	if !strings.HasPrefix(ct, echo.MIMEMultipartForm) {
+		return nil, closeAll, nil
+	}
+	form, err := c.MultipartForm()
+	if err != nil {
+		return nil, closeAll, fault.Invalidf("the upload could not be read; try again")
+	}
+	var opened []multipart.File
+	closeAll = func() {
+		for _, f := range opened {
+			f.Close()
+		}
+	}
+	for _, field := range fields {
+		for _, fh := range form.File[field] {
+			if fh.Filename == "" && fh.Size == 0 {
+				continue
+			}
+			f, err := fh.Open()
+			if err != nil {
+				closeAll()
+				return nil, func() {}, err
+			}
+			opened = append(opened, f)
+			readers = append(readers, f)
+		}
+	}
+	return readers, closeAll, nil
+}
+
+// addPhotos stores the photos posted with a form, if any.
+func (s *Server) addPhotos(c echo.Context, userID, productID int64) error {
+	files, closeAll, err := uploadedFiles(c, "photos")
+	defer closeAll()
+	if err != nil || len(files) == 0 {
+		return err
+	}
+	_, err = s.deps.Catalog.AddImages(c.Request().Context(), userID, productID, files)
+	return err
+}
+
+// photoProblem re-renders the edit page with a photo error next to the upload.
+func (s *Server) photoProblem(c echo.Context, userID, productID int64, err error) error {
+	errs, status, ok := fieldErrors(err)
+	if !ok {
+		return err
+	}
+	p, perr := s.deps.Catalog.Product(c.Request().Context(), userID, productID)
+	if perr != nil {
+		return perr
+	}
+	if msg, onForm := errs["_form"]; onForm {
+		delete(errs, "_form")
+		errs["photos"] = msg
+	}
+	return s.renderProductForm(c, status, productFormPage{Product: newProductView(p), Shop: p.Shop}, productForm(p), errs)
+}
+
+func (s *Server) uploadPhotos(c echo.Context) error {
+	user, _ := auth.CurrentUser(c)
+	id, err := idParam(c, "id", "no such product")
+	if err != nil {
+		return err
+	}
+	// Ownership first, so another merchant learns nothing from the upload.
+	if _, err := s.deps.Catalog.Product(c.Request().Context(), user.ID, id); err != nil {
+		return err
+	}
+	files, closeAll, err := uploadedFiles(c, "photos")
+	defer closeAll()
+	if err == nil && len(files) == 0 {
+		err = fault.FieldInvalidf("photos", "choose one or more photos to upload")
+	}
+	if err == nil {
+		_, err = s.deps.Catalog.AddImages(c.Request().Context(), user.ID, id, files)
+	}
+	if err != nil {
+		return s.photoProblem(c, user.ID, id, err)
+	}
+	setFlash(c, fmt.Sprintf("%d photo(s) added; thumbnails appear in a moment.", len(files)))
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/merchant/products/%d#photos", id))
+}
+
+func (s *Server) movePhoto(c echo.Context) error {
+	user, _ := auth.CurrentUser(c)
+	id, err := idParam(c, "id", "no such product")
+	if err != nil {
+		return err
+	}
+	imageID, err := idParam(c, "image", "no such photo")
+	if err != nil {
+		return err
+	}
+	delta := 1
+	if c.FormValue("direction") == "up" {
+		delta = -1
+	}
+	if err := s.deps.Catalog.MoveImage(c.Request().Context(), user.ID, id, imageID, delta); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/merchant/products/%d#photos", id))
+}
+
+func (s *Server) removePhoto(c echo.Context) error {
+	user, _ := auth.CurrentUser(c)
+	id, err := idParam(c, "id", "no such product")
+	if err != nil {
+		return err
+	}
+	imageID, err := idParam(c, "image", "no such photo")
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Catalog.RemoveImage(c.Request().Context(), user.ID, id, imageID); err != nil {
+		return err
+	}
+	setFlash(c, "Photo removed.")
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/merchant/products/%d#photos", id))
+}

@@ -1,0 +1,218 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/fault"
+	"github.com/warna/warna/money"
+	"github.com/warna/warna/web/auth"
+)
+
+func (s *Server) shopRoutes(merchant *echo.Group) {
+	merchant.GET("/shop/new", s.newShopForm)
+	merchant.POST("/shop/new", s.createShop)
+	merchant.GET("/shop", s.shopSettings)
+	merchant.POST("/shop", s.updateShop)
+}
+
+// merchantHomePage is the merchant's dashboard: shop summary and products.
+type merchantHomePage struct {
+	Shop       catalog.Shop
+	Summary    catalog.ShopSummary
+	Products   []productView
+	Pager      pager
+	Status     string
+	Query      string
+	Categories []catalog.Category
+}
+
+// merchantHome is the product list of the merchant's shop; a merchant
+// without a shop is sent to create one.
+func (s *Server) merchantHome(c echo.Context) error {
+	if s.deps.Catalog == nil {
+		return s.render(c, http.StatusOK, "merchant", Page{Title: "Merchant area"})
+	}
+	user, _ := auth.CurrentUser(c)
+	ctx := c.Request().Context()
+	shop, err := s.deps.Catalog.ShopOf(ctx, user.ID)
+	if fault.Is(err, fault.NotFound) {
+		return c.Redirect(http.StatusSeeOther, "/merchant/shop/new")
+	}
+	if err != nil {
+		return err
+	}
+	filter := catalog.ProductFilter{Status: catalog.Status(c.QueryParam("status")), Query: c.QueryParam("q"), Page: pageParam(c), PerPage: 25}
+	page, err := s.deps.Catalog.Products(ctx, user.ID, filter)
+	if err != nil {
+		return err
+	}
+	summary, err := s.deps.Catalog.Summary(ctx, user.ID)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "merchant", Page{Title: shop.Name, Data: merchantHomePage{
+		Shop: shop, Summary: summary, Products: productViews(page.Items), Pager: newPager(c, page),
+		Status: string(filter.Status), Query: filter.Query, Categories: catalog.Categories,
+	}})
+}
+
+// shopFormPage is the data of the shop form (create and settings).
+type shopFormPage struct {
+	New        bool
+	Currencies []string
+	TimeZones  []string
+}
+
+// commonTimeZones are offered in the form; any IANA name is accepted.
+var commonTimeZones = []string{
+	"Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura", "Asia/Singapore", "Asia/Kuala_Lumpur", "Asia/Bangkok",
+	"Asia/Manila", "Asia/Ho_Chi_Minh", "Asia/Tokyo", "Asia/Seoul", "Australia/Sydney", "Europe/London",
+	"Europe/Berlin", "America/New_York", "America/Los_Angeles", "UTC",
+}
+
+func shopForm(shop catalog.Shop) map[string]string {
+	return map[string]string{
+		"name": shop.Name, "slug": shop.Slug, "description": shop.Description, "currency": shop.Currency,
+		"time_zone": shop.TimeZone, "commission": catalog.FormatPercentBps(shop.DefaultCommissionBps),
+		"return_window_days":      strconv.Itoa(shop.ReturnWindowDays),
+		"attribution_window_days": strconv.Itoa(shop.AttributionWindowDays),
+	}
+}
+
+func (s *Server) renderShopForm(c echo.Context, status int, isNew bool, form map[string]string, errs map[string]string) error {
+	title := "Shop settings"
+	if isNew {
+		title = "Create your shop"
+	}
+	return s.render(c, status, "shop_settings", Page{Title: title, Form: form, Errors: errs,
+		Data: shopFormPage{New: isNew, Currencies: money.Currencies(), TimeZones: commonTimeZones}})
+}
+
+func (s *Server) newShopForm(c echo.Context) error {
+	user, _ := auth.CurrentUser(c)
+	if _, err := s.deps.Catalog.ShopOf(c.Request().Context(), user.ID); err == nil {
+		return c.Redirect(http.StatusSeeOther, "/merchant/shop")
+	}
+	form := shopForm(catalog.Shop{Currency: "IDR", TimeZone: "Asia/Jakarta", DefaultCommissionBps: 1000,
+		ReturnWindowDays: 7, AttributionWindowDays: catalog.DefaultAttributionWindowDays})
+	form["name"] = user.Name
+	form["slug"] = suggestSlug(user.Name)
+	return s.renderShopForm(c, http.StatusOK, true, form, nil)
+}
+
+// suggestSlug makes a web address out of a name: "Batik Sari" → "batik-sari".
+func suggestSlug(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+			dash = false
+		case !dash && b.Len() > 0:
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.Trim(b.String(), "-")
+}
+
+// bindShop reads the shop form; a number that does not parse names its field.
+func bindShop(c echo.Context) (catalog.ShopInput, map[string]string, error) {
+	form := map[string]string{}
+	for _, f := range []string{"name", "slug", "description", "currency", "time_zone", "commission", "return_window_days", "attribution_window_days"} {
+		form[f] = c.FormValue(f)
+	}
+	in := catalog.ShopInput{Name: form["name"], Slug: form["slug"], Description: form["description"], Currency: form["currency"], TimeZone: form["time_zone"]}
+	var err error
+	if in.DefaultCommissionBps, err = catalog.ParsePercentBps(form["commission"]); err != nil {
+		return in, form, fault.FieldInvalidf("commission", "%s", fault.MessageOf(err))
+	}
+	if in.ReturnWindowDays, err = formInt(form, "return_window_days", "the return window"); err != nil {
+		return in, form, err
+	}
+	if in.AttributionWindowDays, err = formInt(form, "attribution_window_days", "the attribution window"); err != nil {
+		return in, form, err
+	}
+	return in, form, nil
+}
+
+func formInt(form map[string]string, field, what string) (int, error) {
+	v := strings.TrimSpace(form[field])
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fault.FieldInvalidf(field, "%s must be a whole number", what)
+	}
+	return n, nil
+}
+
+// fieldErrors turns a user mistake into the per-field messages of a form;
+// ok is false for errors that are not the user's to fix.
+func fieldErrors(err error) (map[string]string, int, bool) {
+	kind := fault.KindOf(err)
+	switch kind {
+	case fault.Invalid, fault.Conflict, fault.TooLarge:
+	default:
+		return nil, 0, false
+	}
+	field := fault.FieldOf(err)
+	if field == "" {
+		field = "_form"
+	}
+	status := statusOf(kind)
+	if kind == fault.Invalid {
+		status = http.StatusUnprocessableEntity
+	}
+	return map[string]string{field: fault.MessageOf(err)}, status, true
+}
+
+func (s *Server) createShop(c echo.Context) error {
+	user, _ := auth.CurrentUser(c)
+	in, form, err := bindShop(c)
+	if err == nil {
+		_, err = s.deps.Catalog.CreateShop(c.Request().Context(), user.ID, in)
+	}
+	if err != nil {
+		errs, status, ok := fieldErrors(err)
+		if !ok {
+			return err
+		}
+		return s.renderShopForm(c, status, true, form, errs)
+	}
+	setFlash(c, "Your shop is open. Add your first product!")
+	return c.Redirect(http.StatusSeeOther, "/merchant")
+}
+
+func (s *Server) shopSettings(c echo.Context) error {
+	user, _ := auth.CurrentUser(c)
+	shop, err := s.deps.Catalog.ShopOf(c.Request().Context(), user.ID)
+	if fault.Is(err, fault.NotFound) {
+		return c.Redirect(http.StatusSeeOther, "/merchant/shop/new")
+	}
+	if err != nil {
+		return err
+	}
+	return s.renderShopForm(c, http.StatusOK, false, shopForm(shop), nil)
+}
+
+func (s *Server) updateShop(c echo.Context) error {
+	user, _ := auth.CurrentUser(c)
+	in, form, err := bindShop(c)
+	if err == nil {
+		_, err = s.deps.Catalog.UpdateShop(c.Request().Context(), user.ID, in)
+	}
+	if err != nil {
+		errs, status, ok := fieldErrors(err)
+		if !ok {
+			return err
+		}
+		return s.renderShopForm(c, status, false, form, errs)
+	}
+	setFlash(c, "Shop settings saved.")
+	return c.Redirect(http.StatusSeeOther, "/merchant/shop")
+}
