@@ -106,6 +106,11 @@ func BuildDocument(p catalog.Product) (Document, error) {
 	if err != nil {
 		return Document{}, fmt.Errorf("product %d: %w", p.ID, err)
 	}
+	for f, v := range shares {
+		if v <= 0 { // Elasticsearch's rank_features takes positive values only
+			delete(shares, f)
+		}
+	}
 	d.FamilyShare = shares
 	d.Families = familiesOf(shares, p.DominantFamily)
 	return d, nil

@@ -70,6 +70,9 @@ type Query struct {
 	PerPage  int
 	// ExcludeID leaves one product out ("more in this colour").
 	ExcludeID int64
+	// Similar, when set, also asks for products whose dominant colour is
+	// near this OKLab colour (kNN where the backend has it).
+	Similar *[3]float64
 	// cells caches ColourCells.
 	cells [][]Cell
 }

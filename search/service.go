@@ -34,6 +34,9 @@ type Backend interface {
 type Candidates struct {
 	Docs  []Document
 	Total int
+	// Facets are the backend's aggregations over every match, if it has
+	// them; used when the matches overflow the scorer's window.
+	Facets *Facets
 }
 
 // Options tune a Service.
@@ -113,6 +116,9 @@ func (s *Service) Search(ctx context.Context, q Query) (Result, error) {
 	if cands.Total > len(cands.Docs) {
 		res.Approximate = true
 		res.Total += cands.Total - len(cands.Docs)
+		if cands.Facets != nil {
+			res.Facets = *cands.Facets
+		}
 	}
 	from := (q.Page - 1) * q.PerPage
 	if from < len(hits) {
@@ -132,7 +138,7 @@ func (s *Service) MoreInColour(ctx context.Context, productID int64, n int) ([]H
 	if !ok || len(d.Palette) == 0 {
 		return nil, nil
 	}
-	q := Query{Tolerance: DefaultTolerance, Sort: SortRelevance, Page: 1, PerPage: n, ExcludeID: productID, Currency: s.currency}
+	q := Query{Tolerance: DefaultTolerance, Sort: SortRelevance, Page: 1, PerPage: n, ExcludeID: productID, Currency: s.currency, Similar: &d.Dominant}
 	for _, sw := range d.Palette[:min(2, len(d.Palette))] {
 		if sw.Share >= 0.2 || len(q.Colours) == 0 {
 			q.Colours = append(q.Colours, Colour{Lab: sw.Lab(), Label: sw.Hex, Weight: sw.Share})
@@ -177,8 +183,8 @@ type PriceRange struct {
 	Count    int    `json:"count"`
 }
 
-// priceEdges are the range boundaries in minor units for a currency.
-func priceEdges(currency string) []int64 {
+// PriceEdges are the price facet boundaries in minor units for a currency.
+func PriceEdges(currency string) []int64 {
 	if money.MinorDigits(currency) == 0 {
 		return []int64{100_000, 250_000, 500_000, 1_000_000}
 	}
@@ -187,7 +193,7 @@ func priceEdges(currency string) []int64 {
 
 func facetsOf(hits []Hit, currency string) Facets {
 	families, categories := map[string]int{}, map[string]int{}
-	edges := priceEdges(currency)
+	edges := PriceEdges(currency)
 	counts := make([]int, len(edges)+1)
 	for i := range hits {
 		d := &hits[i].Doc
@@ -213,17 +219,13 @@ func facetsOf(hits []Hit, currency string) Facets {
 			continue
 		}
 		r := PriceRange{Currency: currency, Count: n}
-		switch {
-		case i == 0:
-			r.To = edges[0]
-			r.Label = "under " + money.Format(edges[0], currency)
-		case i == len(edges):
+		if i > 0 {
 			r.From = edges[i-1]
-			r.Label = money.Format(edges[i-1], currency) + " and up"
-		default:
-			r.From, r.To = edges[i-1], edges[i]
-			r.Label = fmt.Sprintf("%s – %s", money.Format(edges[i-1], currency), money.Format(edges[i], currency))
 		}
+		if i < len(edges) {
+			r.To = edges[i]
+		}
+		r.Label = PriceLabel(r.From, r.To, currency)
 		f.PriceRanges = append(f.PriceRanges, r)
 	}
 	return f
@@ -246,4 +248,15 @@ func sortedCounts(m map[string]int) []keyCount {
 		return out[i].key < out[j].key
 	})
 	return out
+}
+
+// PriceLabel names a price range for people; to is 0 for the open top.
+func PriceLabel(from, to int64, currency string) string {
+	switch {
+	case from == 0:
+		return "under " + money.Format(to, currency)
+	case to == 0:
+		return money.Format(from, currency) + " and up"
+	}
+	return fmt.Sprintf("%s – %s", money.Format(from, currency), money.Format(to, currency))
 }
