@@ -11,12 +11,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // RecorderOptions tune the click recorder.
@@ -285,7 +285,7 @@ func (r *Recorder) write(batch []Click) error {
 	if err != nil {
 		return fmt.Errorf("classify clicks: %w", err)
 	}
-	res := r.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&batch)
+	res := insertClicks(r.db.WithContext(ctx), batch)
 	if res.Error != nil {
 		return fmt.Errorf("insert clicks: %w", res.Error)
 	}
@@ -299,6 +299,26 @@ func (r *Recorder) write(batch []Click) error {
 	}
 	r.stored.Add(res.RowsAffected)
 	return nil
+}
+
+// insertClicks stores a batch in one multi-row INSERT that skips ids already
+// stored (a retried or replayed click), so each click is stored once. It is
+// written out rather than left to gorm's reflection because it runs for
+// every click on the busiest path.
+func insertClicks(db *gorm.DB, batch []Click) *gorm.DB {
+	var sql strings.Builder
+	sql.Grow(96 + 16*len(batch))
+	sql.WriteString("INSERT INTO clicks (id, link_id, influencer_id, visitor, at, valid, reason) VALUES ")
+	args := make([]any, 0, 7*len(batch))
+	for i, c := range batch {
+		if i > 0 {
+			sql.WriteByte(',')
+		}
+		sql.WriteString("(?,?,?,?,?,?,?)")
+		args = append(args, c.ID, c.LinkID, c.InfluencerID, c.Visitor, c.At.UTC(), c.Valid, c.Reason)
+	}
+	sql.WriteString(" ON CONFLICT (id) DO NOTHING")
+	return db.Exec(sql.String(), args...)
 }
 
 func recentKey(linkID int64, visitor string) string {

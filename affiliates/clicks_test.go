@@ -154,13 +154,13 @@ func TestRepeatDetectedAcrossRestartFromDatabase(t *testing.T) {
 	}
 }
 
-// failSwitch makes every gorm create and query fail while on, like a
-// database that has gone away.
+// failSwitch makes every gorm create, query and raw statement fail while
+// on, like a database that has gone away.
 func failSwitch(t *testing.T, db *gorm.DB) *atomic.Bool {
 	t.Helper()
 	var down atomic.Bool
 	fail := func(tx *gorm.DB) {
-		if down.Load() && tx.Statement.Table == "clicks" {
+		if down.Load() {
 			_ = tx.AddError(errors.New("connection refused (simulated outage)"))
 		}
 	}
@@ -168,6 +168,9 @@ func failSwitch(t *testing.T, db *gorm.DB) *atomic.Bool {
 		t.Fatal(err)
 	}
 	if err := db.Callback().Query().Before("gorm:query").Register("test:outage_query", fail); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Callback().Raw().Before("gorm:raw").Register("test:outage_raw", fail); err != nil {
 		t.Fatal(err)
 	}
 	return &down

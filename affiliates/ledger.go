@@ -265,43 +265,42 @@ func (s *Service) SetHold(ctx context.Context, merchantID, orderID int64, held b
 }
 
 // CreatePayout pays an influencer everything approved (net of clawbacks) in
-// the merchant's shop that no payout has taken yet. Each approve and clawback
-// entry is claimed by a conditional update, so two payouts racing for the
-// same entries cannot both succeed.
+// the merchant's shop that no payout has taken yet. The payout claims its
+// entries with one conditional update (payout_id IS NULL → this payout), so
+// two payouts racing for the same entries cannot both take them: the loser
+// claims nothing and is refused. The transaction writes before it reads, so
+// on SQLite it holds the write lock from its first statement.
 func (s *Service) CreatePayout(ctx context.Context, merchantID, influencerID int64) (Payout, error) {
+	shop, err := s.ShopOf(ctx, merchantID)
+	if err != nil {
+		return Payout{}, err
+	}
 	var payout Payout
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		shop, err := shopOwnedBy(tx, merchantID)
-		if err != nil {
-			return err
-		}
-		var entries []LedgerEntry
-		err = tx.Where("shop_id = ? AND influencer_id = ? AND kind IN ? AND payout_id IS NULL", shop.ID, influencerID,
-			[]EntryKind{EntryApprove, EntryClawback}).Order("id").Find(&entries).Error
-		if err != nil {
-			return fmt.Errorf("load approved commission: %w", err)
-		}
-		var total int64
-		ids := make([]int64, 0, len(entries))
-		for _, e := range entries {
-			total += e.AmountMinor
-			ids = append(ids, e.ID)
-		}
-		if len(ids) == 0 || total <= 0 {
-			return fault.Conflictf("nothing to pay: the approved balance is %d minor units", total)
-		}
-		payout = Payout{InfluencerID: influencerID, ShopID: shop.ID, AmountMinor: total, Currency: shop.Currency, Entries: len(ids), CreatedAt: s.now()}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		payout = Payout{InfluencerID: influencerID, ShopID: shop.ID, Currency: shop.Currency, CreatedAt: s.now()}
 		if err := tx.Create(&payout).Error; err != nil {
 			return fmt.Errorf("create payout: %w", err)
 		}
-		res := tx.Model(&LedgerEntry{}).Where("id IN ? AND payout_id IS NULL", ids).Update("payout_id", payout.ID)
-		if res.Error != nil {
-			return fmt.Errorf("claim entries: %w", res.Error)
+		claim := tx.Model(&LedgerEntry{}).
+			Where("shop_id = ? AND influencer_id = ? AND kind IN ? AND payout_id IS NULL", shop.ID, influencerID, []EntryKind{EntryApprove, EntryClawback}).
+			Update("payout_id", payout.ID)
+		if claim.Error != nil {
+			return fmt.Errorf("claim entries: %w", claim.Error)
 		}
-		if res.RowsAffected != int64(len(ids)) {
-			return fault.Conflictf("another payout took some of these entries; reload and try again")
+		var total struct{ Sum int64 }
+		if err := tx.Model(&LedgerEntry{}).Select("COALESCE(SUM(amount_minor), 0) AS sum").Where("payout_id = ?", payout.ID).Scan(&total).Error; err != nil {
+			return fmt.Errorf("sum payout: %w", err)
 		}
-		pay := LedgerEntry{Kind: EntryPay, InfluencerID: influencerID, ShopID: shop.ID, AmountMinor: total, Currency: shop.Currency,
+		if claim.RowsAffected == 0 || total.Sum <= 0 {
+			// Rolling back releases the claim: a negative balance stays to be
+			// netted against future earnings.
+			return fault.Conflictf("nothing to pay: the approved balance is %d minor units", total.Sum)
+		}
+		payout.AmountMinor, payout.Entries = total.Sum, int(claim.RowsAffected)
+		if err := tx.Model(&payout).Updates(map[string]any{"amount_minor": payout.AmountMinor, "entries": payout.Entries}).Error; err != nil {
+			return fmt.Errorf("record payout: %w", err)
+		}
+		pay := LedgerEntry{Kind: EntryPay, InfluencerID: influencerID, ShopID: shop.ID, AmountMinor: total.Sum, Currency: shop.Currency,
 			OnceKey: ptr(fmt.Sprintf("pay:%d", payout.ID)), PayoutID: &payout.ID, Note: "payout", CreatedAt: s.now()}
 		if err := tx.Create(&pay).Error; err != nil {
 			return fmt.Errorf("record payment: %w", err)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
@@ -43,6 +44,8 @@ type Service struct {
 	logger *slog.Logger
 	links  *linkCache
 	clicks *Recorder
+	// visitorKey caches the current day's visitor-hash key.
+	visitorKey atomic.Pointer[dayKey]
 }
 
 // NewService builds the service over db. Call Start before serving redirects

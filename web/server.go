@@ -127,7 +127,7 @@ func (s *Server) middleware() {
 		// Unmatched paths share one label so scanners cannot blow up cardinality.
 		DoNotUseRequestPathFor404: true,
 	}))
-	e.Use(s.requestLogger())
+	e.Use(notOnRedirect(s.requestLogger()))
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
 		XSSProtection:         "0",
 		ContentTypeNosniff:    "nosniff",
@@ -143,7 +143,7 @@ func (s *Server) middleware() {
 		},
 	}))
 	e.Use(middleware.BodyLimit("32M"))
-	e.Use(s.deps.Auth.Identify())
+	e.Use(notOnRedirect(s.deps.Auth.Identify()))
 	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup:    "header:X-CSRF-Token,form:_csrf",
 		ContextKey:     "csrf",
@@ -153,7 +153,7 @@ func (s *Server) middleware() {
 		CookieSameSite: http.SameSiteLaxMode,
 		// Calls that present an API key carry no cookies, so they cannot be forged
 		// by another site; everything else needs the token.
-		Skipper: func(c echo.Context) bool { return auth.HasBearer(c) },
+		Skipper: func(c echo.Context) bool { return auth.HasBearer(c) || isRedirect(c) },
 		ErrorHandler: func(err error, c echo.Context) error {
 			return &csrfError{}
 		},

@@ -1,0 +1,313 @@
+// Command redirectbench checks the redirect budget of DESIGN.md §11: the
+// tracked redirect /r/{code}, served by the real web server with click
+// recording into a real SQLite database, must keep at least 0.8 × the
+// throughput of a bare echo handler answering 302, with a p99 latency no more
+// than 2 × the bare one.
+//
+// Both servers listen on loopback in this process; one load generator (Go
+// net/http keep-alive clients at a fixed concurrency) drives them in
+// interleaved rounds of equal length, alternating which goes first. At the
+// end the recorder is closed and the stored clicks are counted against the
+// tracked requests that succeeded. It exits non-zero when the budget is
+// missed.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
+
+	"github.com/warna/warna/affiliates"
+	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/database"
+	"github.com/warna/warna/web"
+	"github.com/warna/warna/web/auth"
+)
+
+const userAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
+
+type config struct {
+	duration    time.Duration
+	rounds      int
+	concurrency int
+	minRatio    float64
+	maxP99Ratio float64
+}
+
+func main() {
+	var cfg config
+	flag.DurationVar(&cfg.duration, "duration", 5*time.Second, "length of each round per server")
+	flag.IntVar(&cfg.rounds, "rounds", 3, "interleaved rounds")
+	flag.IntVar(&cfg.concurrency, "c", 16, "concurrent keep-alive clients")
+	flag.Float64Var(&cfg.minRatio, "min-ratio", 0.8, "budget: tracked/bare throughput at least")
+	flag.Float64Var(&cfg.maxP99Ratio, "max-p99-ratio", 2.0, "budget: tracked/bare p99 at most")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of the measured rounds to this file")
+	flag.Parse()
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "redirectbench:", err)
+			os.Exit(1)
+		}
+		_ = pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	if err := run(cfg); err != nil {
+		pprof.StopCPUProfile()
+		fmt.Fprintln(os.Stderr, "redirectbench:", err)
+		os.Exit(1)
+	}
+}
+
+// arm is one server under load.
+type arm struct {
+	name      string
+	url       string
+	requests  int64
+	errors    int64
+	elapsed   time.Duration
+	latencies []time.Duration
+}
+
+func run(cfg config) error {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "redirectbench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	db, err := database.Open(ctx, database.Options{DataDir: dir})
+	if err != nil {
+		return err
+	}
+	defer database.Close(db)
+	migs := append(auth.Migrations(), catalog.Migrations()...)
+	if err := database.Migrate(ctx, db, append(migs, affiliates.Migrations()...)); err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	aff, err := affiliates.NewService(db, affiliates.Options{Secret: "redirect-bench-secret-0123456789abcdef", SpillDir: dir, Logger: logger})
+	if err != nil {
+		return err
+	}
+	code, err := seed(ctx, db, aff)
+	if err != nil {
+		return err
+	}
+	if err := aff.Start(ctx); err != nil {
+		return err
+	}
+	authSvc := auth.NewService(db, nil)
+	tracked, err := web.New(web.Config{BaseURL: "http://127.0.0.1"}, web.Deps{Auth: authSvc, Affiliates: aff, Logger: logger})
+	if err != nil {
+		return err
+	}
+	trackedURL, stopTracked, err := serve(tracked.Handler())
+	if err != nil {
+		return err
+	}
+	defer stopTracked()
+
+	bare := echo.New()
+	bare.HideBanner = true
+	bare.GET("/r/:code", func(c echo.Context) error {
+		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+		return c.Redirect(http.StatusFound, "/products/1")
+	})
+	bareURL, stopBare, err := serve(bare)
+	if err != nil {
+		return err
+	}
+	defer stopBare()
+
+	arms := []*arm{{name: "bare echo 302", url: bareURL + "/r/" + code}, {name: "tracked /r/{code}", url: trackedURL + "/r/" + code}}
+	client := newClient(cfg.concurrency)
+	var warmTracked int64
+	for i, a := range arms { // warm-up: connections open, link cached
+		res, err := load(client, a.url, cfg.concurrency, 300*time.Millisecond)
+		if err != nil {
+			return err
+		}
+		if i == 1 {
+			warmTracked = res.requests
+		}
+	}
+	fmt.Printf("redirect benchmark: %d rounds × %v per server, %d keep-alive clients, loopback, GOMAXPROCS=%d\n",
+		cfg.rounds, cfg.duration, cfg.concurrency, runtimeProcs())
+	for r := range cfg.rounds {
+		order := arms
+		if r%2 == 1 {
+			order = []*arm{arms[1], arms[0]}
+		}
+		for _, a := range order {
+			res, err := load(client, a.url, cfg.concurrency, cfg.duration)
+			if err != nil {
+				return err
+			}
+			a.requests += res.requests
+			a.errors += res.errors
+			a.elapsed += res.elapsed
+			a.latencies = append(a.latencies, res.latencies...)
+			fmt.Printf("  round %d %-18s %8.0f req/s  p99 %v\n", r+1, a.name, float64(res.requests)/res.elapsed.Seconds(), percentile(res.latencies, 0.99))
+		}
+	}
+	stopTracked()
+	if err := aff.Close(); err != nil {
+		return err
+	}
+	var stored int64
+	if err := db.Model(&affiliates.Click{}).Count(&stored).Error; err != nil {
+		return err
+	}
+
+	fmt.Printf("\n%-18s %12s %10s %10s %8s\n", "server", "req/s", "p50", "p99", "errors")
+	for _, a := range arms {
+		fmt.Printf("%-18s %12.0f %10v %10v %8d\n", a.name, a.rps(), percentile(a.latencies, 0.5), percentile(a.latencies, 0.99), a.errors)
+	}
+	tput := arms[1].rps() / arms[0].rps()
+	p99 := float64(percentile(arms[1].latencies, 0.99)) / float64(percentile(arms[0].latencies, 0.99))
+	fmt.Printf("\nthroughput ratio tracked/bare %.2f (budget ≥ %.2f)\n", tput, cfg.minRatio)
+	fmt.Printf("p99 ratio      tracked/bare %.2f (budget ≤ %.2f)\n", p99, cfg.maxP99Ratio)
+	want := arms[1].requests + warmTracked
+	fmt.Printf("clicks stored %d of %d tracked requests (incl. warm-up), spilled %d, storage failures %d\n",
+		stored, want, aff.Clicks().Stats().Spilled, aff.Clicks().Stats().Failures)
+	var problems []error
+	if tput < cfg.minRatio {
+		problems = append(problems, fmt.Errorf("throughput ratio %.2f below %.2f", tput, cfg.minRatio))
+	}
+	if p99 > cfg.maxP99Ratio {
+		problems = append(problems, fmt.Errorf("p99 ratio %.2f above %.2f", p99, cfg.maxP99Ratio))
+	}
+	if arms[1].errors > 0 || arms[0].errors > 0 {
+		problems = append(problems, errors.New("requests failed"))
+	}
+	if stored != want {
+		problems = append(problems, fmt.Errorf("%d clicks stored for %d tracked redirects", stored, want))
+	}
+	return errors.Join(problems...)
+}
+
+func (a *arm) rps() float64 { return float64(a.requests) / a.elapsed.Seconds() }
+
+// seed makes a shop, a product, an influencer and a product link.
+func seed(ctx context.Context, db *gorm.DB, aff *affiliates.Service) (string, error) {
+	shop := catalog.Shop{OwnerID: 1, Slug: "bench", Name: "Bench", Currency: "USD", TimeZone: "UTC",
+		DefaultCommissionBps: 1000, ReturnWindowDays: 14, AttributionWindowDays: 30}
+	if err := db.Create(&shop).Error; err != nil {
+		return "", err
+	}
+	p := catalog.Product{ShopID: shop.ID, SKU: "B1", Title: "Bench tee", Category: "tops", PriceMinor: 1999,
+		Currency: "USD", Stock: 10, Status: catalog.StatusActive}
+	if err := db.Create(&p).Error; err != nil {
+		return "", err
+	}
+	if _, err := aff.EnsureInfluencer(ctx, affiliates.Account{ID: 2, Name: "Bench Creator", Email: "b@example.com"}); err != nil {
+		return "", err
+	}
+	link, err := aff.CreateLink(ctx, 2, affiliates.LinkInput{Kind: affiliates.TargetProduct, ProductID: p.ID, Campaign: "bench"})
+	return link.Code, err
+}
+
+// serve answers h on a loopback port until the returned stop is called.
+func serve(h http.Handler) (string, func(), error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	var once sync.Once
+	return "http://" + l.Addr().String(), func() {
+		once.Do(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(ctx)
+		})
+	}, nil
+}
+
+func newClient(concurrency int) *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{MaxIdleConns: concurrency * 2, MaxIdleConnsPerHost: concurrency * 2, IdleConnTimeout: time.Minute},
+		// Measure the redirect itself, do not follow it.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Timeout:       10 * time.Second,
+	}
+}
+
+type result struct {
+	requests, errors int64
+	elapsed          time.Duration
+	latencies        []time.Duration
+}
+
+// load sends GET url from concurrency clients for d and returns what happened.
+func load(client *http.Client, url string, concurrency int, d time.Duration) (result, error) {
+	var ok, failed atomic.Int64
+	lats := make([][]time.Duration, concurrency)
+	start := time.Now()
+	deadline := start.Add(d)
+	var wg sync.WaitGroup
+	for w := range concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest(http.MethodGet, url, nil)
+			req.Header.Set("User-Agent", userAgent)
+			local := make([]time.Duration, 0, 1<<15)
+			for time.Now().Before(deadline) {
+				t0 := time.Now()
+				res, err := client.Do(req)
+				if err != nil {
+					failed.Add(1)
+					continue
+				}
+				_, _ = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				if res.StatusCode != http.StatusFound {
+					failed.Add(1)
+					continue
+				}
+				local = append(local, time.Since(t0))
+				ok.Add(1)
+			}
+			lats[w] = local
+		}()
+	}
+	wg.Wait()
+	res := result{requests: ok.Load(), errors: failed.Load(), elapsed: time.Since(start)}
+	for _, l := range lats {
+		res.latencies = append(res.latencies, l...)
+	}
+	if res.requests == 0 {
+		return res, fmt.Errorf("%s: no successful requests", url)
+	}
+	return res, nil
+}
+
+func percentile(lats []time.Duration, p float64) time.Duration {
+	if len(lats) == 0 {
+		return 0
+	}
+	s := slices.Clone(lats)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(float64(len(s))*p))].Round(time.Microsecond)
+}
+
+func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
