@@ -1,0 +1,733 @@
+package affiliates
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+	"gorm.io/gorm"
+
+	"github.com/warna/warna/database"
+	"github.com/warna/warna/jobs"
+)
+
+// Dashboard roll-ups.
+//
+// Facts are counted in UTC hours (hour number = Unix seconds / 3600): clicks
+// at their time, orders, their lines and the current status of their
+// commission at the time the order was placed. Hours, not days, because a
+// dashboard day is a day in the viewer's time zone (the shop's, or the one
+// an influencer chose); any whole-hour zone's day is a run of UTC hours, so
+// one table serves every zone.
+//
+// Roll-up rows exist for hours before RolledUntil; the dashboards read them
+// and compute the hours since (and the partial hours at the ends of a range
+// in a zone with a half-hour offset) live from the source tables with the
+// same aggregation code, so the two can never disagree on a definition.
+//
+// Refresh recomputes whole hours from the source tables (delete the hour's
+// rows, insert them again), so running it twice changes nothing. It finds
+// the hours to recompute from the hours since its last run (less a margin
+// for late clicks) and from the orders, refunds and ledger entries added
+// since its last run (their ids are watermarks): an approval, refund or
+// payout changes the status of commission on an order placed long ago.
+
+// ShopHour is one shop's activity in one UTC hour.
+type ShopHour struct {
+	ShopID           int64 `gorm:"primaryKey;autoIncrement:false"`
+	Hour             int64 `gorm:"primaryKey;autoIncrement:false"`
+	Orders           int64 `gorm:"not null"`
+	GMVMinor         int64 `gorm:"column:gmv_minor;not null"`
+	AttributedOrders int64 `gorm:"not null"`
+	AttributedMinor  int64 `gorm:"not null"`
+	RefundedMinor    int64 `gorm:"not null"`
+	ClicksRaw        int64 `gorm:"not null"`
+	ClicksValid      int64 `gorm:"not null"`
+	CommissionBuckets
+}
+
+// TableName names the roll-up table.
+func (ShopHour) TableName() string { return "stats_shop_hours" }
+
+// LinkHour is one link's activity in one UTC hour, per shop: clicks on a
+// product link count for the product's shop (clicks on storefront and
+// collection links for none, shop 0); orders for the shop they were placed in.
+type LinkHour struct {
+	LinkID       int64  `gorm:"primaryKey;autoIncrement:false"`
+	ShopID       int64  `gorm:"primaryKey;autoIncrement:false;index:idx_stats_link_hours_shop,priority:1"`
+	Hour         int64  `gorm:"primaryKey;autoIncrement:false;index:idx_stats_link_hours_inf,priority:2;index:idx_stats_link_hours_shop,priority:2"`
+	InfluencerID int64  `gorm:"not null;index:idx_stats_link_hours_inf,priority:1"`
+	Currency     string `gorm:"size:3;not null"`
+	ClicksRaw    int64  `gorm:"not null"`
+	ClicksValid  int64  `gorm:"not null"`
+	Orders       int64  `gorm:"not null"`
+	SalesMinor   int64  `gorm:"not null"`
+	CommissionBuckets
+}
+
+// TableName names the roll-up table.
+func (LinkHour) TableName() string { return "stats_link_hours" }
+
+// ProductHour is one product's sales in one UTC hour, per influencer
+// credited (0: not attributed). Lines sold off-site without a product have
+// product 0.
+type ProductHour struct {
+	ProductID       int64  `gorm:"primaryKey;autoIncrement:false"`
+	InfluencerID    int64  `gorm:"primaryKey;autoIncrement:false;index:idx_stats_product_hours_inf,priority:1"`
+	Hour            int64  `gorm:"primaryKey;autoIncrement:false;index:idx_stats_product_hours_shop,priority:2;index:idx_stats_product_hours_inf,priority:2"`
+	ShopID          int64  `gorm:"not null;index:idx_stats_product_hours_shop,priority:1"`
+	Currency        string `gorm:"size:3;not null"`
+	Units           int64  `gorm:"not null"`
+	SalesMinor      int64  `gorm:"not null"`
+	RefundedMinor   int64  `gorm:"not null"`
+	CommissionMinor int64  `gorm:"not null"` // accrued less reversed and clawed back
+}
+
+// TableName names the roll-up table.
+func (ProductHour) TableName() string { return "stats_product_hours" }
+
+// CommissionBuckets is the commission on a set of orders by status, summed
+// from their ledger entries with the ledger's rules (see EntryKind):
+// Pending + Approved + Paid = Accrued − Reversed. Paid is commission whose
+// approve or clawback entry a payout has taken.
+type CommissionBuckets struct {
+	CommAccrued  int64 `gorm:"not null"`
+	CommReversed int64 `gorm:"not null"` // positive: reversed and clawed back
+	CommPending  int64 `gorm:"not null"`
+	CommApproved int64 `gorm:"not null"`
+	CommPaid     int64 `gorm:"not null"`
+}
+
+func (b *CommissionBuckets) add(o CommissionBuckets) {
+	b.CommAccrued += o.CommAccrued
+	b.CommReversed += o.CommReversed
+	b.CommPending += o.CommPending
+	b.CommApproved += o.CommApproved
+	b.CommPaid += o.CommPaid
+}
+
+// apply adds one ledger entry's effect; paidOut says a payout has taken it.
+func (b *CommissionBuckets) apply(kind EntryKind, amount int64, paidOut bool) {
+	switch kind {
+	case EntryAccrue:
+		b.CommAccrued += amount
+		b.CommPending += amount
+	case EntryReverse:
+		b.CommReversed -= amount
+		b.CommPending += amount
+	case EntryApprove:
+		b.CommPending -= amount
+		if paidOut {
+			b.CommPaid += amount
+		} else {
+			b.CommApproved += amount
+		}
+	case EntryClawback:
+		b.CommReversed -= amount
+		if paidOut {
+			b.CommPaid += amount
+		} else {
+			b.CommApproved += amount
+		}
+	}
+}
+
+// rollupState remembers how far the roll-ups go.
+type rollupState struct {
+	ID int64 `gorm:"primaryKey;autoIncrement:false"`
+	// RolledUntil is the first hour not rolled up (hours before it are).
+	RolledUntil int64 `gorm:"not null"`
+	// Watermarks: the highest ids already looked at.
+	OrderID  int64 `gorm:"not null"`
+	LedgerID int64 `gorm:"not null"`
+	RefundID int64 `gorm:"not null"`
+	RunAt    time.Time
+}
+
+func (rollupState) TableName() string { return "stats_rollup_state" }
+
+// StatsMigrations creates the roll-up tables and the indexes the dashboards'
+// live and range queries need. They run after the affiliate tables.
+func StatsMigrations() []database.Migration {
+	return []database.Migration{{
+		ID: "0350_stats_rollups",
+		Up: func(tx *gorm.DB) error {
+			if err := tx.AutoMigrate(&ShopHour{}, &LinkHour{}, &ProductHour{}, &rollupState{}); err != nil {
+				return err
+			}
+			for _, stmt := range []string{
+				"CREATE INDEX IF NOT EXISTS idx_clicks_at ON clicks (at)",
+				"CREATE INDEX IF NOT EXISTS idx_clicks_influencer_at ON clicks (influencer_id, at)",
+				"CREATE INDEX IF NOT EXISTS idx_orders_shop_placed ON orders (shop_id, placed_at)",
+				"CREATE INDEX IF NOT EXISTS idx_orders_influencer_placed ON orders (attr_influencer_id, placed_at)",
+				"CREATE INDEX IF NOT EXISTS idx_ledger_shop_kind_payout ON ledger_entries (shop_id, kind, payout_id)",
+			} {
+				if err := tx.Exec(stmt).Error; err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}}
+}
+
+// hourOf is the UTC hour number of t.
+func hourOf(t time.Time) int64 {
+	s := t.Unix()
+	if s < 0 && s%3600 != 0 {
+		return s/3600 - 1
+	}
+	return s / 3600
+}
+
+// hourStart is the instant an hour number begins.
+func hourStart(h int64) time.Time { return time.Unix(h*3600, 0).UTC() }
+
+// Stats computes dashboard figures and keeps the roll-ups they read.
+type Stats struct {
+	db     *gorm.DB
+	now    func() time.Time
+	logger *slog.Logger
+	// lateHours is how many hours before the last run are recomputed every
+	// run, to take in clicks that were stored late (buffered or replayed).
+	lateHours int64
+	mu        sync.Mutex // one Refresh at a time in this process
+}
+
+// NewStats builds the statistics service over db; now is the clock (nil:
+// time.Now).
+func NewStats(db *gorm.DB, now func() time.Time, logger *slog.Logger) *Stats {
+	if now == nil {
+		now = time.Now
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Stats{db: db, now: func() time.Time { return now().UTC() }, logger: logger, lateHours: 2}
+}
+
+// RefreshResult says what a Refresh did.
+type RefreshResult struct {
+	Hours       int   // hours recomputed
+	RolledUntil int64 // first hour not rolled up
+}
+
+// Refresh brings the roll-ups up to the last complete hour and recomputes
+// every earlier hour whose figures changed since the last run. Running it
+// again without new data recomputes only the late-click margin and changes
+// nothing.
+func (st *Stats) Refresh(ctx context.Context) (RefreshResult, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	db := st.db.WithContext(ctx)
+	until := hourOf(st.now())
+	state, err := loadRollupState(db)
+	if err != nil {
+		return RefreshResult{}, err
+	}
+	var maxOrder, maxLedger, maxRefund int64
+	for _, m := range []struct {
+		model any
+		dst   *int64
+	}{{&Order{}, &maxOrder}, {&LedgerEntry{}, &maxLedger}, {&Refund{}, &maxRefund}} {
+		if err := db.Model(m.model).Select("COALESCE(MAX(id), 0)").Scan(m.dst).Error; err != nil {
+			return RefreshResult{}, fmt.Errorf("read watermarks: %w", err)
+		}
+	}
+	dirty := map[int64]bool{}
+	start := state.RolledUntil - st.lateHours
+	if state.RolledUntil == 0 {
+		if start, err = firstDataHour(db, until); err != nil {
+			return RefreshResult{}, err
+		}
+	}
+	for h := start; h < until; h++ {
+		dirty[h] = true
+	}
+	if err := changedHours(db, state, maxOrder, maxLedger, maxRefund, until, dirty); err != nil {
+		return RefreshResult{}, err
+	}
+	hours := make([]int64, 0, len(dirty))
+	for h := range dirty {
+		hours = append(hours, h)
+	}
+	sort.Slice(hours, func(i, j int) bool { return hours[i] < hours[j] })
+	for _, run := range hourRuns(hours, 24*7) {
+		if err := st.recompute(ctx, run[0], run[1]); err != nil {
+			return RefreshResult{}, err
+		}
+	}
+	state.RolledUntil = max(state.RolledUntil, until)
+	state.OrderID, state.LedgerID, state.RefundID, state.RunAt = maxOrder, maxLedger, maxRefund, st.now()
+	if err := db.Save(&state).Error; err != nil {
+		return RefreshResult{}, fmt.Errorf("save roll-up state: %w", err)
+	}
+	return RefreshResult{Hours: len(hours), RolledUntil: state.RolledUntil}, nil
+}
+
+// Rebuild recomputes every hour from the first fact on, from scratch.
+func (st *Stats) Rebuild(ctx context.Context) (RefreshResult, error) {
+	st.mu.Lock()
+	err := st.db.WithContext(ctx).Session(&gorm.Session{AllowGlobalUpdate: true}).Delete(&rollupState{}).Error
+	st.mu.Unlock()
+	if err != nil {
+		return RefreshResult{}, fmt.Errorf("reset roll-up state: %w", err)
+	}
+	return st.Refresh(ctx)
+}
+
+func loadRollupState(db *gorm.DB) (rollupState, error) {
+	var state rollupState
+	err := db.Where("id = 1").Take(&state).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return rollupState{ID: 1}, nil
+	}
+	if err != nil {
+		return state, fmt.Errorf("load roll-up state: %w", err)
+	}
+	return state, nil
+}
+
+// firstDataHour is the hour of the earliest order or click (or until when
+// there is none).
+func firstDataHour(db *gorm.DB, until int64) (int64, error) {
+	first := until
+	for _, q := range []struct {
+		model any
+		col   string
+	}{{&Order{}, "placed_at"}, {&Click{}, "at"}} {
+		var ts []time.Time
+		if err := db.Model(q.model).Order(q.col).Limit(1).Pluck(q.col, &ts).Error; err != nil {
+			return 0, fmt.Errorf("find first fact: %w", err)
+		}
+		if len(ts) == 1 && hourOf(ts[0]) < first {
+			first = hourOf(ts[0])
+		}
+	}
+	return first, nil
+}
+
+// changedHours adds the hours (before until) of orders placed, refunded or
+// with ledger entries since the watermarks in state.
+func changedHours(db *gorm.DB, state rollupState, maxOrder, maxLedger, maxRefund, until int64, dirty map[int64]bool) error {
+	var placed []time.Time
+	add := func(q *gorm.DB) error {
+		placed = placed[:0]
+		if err := q.Pluck("placed_at", &placed).Error; err != nil {
+			return fmt.Errorf("find changed orders: %w", err)
+		}
+		for _, t := range placed {
+			if h := hourOf(t); h < until {
+				dirty[h] = true
+			}
+		}
+		return nil
+	}
+	if maxOrder > state.OrderID {
+		if err := add(db.Model(&Order{}).Where("id > ? AND id <= ?", state.OrderID, maxOrder)); err != nil {
+			return err
+		}
+	}
+	if maxRefund > state.RefundID {
+		sub := db.Model(&Refund{}).Select("order_id").Where("id > ? AND id <= ?", state.RefundID, maxRefund)
+		if err := add(db.Model(&Order{}).Where("id IN (?)", sub)); err != nil {
+			return err
+		}
+	}
+	if maxLedger > state.LedgerID {
+		newEntries := db.Model(&LedgerEntry{}).Where("id > ? AND id <= ?", state.LedgerID, maxLedger)
+		byOrder := newEntries.Session(&gorm.Session{}).Select("order_id").Where("kind <> ?", EntryPay)
+		if err := add(db.Model(&Order{}).Where("id IN (?)", byOrder)); err != nil {
+			return err
+		}
+		// A payout claims older approve and clawback entries; their orders'
+		// paid and approved figures change.
+		payouts := newEntries.Session(&gorm.Session{}).Select("payout_id").Where("kind = ?", EntryPay)
+		claimed := db.Model(&LedgerEntry{}).Select("order_id").Where("payout_id IN (?) AND kind <> ?", payouts, EntryPay)
+		if err := add(db.Model(&Order{}).Where("id IN (?)", claimed)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// hourRuns groups sorted hours into [from, to) runs of consecutive hours, at
+// most maxLen long.
+func hourRuns(hours []int64, maxLen int64) [][2]int64 {
+	var runs [][2]int64
+	for _, h := range hours {
+		if n := len(runs); n > 0 && runs[n-1][1] == h && h-runs[n-1][0] < maxLen {
+			runs[n-1][1] = h + 1
+			continue
+		}
+		runs = append(runs, [2]int64{h, h + 1})
+	}
+	return runs
+}
+
+// recompute replaces the roll-up rows of hours [from, to) with figures
+// aggregated from the source tables, in one transaction.
+func (st *Stats) recompute(ctx context.Context, from, to int64) error {
+	return st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// Touching the state row first serialises concurrent refreshes on
+		// PostgreSQL (SQLite serialises writers anyway).
+		if err := tx.Exec("UPDATE stats_rollup_state SET run_at = run_at WHERE id = 1").Error; err != nil {
+			return fmt.Errorf("lock roll-up state: %w", err)
+		}
+		agg, err := aggregate(tx, hourStart(from), hourStart(to), statsScope{})
+		if err != nil {
+			return err
+		}
+		for _, m := range []any{&ShopHour{}, &LinkHour{}, &ProductHour{}} {
+			if err := tx.Where("hour >= ? AND hour < ?", from, to).Delete(m).Error; err != nil {
+				return fmt.Errorf("clear roll-up: %w", err)
+			}
+		}
+		shops, links, products := agg.rows()
+		if len(shops) > 0 {
+			if err := tx.CreateInBatches(shops, 500).Error; err != nil {
+				return fmt.Errorf("write shop roll-up: %w", err)
+			}
+		}
+		if len(links) > 0 {
+			if err := tx.CreateInBatches(links, 500).Error; err != nil {
+				return fmt.Errorf("write link roll-up: %w", err)
+			}
+		}
+		if len(products) > 0 {
+			if err := tx.CreateInBatches(products, 500).Error; err != nil {
+				return fmt.Errorf("write product roll-up: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// statsScope narrows a live aggregation to one shop or one influencer (zero:
+// everything, for the roll-up job).
+type statsScope struct {
+	ShopID       int64
+	InfluencerID int64
+}
+
+type linkKey struct{ link, shop, hour int64 }
+type productKey struct{ product, influencer, hour int64 }
+
+// hourAgg holds aggregated rows by key.
+type hourAgg struct {
+	shops    map[[2]int64]*ShopHour
+	links    map[linkKey]*LinkHour
+	products map[productKey]*ProductHour
+}
+
+func newHourAgg() *hourAgg {
+	return &hourAgg{shops: map[[2]int64]*ShopHour{}, links: map[linkKey]*LinkHour{}, products: map[productKey]*ProductHour{}}
+}
+
+func (a *hourAgg) shop(shopID, hour int64) *ShopHour {
+	k := [2]int64{shopID, hour}
+	r := a.shops[k]
+	if r == nil {
+		r = &ShopHour{ShopID: shopID, Hour: hour}
+		a.shops[k] = r
+	}
+	return r
+}
+
+func (a *hourAgg) link(linkID, shopID, hour, influencerID int64, currency string) *LinkHour {
+	k := linkKey{linkID, shopID, hour}
+	r := a.links[k]
+	if r == nil {
+		r = &LinkHour{LinkID: linkID, ShopID: shopID, Hour: hour, InfluencerID: influencerID, Currency: currency}
+		a.links[k] = r
+	}
+	return r
+}
+
+func (a *hourAgg) product(productID, influencerID, hour, shopID int64, currency string) *ProductHour {
+	k := productKey{productID, influencerID, hour}
+	r := a.products[k]
+	if r == nil {
+		r = &ProductHour{ProductID: productID, InfluencerID: influencerID, Hour: hour, ShopID: shopID, Currency: currency}
+		a.products[k] = r
+	}
+	return r
+}
+
+// rows returns the aggregated rows in a stable order.
+func (a *hourAgg) rows() ([]ShopHour, []LinkHour, []ProductHour) {
+	shops := make([]ShopHour, 0, len(a.shops))
+	for _, r := range a.shops {
+		shops = append(shops, *r)
+	}
+	sort.Slice(shops, func(i, j int) bool {
+		return shops[i].ShopID < shops[j].ShopID || shops[i].ShopID == shops[j].ShopID && shops[i].Hour < shops[j].Hour
+	})
+	links := make([]LinkHour, 0, len(a.links))
+	for _, r := range a.links {
+		links = append(links, *r)
+	}
+	sort.Slice(links, func(i, j int) bool {
+		x, y := links[i], links[j]
+		if x.LinkID != y.LinkID {
+			return x.LinkID < y.LinkID
+		}
+		if x.ShopID != y.ShopID {
+			return x.ShopID < y.ShopID
+		}
+		return x.Hour < y.Hour
+	})
+	products := make([]ProductHour, 0, len(a.products))
+	for _, r := range a.products {
+		products = append(products, *r)
+	}
+	sort.Slice(products, func(i, j int) bool {
+		x, y := products[i], products[j]
+		if x.ProductID != y.ProductID {
+			return x.ProductID < y.ProductID
+		}
+		if x.InfluencerID != y.InfluencerID {
+			return x.InfluencerID < y.InfluencerID
+		}
+		return x.Hour < y.Hour
+	})
+	return shops, links, products
+}
+
+// aggregate computes the roll-up rows of the facts in [from, to) from the
+// source tables, narrowed to scope. The hours of rows are the UTC hours of
+// the facts; callers pass whole hours except for live edges. Times are
+// compared in UTC: SQLite compares stored times as text.
+func aggregate(db *gorm.DB, from, to time.Time, scope statsScope) (*hourAgg, error) {
+	agg := newHourAgg()
+	if !from.Before(to) {
+		return agg, nil
+	}
+	if err := aggregateOrders(db, from, to, scope, agg); err != nil {
+		return nil, err
+	}
+	if err := aggregateClicks(db, from, to, scope, agg); err != nil {
+		return nil, err
+	}
+	return agg, nil
+}
+
+type factOrder struct {
+	ID               int64
+	ShopID           int64
+	Currency         string
+	TotalMinor       int64
+	PlacedAt         time.Time
+	AttrOutcome      string
+	AttrLinkID       *int64
+	AttrInfluencerID *int64
+}
+
+type factLine struct {
+	ID            int64
+	OrderID       int64
+	ProductID     *int64
+	Quantity      int64
+	AmountMinor   int64
+	RefundedMinor int64
+}
+
+type factEntry struct {
+	OrderID     int64
+	LineID      *int64
+	Kind        EntryKind
+	AmountMinor int64
+	PayoutID    *int64
+}
+
+// scopedOrders selects the orders placed in [from, to) within scope. An
+// influencer's orders are those attributed to them (a self-referral is not).
+func scopedOrders(db *gorm.DB, from, to time.Time, scope statsScope) *gorm.DB {
+	q := db.Model(&Order{}).Where("placed_at >= ? AND placed_at < ?", from.UTC(), to.UTC())
+	if scope.ShopID != 0 {
+		q = q.Where("shop_id = ?", scope.ShopID)
+	}
+	if scope.InfluencerID != 0 {
+		q = q.Where("attr_influencer_id = ? AND attr_outcome = ?", scope.InfluencerID, OutcomeAttributed)
+	}
+	return q
+}
+
+func aggregateOrders(db *gorm.DB, from, to time.Time, scope statsScope, agg *hourAgg) error {
+	var orders []factOrder
+	if err := scopedOrders(db, from, to, scope).
+		Select("id, shop_id, currency, total_minor, placed_at, attr_outcome, attr_link_id, attr_influencer_id").
+		Find(&orders).Error; err != nil {
+		return fmt.Errorf("aggregate orders: %w", err)
+	}
+	if len(orders) == 0 {
+		return nil
+	}
+	ids := scopedOrders(db, from, to, scope).Select("id")
+	var lines []factLine
+	if err := db.Model(&OrderLine{}).Select("id, order_id, product_id, quantity, amount_minor, refunded_minor").
+		Where("order_id IN (?)", ids).Find(&lines).Error; err != nil {
+		return fmt.Errorf("aggregate order lines: %w", err)
+	}
+	var entries []factEntry
+	if err := db.Model(&LedgerEntry{}).Select("order_id, line_id, kind, amount_minor, payout_id").
+		Where("order_id IN (?) AND kind <> ?", ids, EntryPay).Find(&entries).Error; err != nil {
+		return fmt.Errorf("aggregate ledger: %w", err)
+	}
+	linesOf := map[int64][]factLine{}
+	for _, l := range lines {
+		linesOf[l.OrderID] = append(linesOf[l.OrderID], l)
+	}
+	orderComm := map[int64]*CommissionBuckets{}
+	lineComm := map[int64]int64{}
+	for _, e := range entries {
+		b := orderComm[e.OrderID]
+		if b == nil {
+			b = &CommissionBuckets{}
+			orderComm[e.OrderID] = b
+		}
+		b.apply(e.Kind, e.AmountMinor, e.PayoutID != nil)
+		if e.LineID != nil && (e.Kind == EntryAccrue || e.Kind == EntryReverse || e.Kind == EntryClawback) {
+			lineComm[*e.LineID] += e.AmountMinor
+		}
+	}
+	for _, o := range orders {
+		h := hourOf(o.PlacedAt)
+		var comm CommissionBuckets
+		if b := orderComm[o.ID]; b != nil {
+			comm = *b
+		}
+		attributed := o.AttrOutcome == OutcomeAttributed && o.AttrInfluencerID != nil
+		var refunded int64
+		for _, l := range linesOf[o.ID] {
+			refunded += l.RefundedMinor
+		}
+		if scope.InfluencerID == 0 {
+			sh := agg.shop(o.ShopID, h)
+			sh.Orders++
+			sh.GMVMinor += o.TotalMinor
+			sh.RefundedMinor += refunded
+			if attributed {
+				sh.AttributedOrders++
+				sh.AttributedMinor += o.TotalMinor
+			}
+			sh.CommissionBuckets.add(comm)
+		}
+		var influencerID int64
+		if attributed {
+			influencerID = *o.AttrInfluencerID
+			if o.AttrLinkID != nil {
+				lh := agg.link(*o.AttrLinkID, o.ShopID, h, influencerID, o.Currency)
+				lh.Orders++
+				lh.SalesMinor += o.TotalMinor
+				lh.CommissionBuckets.add(comm)
+			}
+		}
+		for _, l := range linesOf[o.ID] {
+			var productID int64
+			if l.ProductID != nil {
+				productID = *l.ProductID
+			}
+			ph := agg.product(productID, influencerID, h, o.ShopID, o.Currency)
+			ph.Units += l.Quantity
+			ph.SalesMinor += l.AmountMinor
+			ph.RefundedMinor += l.RefundedMinor
+			ph.CommissionMinor += lineComm[l.ID]
+		}
+	}
+	return nil
+}
+
+// hourExpr is the SQL for the UTC hour number of a timestamp column.
+func hourExpr(db *gorm.DB, col string) string {
+	if database.DialectOf(db) == database.Postgres {
+		return "CAST(FLOOR(EXTRACT(EPOCH FROM " + col + ") / 3600) AS BIGINT)"
+	}
+	return "CAST(strftime('%s', " + col + ") AS INTEGER) / 3600"
+}
+
+func aggregateClicks(db *gorm.DB, from, to time.Time, scope statsScope, agg *hourAgg) error {
+	type row struct {
+		LinkID       int64
+		InfluencerID int64
+		ShopID       int64
+		Currency     string
+		H            int64
+		Raw          int64
+		Valid        int64
+	}
+	q := db.Table("clicks AS c").
+		Select("c.link_id, c.influencer_id, COALESCE(p.shop_id, 0) AS shop_id, COALESCE(s.currency, '') AS currency, "+
+			hourExpr(db, "c.at")+" AS h, COUNT(*) AS raw, SUM(CASE WHEN c.valid THEN 1 ELSE 0 END) AS valid").
+		Joins("JOIN links AS l ON l.id = c.link_id").
+		Joins("LEFT JOIN products AS p ON p.id = l.product_id AND l.kind = ?", TargetProduct).
+		Joins("LEFT JOIN shops AS s ON s.id = p.shop_id").
+		Where("c.at >= ? AND c.at < ?", from.UTC(), to.UTC()).
+		Group("c.link_id, c.influencer_id, p.shop_id, s.currency, h")
+	if scope.ShopID != 0 {
+		q = q.Where("p.shop_id = ?", scope.ShopID)
+	}
+	if scope.InfluencerID != 0 {
+		q = q.Where("c.influencer_id = ?", scope.InfluencerID)
+	}
+	var rows []row
+	if err := q.Scan(&rows).Error; err != nil {
+		return fmt.Errorf("aggregate clicks: %w", err)
+	}
+	for _, r := range rows {
+		lh := agg.link(r.LinkID, r.ShopID, r.H, r.InfluencerID, r.Currency)
+		lh.ClicksRaw += r.Raw
+		lh.ClicksValid += r.Valid
+		if r.ShopID != 0 && scope.InfluencerID == 0 {
+			sh := agg.shop(r.ShopID, r.H)
+			sh.ClicksRaw += r.Raw
+			sh.ClicksValid += r.Valid
+		}
+	}
+	return nil
+}
+
+// RefreshStatsArgs is the job that brings the dashboard roll-ups up to date.
+// Rebuild recomputes everything from scratch instead.
+type RefreshStatsArgs struct {
+	Rebuild bool `json:"rebuild,omitempty"`
+}
+
+// Kind names the job.
+func (RefreshStatsArgs) Kind() string { return "stats_refresh" }
+
+// InsertOpts runs refreshes on the low-priority queue.
+func (RefreshStatsArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: jobs.QueueLow} }
+
+// RefreshStatsWorker runs RefreshStatsArgs.
+type RefreshStatsWorker struct {
+	river.WorkerDefaults[RefreshStatsArgs]
+	Stats *Stats
+}
+
+// Work refreshes (or rebuilds) the roll-ups; both are idempotent.
+func (w *RefreshStatsWorker) Work(ctx context.Context, job *river.Job[RefreshStatsArgs]) error {
+	refresh := w.Stats.Refresh
+	if job.Args.Rebuild {
+		refresh = w.Stats.Rebuild
+	}
+	res, err := refresh(ctx)
+	if err == nil && res.Hours > 24 {
+		w.Stats.logger.Info("dashboard roll-ups refreshed", "hours", res.Hours)
+	}
+	return err
+}
+
+// StatsPeriodicJobs refreshes the roll-ups every minute (and at start).
+func StatsPeriodicJobs() []*river.PeriodicJob {
+	return []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
+			func() (river.JobArgs, *river.InsertOpts) { return RefreshStatsArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+	}
+}

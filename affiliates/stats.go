@@ -1,0 +1,738 @@
+package affiliates
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/fault"
+)
+
+// Range presets.
+const (
+	PresetToday     = "today"
+	Preset7Days     = "7d"
+	Preset30Days    = "30d"
+	PresetThisMonth = "month"
+	PresetLastMonth = "lastmonth"
+	PresetCustom    = "custom"
+)
+
+// maxRangeDays bounds a custom range.
+const maxRangeDays = 400
+
+// DefaultInfluencerZone is the time zone of an influencer's dashboard until
+// they choose another: Warna's marketplace is Indonesian. Merchants always
+// see their shop's zone.
+const DefaultInfluencerZone = "Asia/Jakarta"
+
+// RangeInput is a dashboard's date range as the request gives it: a preset,
+// or custom first and last days (YYYY-MM-DD, both included).
+type RangeInput struct {
+	Preset string
+	From   string
+	To     string
+}
+
+// Range is whole days in one time zone: the instants [From, To), the first
+// and last day (both included) and the preset that chose them.
+type Range struct {
+	Preset   string
+	Zone     *time.Location
+	From, To time.Time
+	FirstDay time.Time // local midnight of the first day
+	LastDay  time.Time // local midnight of the last day
+}
+
+// ResolveRange turns the input into days in zone, judged at now. An empty
+// preset without dates means the last 30 days.
+func ResolveRange(in RangeInput, zone *time.Location, now time.Time) (Range, error) {
+	if zone == nil {
+		zone = time.UTC
+	}
+	today := midnight(now.In(zone))
+	preset := in.Preset
+	if preset == "" {
+		preset = Preset30Days
+		if in.From != "" || in.To != "" {
+			preset = PresetCustom
+		}
+	}
+	var first, last time.Time
+	switch preset {
+	case PresetToday:
+		first, last = today, today
+	case Preset7Days:
+		first, last = addDays(today, -6), today
+	case Preset30Days:
+		first, last = addDays(today, -29), today
+	case PresetThisMonth:
+		first, last = time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, zone), today
+	case PresetLastMonth:
+		first = time.Date(today.Year(), today.Month()-1, 1, 0, 0, 0, 0, zone)
+		last = addDays(time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, zone), -1)
+	case PresetCustom:
+		var err error
+		if first, err = parseDay(in.From, "from", zone); err != nil {
+			return Range{}, err
+		}
+		if last, err = parseDay(in.To, "to", zone); err != nil {
+			return Range{}, err
+		}
+		if last.Before(first) {
+			return Range{}, fault.FieldInvalidf("to", "the last day is before the first day")
+		}
+		if dayCount(first, last) > maxRangeDays {
+			return Range{}, fault.FieldInvalidf("from", "choose at most %d days", maxRangeDays)
+		}
+	default:
+		return Range{}, fault.FieldInvalidf("range", "unknown range %q: choose today, 7d, 30d, month, lastmonth or custom dates", preset)
+	}
+	return daysRange(preset, first, last), nil
+}
+
+func daysRange(preset string, first, last time.Time) Range {
+	return Range{Preset: preset, Zone: first.Location(), FirstDay: first, LastDay: last, From: first, To: addDays(last, 1)}
+}
+
+// Previous is the range of as many days just before r.
+func (r Range) Previous() Range {
+	n := dayCount(r.FirstDay, r.LastDay)
+	return daysRange(r.Preset, addDays(r.FirstDay, -n), addDays(r.FirstDay, -1))
+}
+
+// Days lists the local midnights of r's days.
+func (r Range) Days() []time.Time {
+	var out []time.Time
+	for d := r.FirstDay; !d.After(r.LastDay); d = addDays(d, 1) {
+		out = append(out, d)
+	}
+	return out
+}
+
+// Label is a short human description of r, e.g. "1 Mar – 30 Mar 2026".
+func (r Range) Label() string {
+	if r.FirstDay.Equal(r.LastDay) {
+		return r.FirstDay.Format("Mon 2 Jan 2006")
+	}
+	if r.FirstDay.Year() == r.LastDay.Year() {
+		return r.FirstDay.Format("2 Jan") + " – " + r.LastDay.Format("2 Jan 2006")
+	}
+	return r.FirstDay.Format("2 Jan 2006") + " – " + r.LastDay.Format("2 Jan 2006")
+}
+
+func midnight(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
+}
+
+// addDays moves by calendar days (not 24 h: a day with a DST change is 23 or 25 h).
+func addDays(t time.Time, n int) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day()+n, 0, 0, 0, 0, t.Location())
+}
+
+// dayCount is the number of days from first to last, both included.
+func dayCount(first, last time.Time) int {
+	a := time.Date(first.Year(), first.Month(), first.Day(), 0, 0, 0, 0, time.UTC)
+	b := time.Date(last.Year(), last.Month(), last.Day(), 0, 0, 0, 0, time.UTC)
+	return int(b.Sub(a)/(24*time.Hour)) + 1
+}
+
+func parseDay(s, field string, zone *time.Location) (time.Time, error) {
+	t, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(s), zone)
+	if err != nil {
+		return time.Time{}, fault.FieldInvalidf(field, "enter the date as YYYY-MM-DD")
+	}
+	return t, nil
+}
+
+// LoadZone returns the named time zone, or UTC if the name is unknown.
+func LoadZone(name string) *time.Location {
+	if loc, err := time.LoadLocation(name); err == nil && name != "" {
+		return loc
+	}
+	return time.UTC
+}
+
+// Totals are the headline figures of a range. Money is in one currency.
+type Totals struct {
+	Orders           int64 // for an influencer: orders attributed to them
+	GMVMinor         int64 // gross sales: order totals before refunds
+	AttributedOrders int64
+	AttributedMinor  int64 // sales credited to an influencer
+	RefundedMinor    int64
+	ClicksRaw        int64
+	ClicksValid      int64
+	CommissionBuckets
+}
+
+// AOVMinor is the average order value, rounded half up.
+func (t Totals) AOVMinor() int64 {
+	if t.Orders == 0 {
+		return 0
+	}
+	return mulDivRound(t.GMVMinor, 1, t.Orders)
+}
+
+// ConversionRate is attributed orders per valid click (0 without clicks).
+func (t Totals) ConversionRate() float64 {
+	if t.ClicksValid == 0 {
+		return 0
+	}
+	return float64(t.AttributedOrders) / float64(t.ClicksValid)
+}
+
+// EarnedMinor is commission earned net of reversals.
+func (t Totals) EarnedMinor() int64 { return t.CommAccrued - t.CommReversed }
+
+// EPCMinor is earnings per valid click in minor units (fractional).
+func (t Totals) EPCMinor() float64 {
+	if t.ClicksValid == 0 {
+		return 0
+	}
+	return float64(t.EarnedMinor()) / float64(t.ClicksValid)
+}
+
+func (t *Totals) addShop(r ShopHour) {
+	t.Orders += r.Orders
+	t.GMVMinor += r.GMVMinor
+	t.AttributedOrders += r.AttributedOrders
+	t.AttributedMinor += r.AttributedMinor
+	t.RefundedMinor += r.RefundedMinor
+	t.ClicksRaw += r.ClicksRaw
+	t.ClicksValid += r.ClicksValid
+	t.CommissionBuckets.add(r.CommissionBuckets)
+}
+
+// addLink adds an influencer's link row; money only when in currency.
+func (t *Totals) addLink(r LinkHour, currency string) {
+	t.ClicksRaw += r.ClicksRaw
+	t.ClicksValid += r.ClicksValid
+	t.Orders += r.Orders
+	t.AttributedOrders += r.Orders
+	if r.Currency == currency {
+		t.GMVMinor += r.SalesMinor
+		t.AttributedMinor += r.SalesMinor
+		t.CommissionBuckets.add(r.CommissionBuckets)
+	}
+}
+
+// DayTotals are one day's figures.
+type DayTotals struct {
+	Day time.Time
+	Totals
+}
+
+// span is the part of a range read from roll-ups (whole hours [HourFrom,
+// HourTo)) and the parts computed live.
+type span struct {
+	HourFrom, HourTo int64
+	Live             [][2]time.Time
+}
+
+// splitSpan splits [from, to) at the whole hours rolled up before rolledUntil.
+func splitSpan(from, to time.Time, rolledUntil int64) span {
+	a := hourOf(from)
+	if !hourStart(a).Equal(from) {
+		a++
+	}
+	b := min(hourOf(to), rolledUntil)
+	if a >= b {
+		return span{Live: [][2]time.Time{{from, to}}}
+	}
+	sp := span{HourFrom: a, HourTo: b}
+	if from.Before(hourStart(a)) {
+		sp.Live = append(sp.Live, [2]time.Time{from, hourStart(a)})
+	}
+	if hourStart(b).Before(to) {
+		sp.Live = append(sp.Live, [2]time.Time{hourStart(b), to})
+	}
+	return sp
+}
+
+// dayIndex maps an instant to the index of its day in r (-1 outside).
+func dayIndex(r Range, t time.Time) int {
+	if t.Before(r.From) || !t.Before(r.To) {
+		return -1
+	}
+	return dayCount(r.FirstDay, midnight(t.In(r.Zone))) - 1
+}
+
+// foldTime is when a row of hour h found in interval [from, …) happened, for
+// putting it on a day: the hour's start, or the interval's start when that is
+// later (a partial live hour).
+func foldTime(h int64, from time.Time) time.Time {
+	if t := hourStart(h); t.After(from) {
+		return t
+	}
+	return from
+}
+
+// MerchantReport is everything the merchant dashboard shows for a range.
+type MerchantReport struct {
+	Shop           catalog.Shop
+	Range, Prev    Range
+	Totals, Before Totals
+	Days           []DayTotals
+	TopProducts    []ProductTotals
+	TopInfluencers []InfluencerTotals
+	// AsOf is when the roll-ups were last brought up to date; figures after
+	// it are computed live.
+	AsOf time.Time
+}
+
+// ProductTotals are one product's sales in a range.
+type ProductTotals struct {
+	ProductID       int64
+	Title           string
+	Units           int64
+	SalesMinor      int64
+	RefundedMinor   int64
+	CommissionMinor int64
+}
+
+// InfluencerTotals are one influencer's results for a shop in a range.
+type InfluencerTotals struct {
+	InfluencerID int64
+	Handle       string
+	ClicksRaw    int64
+	ClicksValid  int64
+	Orders       int64
+	SalesMinor   int64
+	EarnedMinor  int64
+}
+
+// ConversionRate is orders per valid click.
+func (t InfluencerTotals) ConversionRate() float64 {
+	if t.ClicksValid == 0 {
+		return 0
+	}
+	return float64(t.Orders) / float64(t.ClicksValid)
+}
+
+// MerchantShop returns the merchant's shop and its time zone.
+func (st *Stats) MerchantShop(ctx context.Context, merchantID int64) (catalog.Shop, *time.Location, error) {
+	shop, err := shopOwnedBy(st.db.WithContext(ctx), merchantID)
+	if err != nil {
+		return shop, nil, err
+	}
+	return shop, LoadZone(shop.TimeZone), nil
+}
+
+// Merchant builds the merchant's dashboard for a range in the shop's zone.
+func (st *Stats) Merchant(ctx context.Context, merchantID int64, in RangeInput, topN int) (MerchantReport, error) {
+	db := st.db.WithContext(ctx)
+	shop, zone, err := st.MerchantShop(ctx, merchantID)
+	if err != nil {
+		return MerchantReport{}, err
+	}
+	r, err := ResolveRange(in, zone, st.now())
+	if err != nil {
+		return MerchantReport{}, err
+	}
+	state, err := loadRollupState(db)
+	if err != nil {
+		return MerchantReport{}, err
+	}
+	rep := MerchantReport{Shop: shop, Range: r, Prev: r.Previous(), AsOf: state.RunAt}
+	scope := statsScope{ShopID: shop.ID}
+	days := make([]DayTotals, len(r.Days()))
+	for i, d := range r.Days() {
+		days[i].Day = d
+	}
+	err = st.eachShopHour(db, scope, r, state.RolledUntil, func(t time.Time, row ShopHour) {
+		rep.Totals.addShop(row)
+		if i := dayIndex(r, t); i >= 0 {
+			days[i].addShop(row)
+		}
+	})
+	if err != nil {
+		return rep, err
+	}
+	rep.Days = days
+	if err := st.eachShopHour(db, scope, rep.Prev, state.RolledUntil, func(_ time.Time, row ShopHour) { rep.Before.addShop(row) }); err != nil {
+		return rep, err
+	}
+	if rep.TopProducts, err = st.topProducts(db, scope, r, state.RolledUntil, "", topN); err != nil {
+		return rep, err
+	}
+	if rep.TopInfluencers, err = st.topInfluencers(db, shop.ID, r, state.RolledUntil, topN); err != nil {
+		return rep, err
+	}
+	return rep, nil
+}
+
+// eachShopHour calls fn with every roll-up row of the shop in r, stored and
+// live, and the time to put it on a day by.
+func (st *Stats) eachShopHour(db *gorm.DB, scope statsScope, r Range, rolledUntil int64, fn func(time.Time, ShopHour)) error {
+	sp := splitSpan(r.From, r.To, rolledUntil)
+	if sp.HourFrom < sp.HourTo {
+		var rows []ShopHour
+		if err := db.Where("shop_id = ? AND hour >= ? AND hour < ?", scope.ShopID, sp.HourFrom, sp.HourTo).Find(&rows).Error; err != nil {
+			return fmt.Errorf("read shop roll-up: %w", err)
+		}
+		for _, row := range rows {
+			fn(hourStart(row.Hour), row)
+		}
+	}
+	for _, iv := range sp.Live {
+		agg, err := aggregate(db, iv[0], iv[1], scope)
+		if err != nil {
+			return err
+		}
+		shops, _, _ := agg.rows()
+		for _, row := range shops {
+			fn(foldTime(row.Hour, iv[0]), row)
+		}
+	}
+	return nil
+}
+
+// liveRows aggregates the live parts of a span.
+func liveRows(db *gorm.DB, sp span, scope statsScope) ([]LinkHour, []ProductHour, error) {
+	var links []LinkHour
+	var products []ProductHour
+	for _, iv := range sp.Live {
+		agg, err := aggregate(db, iv[0], iv[1], scope)
+		if err != nil {
+			return nil, nil, err
+		}
+		_, l, p := agg.rows()
+		for i := range l {
+			l[i].Hour = hourOf(foldTime(l[i].Hour, iv[0]))
+		}
+		links = append(links, l...)
+		products = append(products, p...)
+	}
+	return links, products, nil
+}
+
+// topProducts ranks products by sales in r, for a shop or an influencer (in
+// currency).
+func (st *Stats) topProducts(db *gorm.DB, scope statsScope, r Range, rolledUntil int64, currency string, n int) ([]ProductTotals, error) {
+	sp := splitSpan(r.From, r.To, rolledUntil)
+	byID := map[int64]*ProductTotals{}
+	add := func(id, units, sales, refunded, comm int64) {
+		p := byID[id]
+		if p == nil {
+			p = &ProductTotals{ProductID: id}
+			byID[id] = p
+		}
+		p.Units += units
+		p.SalesMinor += sales
+		p.RefundedMinor += refunded
+		p.CommissionMinor += comm
+	}
+	if sp.HourFrom < sp.HourTo {
+		type row struct{ ProductID, Units, Sales, Refunded, Comm int64 }
+		var rows []row
+		q := db.Model(&ProductHour{}).
+			Select("product_id, SUM(units) AS units, SUM(sales_minor) AS sales, SUM(refunded_minor) AS refunded, SUM(commission_minor) AS comm").
+			Where("hour >= ? AND hour < ?", sp.HourFrom, sp.HourTo).Group("product_id")
+		if scope.ShopID != 0 {
+			q = q.Where("shop_id = ?", scope.ShopID)
+		} else {
+			q = q.Where("influencer_id = ? AND currency = ?", scope.InfluencerID, currency)
+		}
+		if err := q.Scan(&rows).Error; err != nil {
+			return nil, fmt.Errorf("read product roll-up: %w", err)
+		}
+		for _, x := range rows {
+			add(x.ProductID, x.Units, x.Sales, x.Refunded, x.Comm)
+		}
+	}
+	_, live, err := liveRows(db, sp, scope)
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range live {
+		if scope.InfluencerID != 0 && (x.InfluencerID != scope.InfluencerID || x.Currency != currency) {
+			continue
+		}
+		add(x.ProductID, x.Units, x.SalesMinor, x.RefundedMinor, x.CommissionMinor)
+	}
+	out := make([]ProductTotals, 0, len(byID))
+	for _, p := range byID {
+		out = append(out, *p)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].SalesMinor != out[j].SalesMinor {
+			return out[i].SalesMinor > out[j].SalesMinor
+		}
+		return out[i].ProductID < out[j].ProductID
+	})
+	if n > 0 && len(out) > n {
+		out = out[:n]
+	}
+	return out, productTitles(db, out)
+}
+
+func productTitles(db *gorm.DB, ps []ProductTotals) error {
+	ids := make([]int64, 0, len(ps))
+	for _, p := range ps {
+		ids = append(ids, p.ProductID)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var products []catalog.Product
+	if err := db.Select("id, title").Where("id IN ?", ids).Find(&products).Error; err != nil {
+		return fmt.Errorf("load product titles: %w", err)
+	}
+	titles := map[int64]string{}
+	for _, p := range products {
+		titles[p.ID] = p.Title
+	}
+	for i := range ps {
+		ps[i].Title = titles[ps[i].ProductID]
+		if ps[i].ProductID == 0 {
+			ps[i].Title = "Items sold off-site"
+		}
+	}
+	return nil
+}
+
+// topInfluencers ranks the influencers of a shop by the sales they drove.
+func (st *Stats) topInfluencers(db *gorm.DB, shopID int64, r Range, rolledUntil int64, n int) ([]InfluencerTotals, error) {
+	sp := splitSpan(r.From, r.To, rolledUntil)
+	byID := map[int64]*InfluencerTotals{}
+	add := func(row LinkHour) {
+		t := byID[row.InfluencerID]
+		if t == nil {
+			t = &InfluencerTotals{InfluencerID: row.InfluencerID}
+			byID[row.InfluencerID] = t
+		}
+		t.ClicksRaw += row.ClicksRaw
+		t.ClicksValid += row.ClicksValid
+		t.Orders += row.Orders
+		t.SalesMinor += row.SalesMinor
+		t.EarnedMinor += row.CommAccrued - row.CommReversed
+	}
+	if sp.HourFrom < sp.HourTo {
+		var rows []LinkHour
+		err := db.Model(&LinkHour{}).
+			Select("influencer_id, SUM(clicks_raw) AS clicks_raw, SUM(clicks_valid) AS clicks_valid, SUM(orders) AS orders, "+
+				"SUM(sales_minor) AS sales_minor, SUM(comm_accrued) AS comm_accrued, SUM(comm_reversed) AS comm_reversed").
+			Where("shop_id = ? AND hour >= ? AND hour < ?", shopID, sp.HourFrom, sp.HourTo).Group("influencer_id").Scan(&rows).Error
+		if err != nil {
+			return nil, fmt.Errorf("read link roll-up: %w", err)
+		}
+		for _, row := range rows {
+			add(row)
+		}
+	}
+	live, _, err := liveRows(db, sp, statsScope{ShopID: shopID})
+	if err != nil {
+		return nil, err
+	}
+	for _, row := range live {
+		add(row)
+	}
+	out := make([]InfluencerTotals, 0, len(byID))
+	for _, t := range byID {
+		out = append(out, *t)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].SalesMinor != out[j].SalesMinor {
+			return out[i].SalesMinor > out[j].SalesMinor
+		}
+		if out[i].ClicksValid != out[j].ClicksValid {
+			return out[i].ClicksValid > out[j].ClicksValid
+		}
+		return out[i].InfluencerID < out[j].InfluencerID
+	})
+	if n > 0 && len(out) > n {
+		out = out[:n]
+	}
+	ids := make([]int64, 0, len(out))
+	for _, t := range out {
+		ids = append(ids, t.InfluencerID)
+	}
+	handles, err := handlesOf(db, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Handle = handles[out[i].InfluencerID]
+	}
+	return out, nil
+}
+
+func handlesOf(db *gorm.DB, ids []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var infs []Influencer
+	if err := db.Select("user_id, handle").Where("user_id IN ?", ids).Find(&infs).Error; err != nil {
+		return nil, fmt.Errorf("load handles: %w", err)
+	}
+	for _, inf := range infs {
+		out[inf.UserID] = inf.Handle
+	}
+	return out, nil
+}
+
+// AwaitingApproval is an attributed order whose commission is not approved yet.
+type AwaitingApproval struct {
+	OrderID      int64
+	PlacedAt     time.Time
+	TotalMinor   int64
+	Currency     string
+	Handle       string
+	PendingMinor int64
+	Held         bool
+	// DueAt is when the return window ends and approval becomes automatic.
+	DueAt time.Time
+}
+
+// ApprovalQueue lists the newest orders of the merchant's shop whose
+// commission awaits approval.
+func (st *Stats) ApprovalQueue(ctx context.Context, merchantID int64, limit int) ([]AwaitingApproval, error) {
+	db := st.db.WithContext(ctx)
+	shop, err := shopOwnedBy(db, merchantID)
+	if err != nil {
+		return nil, err
+	}
+	var orders []Order
+	err = db.Select("id, placed_at, total_minor, currency, held, attr_influencer_id").
+		Where("shop_id = ? AND attr_outcome = ?", shop.ID, OutcomeAttributed).
+		Where("NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.order_id = orders.id AND e.kind = ?)", EntryApprove).
+		Where("EXISTS (SELECT 1 FROM ledger_entries e WHERE e.order_id = orders.id AND e.kind = ?)", EntryAccrue).
+		Order("placed_at DESC, id DESC").Limit(limit).Find(&orders).Error
+	if err != nil {
+		return nil, fmt.Errorf("load approval queue: %w", err)
+	}
+	ids := make([]int64, 0, len(orders))
+	infIDs := make([]int64, 0, len(orders))
+	for _, o := range orders {
+		ids = append(ids, o.ID)
+		if o.AttrInfluencerID != nil {
+			infIDs = append(infIDs, *o.AttrInfluencerID)
+		}
+	}
+	pending := map[int64]int64{}
+	if len(ids) > 0 {
+		type row struct{ OrderID, Pending int64 }
+		var rows []row
+		if err := db.Model(&LedgerEntry{}).Select("order_id, SUM(amount_minor) AS pending").
+			Where("order_id IN ? AND kind IN ?", ids, []EntryKind{EntryAccrue, EntryReverse}).Group("order_id").Scan(&rows).Error; err != nil {
+			return nil, fmt.Errorf("sum pending commission: %w", err)
+		}
+		for _, r := range rows {
+			pending[r.OrderID] = r.Pending
+		}
+	}
+	handles, err := handlesOf(db, infIDs)
+	if err != nil {
+		return nil, err
+	}
+	window := time.Duration(shop.ReturnWindowDays) * 24 * time.Hour
+	out := make([]AwaitingApproval, 0, len(orders))
+	for _, o := range orders {
+		a := AwaitingApproval{OrderID: o.ID, PlacedAt: o.PlacedAt, TotalMinor: o.TotalMinor, Currency: o.Currency,
+			PendingMinor: pending[o.ID], Held: o.Held, DueAt: o.PlacedAt.Add(window)}
+		if o.AttrInfluencerID != nil {
+			a.Handle = handles[*o.AttrInfluencerID]
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// Payable is an influencer's approved, unpaid commission with a shop.
+type Payable struct {
+	InfluencerID int64
+	Handle       string
+	AmountMinor  int64
+	Currency     string
+}
+
+// Payables lists what the merchant owes each influencer now: approved
+// commission net of clawbacks that no payout has taken (CreatePayout pays
+// exactly this).
+func (st *Stats) Payables(ctx context.Context, merchantID int64) ([]Payable, error) {
+	db := st.db.WithContext(ctx)
+	shop, err := shopOwnedBy(db, merchantID)
+	if err != nil {
+		return nil, err
+	}
+	var rows []Payable
+	err = db.Model(&LedgerEntry{}).Select("influencer_id, currency, SUM(amount_minor) AS amount_minor").
+		Where("shop_id = ? AND kind IN ? AND payout_id IS NULL", shop.ID, []EntryKind{EntryApprove, EntryClawback}).
+		Group("influencer_id, currency").Having("SUM(amount_minor) <> 0").Order("amount_minor DESC, influencer_id").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("sum payable commission: %w", err)
+	}
+	ids := make([]int64, 0, len(rows))
+	for _, r := range rows {
+		ids = append(ids, r.InfluencerID)
+	}
+	handles, err := handlesOf(db, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range rows {
+		rows[i].Handle = handles[rows[i].InfluencerID]
+	}
+	return rows, nil
+}
+
+// PayoutView is a payout with the names of both sides.
+type PayoutView struct {
+	Payout
+	Handle   string
+	ShopName string
+}
+
+// Payouts lists the latest payouts of the merchant's shop (merchantID) or
+// to an influencer (influencerID); pass one of them.
+func (st *Stats) Payouts(ctx context.Context, merchantID, influencerID int64, limit int) ([]PayoutView, error) {
+	db := st.db.WithContext(ctx)
+	q := db.Order("id DESC").Limit(limit)
+	switch {
+	case merchantID != 0:
+		shop, err := shopOwnedBy(db, merchantID)
+		if err != nil {
+			return nil, err
+		}
+		q = q.Where("shop_id = ?", shop.ID)
+	case influencerID != 0:
+		q = q.Where("influencer_id = ?", influencerID)
+	default:
+		return nil, fault.Invalidf("say whose payouts to list")
+	}
+	var payouts []Payout
+	if err := q.Find(&payouts).Error; err != nil {
+		return nil, fmt.Errorf("list payouts: %w", err)
+	}
+	infIDs := make([]int64, 0, len(payouts))
+	shopIDs := make([]int64, 0, len(payouts))
+	for _, p := range payouts {
+		infIDs = append(infIDs, p.InfluencerID)
+		shopIDs = append(shopIDs, p.ShopID)
+	}
+	handles, err := handlesOf(db, infIDs)
+	if err != nil {
+		return nil, err
+	}
+	names := map[int64]string{}
+	if len(shopIDs) > 0 {
+		var shops []catalog.Shop
+		if err := db.Select("id, name").Where("id IN ?", shopIDs).Find(&shops).Error; err != nil {
+			return nil, fmt.Errorf("load shop names: %w", err)
+		}
+		for _, s := range shops {
+			names[s.ID] = s.Name
+		}
+	}
+	out := make([]PayoutView, 0, len(payouts))
+	for _, p := range payouts {
+		out = append(out, PayoutView{Payout: p, Handle: handles[p.InfluencerID], ShopName: names[p.ShopID]})
+	}
+	return out, nil
+}

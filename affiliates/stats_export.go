@@ -1,0 +1,300 @@
+package affiliates
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Viewer is whose data an export holds: a merchant's shop, or an influencer's
+// own clicks, attributed orders and commission. Exactly one id is set.
+type Viewer struct {
+	MerchantID   int64
+	InfluencerID int64
+}
+
+// scopeOf resolves a viewer to the shop or influencer the queries filter by.
+func (st *Stats) scopeOf(db *gorm.DB, v Viewer) (statsScope, error) {
+	if v.MerchantID != 0 {
+		shop, err := shopOwnedBy(db, v.MerchantID)
+		if err != nil {
+			return statsScope{}, err
+		}
+		return statsScope{ShopID: shop.ID}, nil
+	}
+	return statsScope{InfluencerID: v.InfluencerID}, nil
+}
+
+// OrderExportRow is one order placed in the range.
+type OrderExportRow struct {
+	OrderID       int64
+	ExternalID    string
+	PlacedAt      time.Time
+	Source        string
+	Currency      string
+	TotalMinor    int64
+	RefundedMinor int64
+	Outcome       string
+	Handle        string
+	LinkCode      string
+	// CommissionMinor is the order's commission net of reversals.
+	CommissionMinor int64
+}
+
+// EntryExportRow is one ledger entry of an order placed in the range, with
+// its effect on each commission bucket: the columns sum to the dashboard's
+// pending, approved, paid and reversed figures.
+type EntryExportRow struct {
+	EntryID       int64
+	CreatedAt     time.Time
+	Kind          EntryKind
+	OrderID       int64
+	OrderPlacedAt time.Time
+	LineID        int64
+	Handle        string
+	Currency      string
+	AmountMinor   int64
+	RateBps       int
+	PayoutID      int64
+	CommissionBuckets
+}
+
+// ClickExportRow is one click in the range.
+type ClickExportRow struct {
+	ClickID  string
+	At       time.Time
+	LinkCode string
+	Handle   string
+	ShopID   int64
+	Valid    bool
+	Reason   string
+}
+
+const exportBatch = 2000
+
+// ExportOrders calls fn with every order of the viewer placed in r, oldest first.
+func (st *Stats) ExportOrders(ctx context.Context, v Viewer, r Range, fn func(OrderExportRow) error) error {
+	db := st.db.WithContext(ctx)
+	scope, err := st.scopeOf(db, v)
+	if err != nil {
+		return err
+	}
+	rows, err := scopedOrders(db, r.From, r.To, scope).Order("placed_at, id").Rows()
+	if err != nil {
+		return fmt.Errorf("export orders: %w", err)
+	}
+	defer rows.Close()
+	batch := make([]Order, 0, exportBatch)
+	for rows.Next() {
+		var o Order
+		if err := db.ScanRows(rows, &o); err != nil {
+			return fmt.Errorf("export orders: %w", err)
+		}
+		if batch = append(batch, o); len(batch) == exportBatch {
+			if err := st.exportOrderBatch(db, batch, fn); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("export orders: %w", err)
+	}
+	return st.exportOrderBatch(db, batch, fn)
+}
+
+func (st *Stats) exportOrderBatch(db *gorm.DB, orders []Order, fn func(OrderExportRow) error) error {
+	if len(orders) == 0 {
+		return nil
+	}
+	ids := make([]int64, 0, len(orders))
+	var infIDs, linkIDs []int64
+	for _, o := range orders {
+		ids = append(ids, o.ID)
+		if o.AttrInfluencerID != nil {
+			infIDs = append(infIDs, *o.AttrInfluencerID)
+		}
+		if o.AttrLinkID != nil {
+			linkIDs = append(linkIDs, *o.AttrLinkID)
+		}
+	}
+	type sums struct{ OrderID, Refunded, Comm int64 }
+	var refunds, comms []sums
+	if err := db.Model(&OrderLine{}).Select("order_id, SUM(refunded_minor) AS refunded").
+		Where("order_id IN ?", ids).Group("order_id").Scan(&refunds).Error; err != nil {
+		return fmt.Errorf("export refunds: %w", err)
+	}
+	if err := db.Model(&LedgerEntry{}).Select("order_id, SUM(amount_minor) AS comm").
+		Where("order_id IN ? AND kind IN ?", ids, []EntryKind{EntryAccrue, EntryReverse, EntryClawback}).
+		Group("order_id").Scan(&comms).Error; err != nil {
+		return fmt.Errorf("export commission: %w", err)
+	}
+	refunded, comm := map[int64]int64{}, map[int64]int64{}
+	for _, s := range refunds {
+		refunded[s.OrderID] = s.Refunded
+	}
+	for _, s := range comms {
+		comm[s.OrderID] = s.Comm
+	}
+	handles, err := handlesOf(db, infIDs)
+	if err != nil {
+		return err
+	}
+	codes, err := linkCodes(db, linkIDs)
+	if err != nil {
+		return err
+	}
+	for _, o := range orders {
+		row := OrderExportRow{OrderID: o.ID, PlacedAt: o.PlacedAt, Source: string(o.Source), Currency: o.Currency,
+			TotalMinor: o.TotalMinor, RefundedMinor: refunded[o.ID], Outcome: o.AttrOutcome, CommissionMinor: comm[o.ID]}
+		if o.ExternalID != nil {
+			row.ExternalID = *o.ExternalID
+		}
+		if o.AttrInfluencerID != nil {
+			row.Handle = handles[*o.AttrInfluencerID]
+		}
+		if o.AttrLinkID != nil {
+			row.LinkCode = codes[*o.AttrLinkID]
+		}
+		if err := fn(row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func linkCodes(db *gorm.DB, ids []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var links []Link
+	if err := db.Select("id, code").Where("id IN ?", ids).Find(&links).Error; err != nil {
+		return nil, fmt.Errorf("load link codes: %w", err)
+	}
+	for _, l := range links {
+		out[l.ID] = l.Code
+	}
+	return out, nil
+}
+
+// ExportEntries calls fn with every ledger entry (payments aside: a payout's
+// pay entry belongs to no order, its effect shows on the entries it took) of
+// the viewer's orders placed in r.
+func (st *Stats) ExportEntries(ctx context.Context, v Viewer, r Range, fn func(EntryExportRow) error) error {
+	db := st.db.WithContext(ctx)
+	scope, err := st.scopeOf(db, v)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		LedgerEntry
+		PlacedAt time.Time
+	}
+	q := db.Table("ledger_entries AS e").Select("e.*, o.placed_at").
+		Joins("JOIN orders AS o ON o.id = e.order_id").
+		Where("o.placed_at >= ? AND o.placed_at < ? AND e.kind <> ?", r.From.UTC(), r.To.UTC(), EntryPay).Order("e.id")
+	if scope.ShopID != 0 {
+		q = q.Where("o.shop_id = ?", scope.ShopID)
+	} else {
+		q = q.Where("e.influencer_id = ?", scope.InfluencerID)
+	}
+	rows, err := q.Rows()
+	if err != nil {
+		return fmt.Errorf("export ledger: %w", err)
+	}
+	defer rows.Close()
+	handles := handleCache{db: db, m: map[int64]string{}}
+	for rows.Next() {
+		var r row
+		if err := db.ScanRows(rows, &r); err != nil {
+			return fmt.Errorf("export ledger: %w", err)
+		}
+		handle, err := handles.get(r.InfluencerID)
+		if err != nil {
+			return err
+		}
+		out := EntryExportRow{EntryID: r.ID, CreatedAt: r.CreatedAt, Kind: r.Kind, OrderID: r.OrderID, OrderPlacedAt: r.PlacedAt,
+			Handle: handle, Currency: r.Currency, AmountMinor: r.AmountMinor, RateBps: r.RateBps}
+		if r.LineID != nil {
+			out.LineID = *r.LineID
+		}
+		if r.PayoutID != nil {
+			out.PayoutID = *r.PayoutID
+		}
+		out.apply(r.Kind, r.AmountMinor, r.PayoutID != nil)
+		if err := fn(out); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// handleCache looks influencers' handles up once each.
+type handleCache struct {
+	db *gorm.DB
+	m  map[int64]string
+}
+
+func (c *handleCache) get(id int64) (string, error) {
+	if h, ok := c.m[id]; ok {
+		return h, nil
+	}
+	m, err := handlesOf(c.db, []int64{id})
+	if err != nil {
+		return "", err
+	}
+	c.m[id] = m[id]
+	return m[id], nil
+}
+
+// ExportClicks calls fn with every click of the viewer in r: an influencer's
+// own clicks, or the clicks on links to the shop's products.
+func (st *Stats) ExportClicks(ctx context.Context, v Viewer, r Range, fn func(ClickExportRow) error) error {
+	db := st.db.WithContext(ctx)
+	scope, err := st.scopeOf(db, v)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		ID           string
+		At           time.Time
+		Code         string
+		InfluencerID int64
+		ShopID       int64
+		Valid        bool
+		Reason       string
+	}
+	q := db.Table("clicks AS c").
+		Select("c.id, c.at, l.code, c.influencer_id, COALESCE(p.shop_id, 0) AS shop_id, c.valid, c.reason").
+		Joins("JOIN links AS l ON l.id = c.link_id").
+		Joins("LEFT JOIN products AS p ON p.id = l.product_id AND l.kind = ?", TargetProduct).
+		Where("c.at >= ? AND c.at < ?", r.From.UTC(), r.To.UTC()).Order("c.at, c.id")
+	if scope.ShopID != 0 {
+		q = q.Where("p.shop_id = ?", scope.ShopID)
+	} else {
+		q = q.Where("c.influencer_id = ?", scope.InfluencerID)
+	}
+	rows, err := q.Rows()
+	if err != nil {
+		return fmt.Errorf("export clicks: %w", err)
+	}
+	defer rows.Close()
+	handles := handleCache{db: db, m: map[int64]string{}}
+	for rows.Next() {
+		var x row
+		if err := db.ScanRows(rows, &x); err != nil {
+			return fmt.Errorf("export clicks: %w", err)
+		}
+		h, err := handles.get(x.InfluencerID)
+		if err != nil {
+			return err
+		}
+		if err := fn(ClickExportRow{ClickID: x.ID, At: x.At, LinkCode: x.Code, Handle: h, ShopID: x.ShopID, Valid: x.Valid, Reason: x.Reason}); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
