@@ -36,6 +36,7 @@ type App struct {
 	secretKey  string
 	queue      *jobs.Queue
 	server     *web.Server
+	search     searchParts
 	now        func() time.Time
 }
 
@@ -85,6 +86,10 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a.db = db
+	if err := a.buildSearch(ctx); err != nil {
+		_ = a.Close()
+		return nil, err
+	}
 	if err := a.build(); err != nil {
 		_ = a.Close()
 		return nil, err
@@ -121,10 +126,12 @@ func (a *App) build() error {
 	}, web.Deps{
 		Auth:       a.auth,
 		Affiliates: a.affiliates,
+		Search:     a.search.service,
 		Logger:     a.logger,
 		Registry:   a.registry,
 		Ready: []web.ReadyCheck{
 			{Name: "database", Check: func(ctx context.Context) error { return database.Ping(ctx, a.db) }},
+			{Name: "search", Check: a.search.indexer.Ready},
 		},
 	})
 	if err != nil {
@@ -160,6 +167,7 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 		_ = l.Close()
 		return err
 	}
+	a.startIndexer(ctx)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- a.server.Serve(l) }()
 	a.logger.Info("warna is serving", "addr", l.Addr().String(), "url", a.cfg.BaseURL, "database", string(database.DialectOf(a.db)))
@@ -181,13 +189,17 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 	if err := a.queue.Stop(shutdownCtx); err != nil {
 		runErr = errors.Join(runErr, fmt.Errorf("stop workers: %w", err))
 	}
+	a.stopIndexer()
 	return runErr
 }
 
-// Close releases the database. Call it after Run returns.
+// Close releases the search index, then the database. Call it after Run
+// returns.
 func (a *App) Close() error {
+	a.stopIndexer()
+	err := a.closeSearch()
 	if a.db == nil {
-		return nil
+		return err
 	}
-	return database.Close(a.db)
+	return errors.Join(err, database.Close(a.db))
 }

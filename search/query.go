@@ -89,10 +89,10 @@ func ParseQuery(v url.Values, defaultCurrency string) (Query, error) {
 		return Query{}, fault.FieldInvalidf("q", "the search text is too long (at most 200 characters)")
 	}
 	var err error
-	if q.Colours, err = parseColourList("colors", v.Get("colors"), true); err != nil {
+	if q.Colours, err = parseColourList("colors", joined(v, "colors"), true); err != nil {
 		return Query{}, err
 	}
-	if q.Not, err = parseColourList("not", v.Get("not"), false); err != nil {
+	if q.Not, err = parseColourList("not", joined(v, "not"), false); err != nil {
 		return Query{}, err
 	}
 	labs, names, rest := imaging.ColorWords(q.Raw)
@@ -219,6 +219,18 @@ func normaliseWeights(cs []Colour) {
 	for i := range cs {
 		cs[i].Weight /= sum
 	}
+}
+
+// joined reads a list parameter given once with commas or repeated (as
+// checkboxes send it).
+func joined(v url.Values, name string) string {
+	var parts []string
+	for _, s := range v[name] {
+		if s = strings.TrimSpace(s); s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, ",")
 }
 
 func parseFamilies(values []string) ([]string, error) {

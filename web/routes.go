@@ -35,4 +35,5 @@ func (s *Server) routes() {
 
 	s.catalogRoutes(e, merchant, api)
 	s.affiliateRoutes(e, influencer, merchant, api)
+	s.searchRoutes(e, api)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/media"
+	"github.com/warna/warna/search"
 	"github.com/warna/warna/web/auth"
 )
 
@@ -52,9 +53,12 @@ type Deps struct {
 	// checkout, orders, commissions and the conversion API; nil leaves
 	// those routes out.
 	Affiliates *affiliates.Service
-	Ready      []ReadyCheck
-	Logger     *slog.Logger
-	Registry   *prometheus.Registry
+	// Search answers /search, /api/v1/search and "more in this colour"; nil
+	// leaves those routes out.
+	Search   *search.Service
+	Ready    []ReadyCheck
+	Logger   *slog.Logger
+	Registry *prometheus.Registry
 }
 
 // Server is the HTTP application.
