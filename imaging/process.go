@@ -1,0 +1,55 @@
+package imaging
+
+import (
+	"fmt"
+	"sync"
+)
+
+// Result is what Process extracts from one original image.
+type Result struct {
+	Format        Format
+	Width, Height int // of the upright original
+	Thumbs        []Thumb
+	Palette       Palette
+}
+
+// ProcessOptions configure Process; zero values take each part's defaults.
+type ProcessOptions struct {
+	Limits  Limits
+	Thumbs  ThumbOptions
+	Palette PaletteOptions
+}
+
+// Process runs the pipeline for one uploaded original: header checks against
+// the limits, a full-size decode, the JPEG thumbnails and the palette.
+//
+// The only full-size work is decoding and the first reduction: thumbnails
+// are turned upright after resizing, and the palette is extracted from a
+// thumbnail while the thumbnails are encoded.
+func Process(data []byte, opts ProcessOptions) (Result, error) {
+	img, format, orientation, err := decode(data, opts.Limits, decodeOptions{})
+	if err != nil {
+		return Result{}, err
+	}
+	set, err := resizeThumbs(pictureOf(img), orientation, opts.Thumbs)
+	if err != nil {
+		return Result{}, fmt.Errorf("thumbnails: %w", err)
+	}
+	var palette Palette
+	var paletteErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { palette, paletteErr = ExtractPalette(set.paletteImage(), opts.Palette) })
+	thumbs, err := set.encode()
+	wg.Wait()
+	if err != nil {
+		return Result{}, fmt.Errorf("thumbnails: %w", err)
+	}
+	if paletteErr != nil {
+		return Result{}, fmt.Errorf("palette: %w", paletteErr)
+	}
+	w, h := img.Bounds().Dx(), img.Bounds().Dy()
+	if orientation >= 5 {
+		w, h = h, w
+	}
+	return Result{Format: format, Width: w, Height: h, Thumbs: thumbs, Palette: palette}, nil
+}
