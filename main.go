@@ -13,6 +13,9 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
 
 	"github.com/warna/warna/app"
 )
@@ -31,6 +34,7 @@ const usage = `warna — a social-commerce marketplace that shops by colour
 Usage:
   warna serve [--demo] [settings]   run the marketplace (default 127.0.0.1:8080, data in ./data)
   warna migrate [settings]          create or update the database schema
+  warna reindex [settings]          rebuild the search index from the database and swap it in
   warna version                     print the version
 
 Settings come from the environment (ADDR, DATA_DIR, DATABASE_URL, ELASTICSEARCH_URL,
@@ -63,6 +67,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, rest, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, rest, stdout, stderr)
+	case "reindex":
+		return reindex(ctx, rest, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "warna %s %s\n", version, buildCommit())
 		return nil
@@ -131,6 +137,28 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	return sqlDB.Close()
+}
+
+// reindex rebuilds the search index with a progress bar; searches keep
+// using the old index until the new one is swapped in.
+func reindex(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("reindex", flag.ContinueOnError)
+	cfg, err := loadConfig("reindex", fs, args, stderr)
+	if err != nil {
+		return err
+	}
+	bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("indexing products"),
+		progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+	n, err := app.Reindex(ctx, cfg, func(done, total int) {
+		bar.ChangeMax(total)
+		_ = bar.Set(done)
+	})
+	_ = bar.Finish()
+	if err != nil {
+		return fmt.Errorf("reindex: %w", err)
+	}
+	fmt.Fprintf(stdout, "search index rebuilt: %d products visible to shoppers\n", n)
+	return nil
 }
 
 // buildCommit is the -ldflags commit, or the VCS revision Go embedded.
