@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"strings"
 	"time"
 
@@ -99,3 +100,15 @@ func jsonString(v any) (string, error) {
 
 // MediaURL is the public address of a stored file.
 func (s *Service) MediaURL(key string) string { return s.baseURL + "/media/" + key }
+
+// OpenMedia opens a stored photo or thumbnail for serving and names its
+// content type. Only images are served: import files share the store but are
+// private to their merchant.
+func (s *Service) OpenMedia(ctx context.Context, key string) (io.ReadCloser, string, error) {
+	contentType := media.ContentType(key)
+	if !media.ValidKey(key) || !strings.HasPrefix(contentType, "image/") {
+		return nil, "", fault.NotFoundf("no such file")
+	}
+	f, err := s.media.Open(ctx, key)
+	return f, contentType, err
+}
