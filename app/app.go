@@ -33,6 +33,7 @@ type App struct {
 	registry   *prometheus.Registry
 	auth       *auth.Service
 	affiliates *affiliates.Service
+	stats      *affiliates.Stats
 	secretKey  string
 	queue      *jobs.Queue
 	server     *web.Server
@@ -55,6 +56,7 @@ func Migrations() []database.Migration {
 	all = append(all, auth.Migrations()...)
 	all = append(all, jobs.Migrations()...)
 	all = append(all, affiliates.Migrations()...)
+	all = append(all, affiliates.StatsMigrations()...)
 	return all
 }
 
@@ -107,12 +109,14 @@ func (a *App) build() error {
 	}
 	a.affiliates = aff
 	river.AddWorker(workers, &affiliates.ApproveDueWorker{Service: aff})
+	a.stats = affiliates.NewStats(a.db, a.now, a.logger)
+	river.AddWorker(workers, &affiliates.RefreshStatsWorker{Stats: a.stats})
 	a.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "warna_click_buffer_queued", Help: "Clicks waiting in memory to be stored.",
 	}, func() float64 { return float64(aff.Clicks().Stats().Queued) }))
 	queue, err := jobs.New(a.db, workers, jobs.Options{
 		Workers: a.cfg.Workers, Logger: a.logger, Registerer: a.registry,
-		Periodic: append(housekeepingJobs(), affiliates.PeriodicJobs()...),
+		Periodic: append(append(housekeepingJobs(), affiliates.PeriodicJobs()...), affiliates.StatsPeriodicJobs()...),
 	})
 	if err != nil {
 		return err
@@ -126,6 +130,7 @@ func (a *App) build() error {
 	}, web.Deps{
 		Auth:       a.auth,
 		Affiliates: a.affiliates,
+		Stats:      a.stats,
 		Search:     a.search.service,
 		Logger:     a.logger,
 		Registry:   a.registry,

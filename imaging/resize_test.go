@@ -55,7 +55,7 @@ func TestDownscaleIsFreeOfAliasing(t *testing.T) {
 			srcMean, _ := stats(src, src.Rect)
 			for _, size := range []int{800, 400, 160} {
 				w, h := size, int(math.Round(977*float64(size)/1301))
-				got := resizePlane(planeOf(src.Pix, src.Stride, src.Rect, 1), w, h, 1301/float64(w), 977/float64(h))
+				got := resizePlanes([]plane{planeOf(src.Pix, src.Stride, src.Rect, 1)}, w, h, 1301/float64(w), 977/float64(h))[0]
 				out := &image.Gray{Pix: got.pix, Stride: got.stride, Rect: image.Rect(0, 0, got.w, got.h)}
 				// Lanczos rings next to the borders, where the pattern is cut.
 				mean, stddev := stats(out, out.Rect.Inset(4))
@@ -112,7 +112,7 @@ func TestResizeKeepsFlatImagesExact(t *testing.T) {
 		for i := range src.pix {
 			src.pix[i] = level
 		}
-		got := resizePlane(src, 100, 63, 3.33, 211.0/63)
+		got := resizePlanes([]plane{src}, 100, 63, 3.33, 211.0/63)[0]
 		for i, v := range got.pix {
 			if v != level {
 				t.Fatalf("level %d: sample %d = %d", level, i, v)

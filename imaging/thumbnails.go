@@ -244,15 +244,13 @@ func premultiply(m *image.NRGBA) plane {
 func (p picture) resize(w, h int) picture {
 	scaleX, scaleY := float64(p.w())/float64(w), float64(p.h())/float64(h)
 	out := picture{subX: 2, subY: 2, alpha: p.alpha}
-	out.planes = append(out.planes, resizePlane(p.planes[0], w, h, scaleX, scaleY))
+	out.planes = resizePlanes(p.planes[:1], w, h, scaleX, scaleY)
 	if len(p.planes) == 3 {
 		// An output chroma sample spans 2 output pixels, that is 2·scale
 		// input pixels, that is 2·scale/sub input chroma samples.
 		cw, ch := (w+1)/2, (h+1)/2
 		csx, csy := 2*scaleX/float64(p.subX), 2*scaleY/float64(p.subY)
-		out.planes = append(out.planes,
-			resizePlane(p.planes[1], cw, ch, csx, csy),
-			resizePlane(p.planes[2], cw, ch, csx, csy))
+		out.planes = append(out.planes, resizePlanes(p.planes[1:], cw, ch, csx, csy)...)
 	}
 	return out
 }

@@ -35,5 +35,6 @@ func (s *Server) routes() {
 
 	s.catalogRoutes(e, merchant, api)
 	s.affiliateRoutes(e, influencer, merchant, api)
+	s.dashboardRoutes(merchant, influencer)
 	s.searchRoutes(e, api)
 }

@@ -53,6 +53,9 @@ type Deps struct {
 	// checkout, orders, commissions and the conversion API; nil leaves
 	// those routes out.
 	Affiliates *affiliates.Service
+	// Stats computes the dashboards and keeps their roll-ups; nil leaves the
+	// dashboards out.
+	Stats *affiliates.Stats
 	// Search answers /search, /api/v1/search and "more in this colour"; nil
 	// leaves those routes out.
 	Search   *search.Service
