@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/warna/warna/database"
 )
 
 // RecorderOptions tune the click recorder.
@@ -285,9 +287,9 @@ func (r *Recorder) write(batch []Click) error {
 	if err != nil {
 		return fmt.Errorf("classify clicks: %w", err)
 	}
-	res := insertClicks(r.db.WithContext(ctx), batch)
-	if res.Error != nil {
-		return fmt.Errorf("insert clicks: %w", res.Error)
+	stored, err := insertClicks(r.db.WithContext(ctx), batch)
+	if err != nil {
+		return fmt.Errorf("insert clicks: %w", err)
 	}
 	if len(r.recent) > 200_000 {
 		r.recent = make(map[string]time.Time) // the database answers for evicted visitors
@@ -297,28 +299,48 @@ func (r *Recorder) write(batch []Click) error {
 			r.recent[k] = t
 		}
 	}
-	r.stored.Add(res.RowsAffected)
+	r.stored.Add(stored)
 	return nil
 }
 
-// insertClicks stores a batch in one multi-row INSERT that skips ids already
-// stored (a retried or replayed click), so each click is stored once. It is
-// written out rather than left to gorm's reflection because it runs for
-// every click on the busiest path.
-func insertClicks(db *gorm.DB, batch []Click) *gorm.DB {
-	var sql strings.Builder
-	sql.Grow(96 + 16*len(batch))
-	sql.WriteString("INSERT INTO clicks (id, link_id, influencer_id, visitor, at, valid, reason) VALUES ")
-	args := make([]any, 0, 7*len(batch))
-	for i, c := range batch {
-		if i > 0 {
-			sql.WriteByte(',')
+const insertClickSQL = "INSERT INTO clicks (id, link_id, influencer_id, visitor, at, valid, reason) VALUES "
+
+// insertClicks stores a batch in one transaction, skipping ids already stored
+// (a retried or replayed click), so each click is stored once. PostgreSQL
+// gets one multi-row INSERT (one round trip); SQLite, which has no round
+// trips, gets one prepared single-row INSERT per click, which measured about
+// half the CPU of a 500-row statement (no big parse, no big allocations).
+// Written out rather than left to gorm's reflection: it runs for every click.
+func insertClicks(db *gorm.DB, batch []Click) (int64, error) {
+	if database.DialectOf(db) == database.Postgres {
+		var sql strings.Builder
+		sql.Grow(96 + 16*len(batch))
+		sql.WriteString(insertClickSQL)
+		args := make([]any, 0, 7*len(batch))
+		for i, c := range batch {
+			if i > 0 {
+				sql.WriteByte(',')
+			}
+			sql.WriteString("(?,?,?,?,?,?,?)")
+			args = append(args, c.ID, c.LinkID, c.InfluencerID, c.Visitor, c.At.UTC(), c.Valid, c.Reason)
 		}
-		sql.WriteString("(?,?,?,?,?,?,?)")
-		args = append(args, c.ID, c.LinkID, c.InfluencerID, c.Visitor, c.At.UTC(), c.Valid, c.Reason)
+		sql.WriteString(" ON CONFLICT (id) DO NOTHING")
+		res := db.Exec(sql.String(), args...)
+		return res.RowsAffected, res.Error
 	}
-	sql.WriteString(" ON CONFLICT (id) DO NOTHING")
-	return db.Exec(sql.String(), args...)
+	var stored int64
+	err := db.Session(&gorm.Session{PrepareStmt: true}).Transaction(func(tx *gorm.DB) error {
+		for _, c := range batch {
+			res := tx.Exec(insertClickSQL+"(?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING",
+				c.ID, c.LinkID, c.InfluencerID, c.Visitor, c.At.UTC(), c.Valid, c.Reason)
+			if res.Error != nil {
+				return res.Error
+			}
+			stored += res.RowsAffected
+		}
+		return nil
+	})
+	return stored, err
 }
 
 func recentKey(linkID int64, visitor string) string {
@@ -332,7 +354,7 @@ func recentKey(linkID int64, visitor string) string {
 func (r *Recorder) classify(ctx context.Context, batch []Click) (map[string]time.Time, error) {
 	sort.SliceStable(batch, func(i, j int) bool { return batch[i].At.Before(batch[j].At) })
 	seen := make(map[string]time.Time)
-	var missing []string
+	missing := map[int64][]string{} // link → visitors not known in memory
 	missingSet := map[string]bool{}
 	var minAt time.Time
 	for _, c := range batch {
@@ -342,18 +364,18 @@ func (r *Recorder) classify(ctx context.Context, batch []Click) (map[string]time
 		k := recentKey(c.LinkID, c.Visitor)
 		if _, ok := r.recent[k]; !ok && !missingSet[k] {
 			missingSet[k] = true
-			missing = append(missing, c.Visitor)
+			missing[c.LinkID] = append(missing[c.LinkID], c.Visitor)
 			if minAt.IsZero() || c.At.Before(minAt) {
 				minAt = c.At
 			}
 		}
 	}
-	if len(missing) > 0 {
-		for start := 0; start < len(missing); start += 400 {
-			chunk := missing[start:min(start+400, len(missing))]
+	for linkID, visitors := range missing {
+		for start := 0; start < len(visitors); start += 400 {
+			chunk := visitors[start:min(start+400, len(visitors))]
 			var rows []Click
 			err := r.db.WithContext(ctx).Select("link_id, visitor, at").
-				Where("valid AND visitor IN ? AND at >= ?", chunk, minAt.Add(-r.opts.RepeatWindow)).
+				Where("link_id = ? AND at >= ? AND valid AND visitor IN ?", linkID, minAt.Add(-r.opts.RepeatWindow), chunk).
 				Find(&rows).Error
 			if err != nil {
 				return nil, err
@@ -365,10 +387,10 @@ func (r *Recorder) classify(ctx context.Context, batch []Click) (map[string]time
 				}
 			}
 		}
-		for k := range missingSet {
-			if _, ok := seen[k]; !ok {
-				seen[k] = time.Time{}
-			}
+	}
+	for k := range missingSet {
+		if _, ok := seen[k]; !ok {
+			seen[k] = time.Time{}
 		}
 	}
 	for i := range batch {

@@ -86,27 +86,25 @@ func (s *Service) RefClickIDs(ref string) []string {
 // The raw IP is never stored, and the same person gets an unrelated id the
 // next day.
 func (s *Service) Visitor(ip, userAgent string, at time.Time) string {
-	m := hmac.New(sha256.New, s.dailyKey(at.UTC().Format("2006-01-02")))
-	m.Write([]byte(ip + "|" + userAgent))
-	return hex.EncodeToString(m.Sum(nil)[:16])
+	return s.dailyKey(at.UTC().Format("2006-01-02")).sum(ip+"|", userAgent)
 }
 
-// dayKey is the visitor-hash key of one UTC day.
+// dayKey is the visitor-hash key of one UTC day, with pooled HMAC states.
 type dayKey struct {
 	day string
-	key []byte
+	mac *macPool
 }
 
-// dailyKey returns HMAC(secret, day), computed once per day.
-func (s *Service) dailyKey(day string) []byte {
+// dailyKey returns the hasher keyed with HMAC(secret, day), made once per day.
+func (s *Service) dailyKey(day string) *macPool {
 	if k := s.visitorKey.Load(); k != nil && k.day == day {
-		return k.key
+		return k.mac
 	}
 	m := hmac.New(sha256.New, s.secret)
 	m.Write([]byte("visitor-day\x00" + day))
-	k := &dayKey{day: day, key: m.Sum(nil)}
+	k := &dayKey{day: day, mac: newMacPool(m.Sum(nil))}
 	s.visitorKey.Store(k)
-	return k.key
+	return k.mac
 }
 
 // newClickID returns a 128-bit id in hex: 48 bits of milliseconds then 80

@@ -7,8 +7,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -44,6 +46,7 @@ type Service struct {
 	logger *slog.Logger
 	links  *linkCache
 	clicks *Recorder
+	signer *macPool
 	// visitorKey caches the current day's visitor-hash key.
 	visitorKey atomic.Pointer[dayKey]
 }
@@ -67,6 +70,7 @@ func NewService(db *gorm.DB, opts Options) (*Service, error) {
 		now:    func() time.Time { return now().UTC() },
 		logger: opts.Logger,
 		links:  newLinkCache(time.Minute, 50_000),
+		signer: newMacPool([]byte(opts.Secret)),
 	}
 	ro := opts.Clicks
 	if ro.Now == nil {
@@ -95,11 +99,27 @@ func (s *Service) Clicks() *Recorder { return s.clicks }
 // sign returns the HMAC-SHA256 of msg under the service secret and a purpose,
 // so that a signature made for one use is worthless for another.
 func (s *Service) sign(purpose, msg string) string {
-	m := hmac.New(sha256.New, s.secret)
-	m.Write([]byte(purpose))
-	m.Write([]byte{0})
-	m.Write([]byte(msg))
-	return hex.EncodeToString(m.Sum(nil)[:16])
+	return s.signer.sum(purpose+"\x00", msg)
+}
+
+// macPool reuses keyed HMAC-SHA256 states: the redirect signs a cookie and
+// hashes a visitor on every request.
+type macPool struct{ pool sync.Pool }
+
+func newMacPool(key []byte) *macPool {
+	return &macPool{pool: sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}}
+}
+
+// sum returns the first 128 bits of HMAC(key, a‖b) in hex.
+func (p *macPool) sum(a, b string) string {
+	m := p.pool.Get().(hash.Hash)
+	m.Reset()
+	m.Write([]byte(a))
+	m.Write([]byte(b))
+	var buf [sha256.Size]byte
+	out := hex.EncodeToString(m.Sum(buf[:0])[:16])
+	p.pool.Put(m)
+	return out
 }
 
 // signed returns msg with its signature appended after a '.'.

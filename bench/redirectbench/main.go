@@ -27,6 +27,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -81,6 +82,7 @@ type arm struct {
 	requests  int64
 	errors    int64
 	elapsed   time.Duration
+	cpu       time.Duration
 	latencies []time.Duration
 }
 
@@ -163,8 +165,10 @@ func run(cfg config) error {
 			a.requests += res.requests
 			a.errors += res.errors
 			a.elapsed += res.elapsed
+			a.cpu += res.cpu
 			a.latencies = append(a.latencies, res.latencies...)
-			fmt.Printf("  round %d %-18s %8.0f req/s  p99 %v\n", r+1, a.name, float64(res.requests)/res.elapsed.Seconds(), percentile(res.latencies, 0.99))
+			fmt.Printf("  round %d %-18s %8.0f req/s  p99 %-10v CPU %5.1f µs/req (load generator included)\n", r+1, a.name,
+				float64(res.requests)/res.elapsed.Seconds(), percentile(res.latencies, 0.99), float64(res.cpu.Microseconds())/float64(res.requests))
 		}
 	}
 	stopTracked()
@@ -176,9 +180,10 @@ func run(cfg config) error {
 		return err
 	}
 
-	fmt.Printf("\n%-18s %12s %10s %10s %8s\n", "server", "req/s", "p50", "p99", "errors")
+	fmt.Printf("\n%-18s %12s %10s %10s %12s %8s\n", "server", "req/s", "p50", "p99", "CPU µs/req", "errors")
 	for _, a := range arms {
-		fmt.Printf("%-18s %12.0f %10v %10v %8d\n", a.name, a.rps(), percentile(a.latencies, 0.5), percentile(a.latencies, 0.99), a.errors)
+		fmt.Printf("%-18s %12.0f %10v %10v %12.1f %8d\n", a.name, a.rps(), percentile(a.latencies, 0.5), percentile(a.latencies, 0.99),
+			float64(a.cpu.Microseconds())/float64(a.requests), a.errors)
 	}
 	tput := arms[1].rps() / arms[0].rps()
 	p99 := float64(percentile(arms[1].latencies, 0.99)) / float64(percentile(arms[0].latencies, 0.99))
@@ -254,13 +259,22 @@ func newClient(concurrency int) *http.Client {
 type result struct {
 	requests, errors int64
 	elapsed          time.Duration
+	cpu              time.Duration // process CPU time (user+system) during the round
 	latencies        []time.Duration
+}
+
+// processCPU is the CPU time this process has used so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // load sends GET url from concurrency clients for d and returns what happened.
 func load(client *http.Client, url string, concurrency int, d time.Duration) (result, error) {
 	var ok, failed atomic.Int64
 	lats := make([][]time.Duration, concurrency)
+	cpu0 := processCPU()
 	start := time.Now()
 	deadline := start.Add(d)
 	var wg sync.WaitGroup
@@ -291,7 +305,7 @@ func load(client *http.Client, url string, concurrency int, d time.Duration) (re
 		}()
 	}
 	wg.Wait()
-	res := result{requests: ok.Load(), errors: failed.Load(), elapsed: time.Since(start)}
+	res := result{requests: ok.Load(), errors: failed.Load(), elapsed: time.Since(start), cpu: processCPU() - cpu0}
 	for _, l := range lats {
 		res.latencies = append(res.latencies, l...)
 	}
