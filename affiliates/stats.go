@@ -736,3 +736,8 @@ func (st *Stats) Payouts(ctx context.Context, merchantID, influencerID int64, li
 	}
 	return out, nil
 }
+
+// Range resolves a range input in zone on the service's clock.
+func (st *Stats) Range(in RangeInput, zone *time.Location) (Range, error) {
+	return ResolveRange(in, zone, st.now())
+}
