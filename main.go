@@ -35,6 +35,9 @@ Usage:
   warna serve [--demo] [settings]   run the marketplace (default 127.0.0.1:8080, data in ./data)
   warna migrate [settings]          create or update the database schema
   warna reindex [settings]          rebuild the search index from the database and swap it in
+  warna import FILE --shop SLUG     import a marketplace export (CSV or JSON Lines), upserting by SKU
+         [--locale id] [--allow-private-urls]
+  warna export --shop SLUG [-o F]   export a shop's catalogue as CSV
   warna version                     print the version
 
 Settings come from the environment (ADDR, DATA_DIR, DATABASE_URL, ELASTICSEARCH_URL,
@@ -67,6 +70,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, rest, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, rest, stdout, stderr)
+	case "import":
+		return importCatalog(ctx, rest, stdout, stderr)
+	case "export":
+		return exportCatalog(ctx, rest, stdout, stderr)
 	case "reindex":
 		return reindex(ctx, rest, stdout, stderr)
 	case "version", "--version", "-v":

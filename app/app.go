@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,8 +20,10 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/warna/warna/affiliates"
+	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/database"
 	"github.com/warna/warna/jobs"
+	"github.com/warna/warna/media"
 	"github.com/warna/warna/web"
 	"github.com/warna/warna/web/auth"
 )
@@ -34,6 +37,8 @@ type App struct {
 	auth       *auth.Service
 	affiliates *affiliates.Service
 	stats      *affiliates.Stats
+	catalog    *catalog.Service
+	media      *media.Local
 	secretKey  string
 	queue      *jobs.Queue
 	server     *web.Server
@@ -55,6 +60,7 @@ func Migrations() []database.Migration {
 	var all []database.Migration
 	all = append(all, auth.Migrations()...)
 	all = append(all, jobs.Migrations()...)
+	all = append(all, catalog.Migrations()...)
 	all = append(all, affiliates.Migrations()...)
 	all = append(all, affiliates.StatsMigrations()...)
 	return all
@@ -122,6 +128,11 @@ func (a *App) build() error {
 		return err
 	}
 	a.queue = queue
+	if a.media, err = media.NewLocal(filepath.Join(a.cfg.DataDir, "media")); err != nil {
+		return err
+	}
+	a.catalog = catalog.NewService(a.db, a.media, queue, catalog.Options{Now: a.now, BaseURL: a.cfg.BaseURL})
+	catalog.AddWorkers(workers, a.catalog)
 	server, err := web.New(web.Config{
 		BaseURL:        a.cfg.BaseURL,
 		TrustedProxies: a.cfg.TrustedProxies,
@@ -131,6 +142,7 @@ func (a *App) build() error {
 		Auth:       a.auth,
 		Affiliates: a.affiliates,
 		Stats:      a.stats,
+		Catalog:    a.catalog,
 		Search:     a.search.service,
 		Logger:     a.logger,
 		Registry:   a.registry,

@@ -36,6 +36,9 @@ func (a *App) SeedDemo(ctx context.Context, out io.Writer) error {
 			return fmt.Errorf("demo account %s: %w", d.Email, err)
 		}
 	}
+	if err := a.seedDemoCatalog(ctx, out); err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "Demo accounts (password %q):\n", DemoPassword)
 	for _, d := range demoLogins {
 		fmt.Fprintf(out, "  %-10s %-24s %s\n", d.Role, d.Email, d.Name)

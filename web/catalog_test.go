@@ -52,7 +52,7 @@ func newCatalogSite(t *testing.T, limits imaging.Limits) *catalogSite {
 	}
 	svc := catalog.NewService(db, store, queue, catalog.Options{Limits: limits})
 	catalog.AddWorkers(workers, svc)
-	site := newTestSite(t, Config{}, Deps{Auth: auth.NewService(db, nil), Catalog: svc, Media: store})
+	site := newTestSite(t, Config{}, Deps{Auth: auth.NewService(db, nil), Catalog: svc})
 	return &catalogSite{testSite: site, db: db, catalog: svc, store: store}
 }
 

@@ -18,7 +18,6 @@ import (
 
 	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/catalog"
-	"github.com/warna/warna/media"
 	"github.com/warna/warna/search"
 	"github.com/warna/warna/web/auth"
 )
@@ -47,8 +46,6 @@ type Deps struct {
 	// Catalog serves shops, products, photos and imports; nil leaves those
 	// routes out (tests of other areas).
 	Catalog *catalog.Service
-	// Media serves stored originals and thumbnails under /media.
-	Media media.Store
 	// Affiliates serves links, the /r redirect, storefronts, cart and
 	// checkout, orders, commissions and the conversion API; nil leaves
 	// those routes out.

@@ -1,0 +1,37 @@
+package app
+
+import (
+	"context"
+	"io"
+
+	"github.com/warna/warna/catalog"
+)
+
+// CatalogImportOptions are the settings of `warna import`.
+type CatalogImportOptions struct {
+	Format           string // csv or jsonl; empty guesses from the content
+	Locale           string // number format of prices: en, id, de…; empty infers
+	AllowPrivateURLs bool   // let image URLs point at private and loopback addresses
+	Progress         func(done, total int)
+}
+
+// ImportCatalog imports a marketplace export into the shop with the given web
+// address. Photos it fetches are queued and processed by `warna serve`.
+func (a *App) ImportCatalog(ctx context.Context, shopSlug string, r io.Reader, opts CatalogImportOptions) (catalog.ImportReport, error) {
+	shop, err := a.catalog.ShopBySlug(ctx, shopSlug)
+	if err != nil {
+		return catalog.ImportReport{}, err
+	}
+	return a.catalog.ImportInto(ctx, shop.ID, r, catalog.ImportOptions{
+		Format: opts.Format, Locale: opts.Locale, AllowPrivateURLs: opts.AllowPrivateURLs, Progress: opts.Progress,
+	})
+}
+
+// ExportCatalog writes a shop's catalogue as CSV that ImportCatalog reads back.
+func (a *App) ExportCatalog(ctx context.Context, shopSlug string, w io.Writer) error {
+	shop, err := a.catalog.ShopBySlug(ctx, shopSlug)
+	if err != nil {
+		return err
+	}
+	return a.catalog.ExportCSV(ctx, shop.ID, w)
+}

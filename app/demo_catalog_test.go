@@ -1,0 +1,121 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"image"
+	_ "image/jpeg"
+	_ "image/png"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/database/dbtest"
+)
+
+func TestDemoCatalogueCoversEveryFamily(t *testing.T) {
+	families := map[string]int{}
+	busy := 0
+	for _, items := range demoProducts {
+		for _, it := range items {
+			families[it.colour.family]++
+			if it.bg.busy() {
+				busy++
+			}
+		}
+	}
+	if len(families) != 13 {
+		t.Errorf("demo colours cover %d families (%v), want all 13", len(families), families)
+	}
+	if busy < 8 {
+		t.Errorf("%d demo photos on busy backgrounds, want at least 8", busy)
+	}
+}
+
+func TestDemoPhotoIsTheDeclaredColour(t *testing.T) {
+	data, err := drawDemoPhoto(shapeShirt, "#C62828", bgWhite, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, format, err := image.Decode(bytes.NewReader(data))
+	if err != nil || format != "png" || img.Bounds().Dx() != demoPhotoSize {
+		t.Fatalf("decode: %v %s %v", err, format, img.Bounds())
+	}
+	r, g, b, _ := img.At(demoPhotoSize/2, demoPhotoSize/2).RGBA()
+	if r>>8 != 0xC6 || g>>8 != 0x28 || b>>8 != 0x28 {
+		t.Errorf("centre pixel = %02x%02x%02x, want c62828", r>>8, g>>8, b>>8)
+	}
+	if r, g, b, _ := img.At(5, 5).RGBA(); r>>8 != 255 || g>>8 != 255 || b>>8 != 255 {
+		t.Errorf("corner pixel is not the white backdrop")
+	}
+	busy, _ := drawDemoPhoto(shapeMug, "#00838F", bgConfetti, 3)
+	if _, format, err := image.Decode(bytes.NewReader(busy)); err != nil || format != "jpeg" {
+		t.Errorf("busy photo: %v %s, want a JPEG", err, format)
+	}
+}
+
+// TestSeedDemoFillsTheCatalogueOnce seeds as `warna serve --demo` does
+// (before serving), twice, then lets the running workers process the photos.
+func TestSeedDemoFillsTheCatalogueOnce(t *testing.T) {
+	cfg, err := LoadConfig(newFlagSet(), []string{"-data-dir", t.TempDir(), "-database-url", dbtest.URL(t)}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := New(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := a.SeedDemo(ctx, io.Discard); err != nil {
+			t.Fatalf("seed demo: %v", err)
+		}
+	}
+	var products, images int64
+	a.db.Model(&catalog.Product{}).Where("status = ?", catalog.StatusActive).Count(&products)
+	a.db.Model(&catalog.Image{}).Count(&images)
+	if products != 40 || images != 40 {
+		t.Fatalf("after seeding twice: %d products, %d images; want 40 and 40", products, images)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + l.Addr().String()
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx, l) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		_ = a.Close()
+	})
+	// The running workers process the photos.
+	deadline := time.Now().Add(45 * time.Second)
+	for {
+		var pending int64
+		a.db.Model(&catalog.Image{}).Where("status <> ?", catalog.ImageReady).Count(&pending)
+		if pending == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d demo photos still not ready after 45 s", pending)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	res, err := http.Get(base + "/catalogue")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || strings.Count(string(body), "srcset=") < 20 {
+		t.Errorf("catalogue: %d with %d srcset images, want a page of processed photos", res.StatusCode, strings.Count(string(body), "srcset="))
+	}
+}
