@@ -1,0 +1,618 @@
+package imaging
+
+import (
+	"cmp"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+	"unicode"
+)
+
+// Family is one of the 13 colour families shoppers filter by, or Multicolour
+// for a product with no main colour.
+type Family string
+
+// The colour families, in the order of Families.
+const (
+	Black       Family = "black"
+	White       Family = "white"
+	Gray        Family = "gray"
+	Red         Family = "red"
+	Orange      Family = "orange"
+	Yellow      Family = "yellow"
+	Green       Family = "green"
+	Teal        Family = "teal"
+	Blue        Family = "blue"
+	Purple      Family = "purple"
+	Pink        Family = "pink"
+	Brown       Family = "brown"
+	Beige       Family = "beige"
+	Multicolour Family = "multicolour"
+)
+
+// Families lists the 13 single-colour families (not Multicolour) in display
+// order. Treat it as read-only.
+var Families = []Family{Black, White, Gray, Red, Orange, Yellow, Green, Teal, Blue, Purple, Pink, Brown, Beige}
+
+// ErrUnknownColour is wrapped by ParseColor when the input is neither a hex
+// code nor a colour name.
+var ErrUnknownColour = errors.New("unknown colour")
+
+// The XKCD colour survey (Randall Munroe, 2010): 949 colour names with the
+// sRGB values people gave them, released into the public domain (CC0).
+// This copy is the one packaged in the npm package color-name-lists 3.33.2.
+//
+//go:embed xkcd-colors.json
+var xkcdColorsJSON []byte
+
+// headFamilies maps the head noun of a survey name (its last word) to a
+// family when the noun is not a family name itself. Names whose head noun is
+// missing here ("dark", "pale") still give fine names but do not vote on
+// families. Judgement calls, for shoppers more than for painters:
+// burgundy, maroon, wine and brick are red; navy, denim and periwinkle are
+// blue; tan, khaki, sand, cream and ivory are beige while camel, taupe,
+// umber, sienna and chocolate are brown; rust, coral, peach
+// and terracotta are orange; magenta, fuchsia, salmon and mauve are pink;
+// lavender, lilac, plum, indigo and violet are purple; turquoise, aqua, cyan
+// and petrol are teal; olive, lime, mint and sage are green; mustard, gold
+// and ochre are yellow; charcoal, silver, slate and steel are gray.
+var headFamilies = map[string]Family{
+	"black": Black, "white": White, "grey": Gray, "gray": Gray, "red": Red,
+	"orange": Orange, "yellow": Yellow, "green": Green, "teal": Teal,
+	"blue": Blue, "purple": Purple, "pink": Pink, "brown": Brown, "beige": Beige,
+
+	// red
+	"burgundy": Red, "maroon": Red, "wine": Red, "blood": Red, "carmine": Red,
+	"claret": Red, "ruby": Red, "velvet": Red, "merlot": Red, "tomato": Red,
+	"cherry": Red, "berry": Red, "rouge": Red, "watermelon": Red,
+	"strawberry": Red, "cranberry": Red, "vermillion": Red, "bordeaux": Red,
+	"raspberry": Red, "scarlet": Red, "brick": Red, "crimson": Red,
+	"reddish": Red, "lipstick": Red, "grapefruit": Red, "orangered": Red,
+	// orange
+	"peach": Orange, "coral": Orange, "butterscotch": Orange, "squash": Orange,
+	"orangeish": Orange, "orangish": Orange, "terracota": Orange,
+	"terracotta": Orange, "cotta": Orange, "mango": Orange, "melon": Orange,
+	"amber": Orange, "apricot": Orange, "tangerine": Orange, "pumpkin": Orange,
+	"rust": Orange,
+	// yellow
+	"gold": Yellow, "golden": Yellow, "mustard": Yellow, "ochre": Yellow,
+	"ocher": Yellow, "ocre": Yellow, "cheese": Yellow, "custard": Yellow,
+	"manilla": Yellow, "straw": Yellow, "canary": Yellow, "rod": Yellow,
+	"dandelion": Yellow, "saffron": Yellow, "butter": Yellow,
+	"sunflower": Yellow, "banana": Yellow, "maize": Yellow, "marigold": Yellow,
+	"lemon": Yellow, "yellowish": Yellow, "goldenrod": Yellow,
+	// green
+	"lime": Green, "olive": Green, "seafoam": Green, "sage": Green,
+	"mint": Green, "drab": Green, "apple": Green, "tea": Green, "spruce": Green,
+	"booger": Green, "darkgreen": Green, "lichen": Green, "swamp": Green,
+	"camo": Green, "fern": Green, "wintergreen": Green, "algae": Green,
+	"leaf": Green, "viridian": Green, "bile": Green, "spearmint": Green,
+	"yellowgreen": Green, "shamrock": Green, "lightgreen": Green, "kiwi": Green,
+	"seaweed": Green, "pear": Green, "pea": Green, "asparagus": Green,
+	"snot": Green, "celadon": Green, "celery": Green, "pine": Green,
+	"pistachio": Green, "soup": Green, "forest": Green, "avocado": Green,
+	"evergreen": Green, "jade": Green, "emerald": Green, "grass": Green,
+	"moss": Green, "vomit": Green, "greenish": Green, "puke": Green,
+	"chartreuse": Green,
+	// teal
+	"turquoise": Teal, "aqua": Teal, "cyan": Teal, "aquamarine": Teal,
+	"topaz": Teal, "greenblue": Teal, "bluegreen": Teal, "petrol": Teal,
+	"tealish": Teal, "sea": Teal, "ocean": Teal,
+	// blue
+	"navy": Blue, "marine": Blue, "periwinkle": Blue, "perrywinkle": Blue,
+	"azul": Blue, "sapphire": Blue, "ice": Blue, "darkblue": Blue,
+	"twilight": Blue, "royal": Blue, "greyblue": Blue, "dusk": Blue,
+	"egg": Blue, "blueberry": Blue, "lightblue": Blue, "midnight": Blue,
+	"bluish": Blue, "ultramarine": Blue, "denim": Blue, "sky": Blue,
+	"cornflower": Blue, "cobalt": Blue, "azure": Blue, "cerulean": Blue,
+	// purple
+	"violet": Purple, "lavender": Purple, "lavendar": Purple, "lilac": Purple,
+	"liliac": Purple, "plum": Purple, "indigo": Purple, "eggplant": Purple,
+	"aubergine": Purple, "purply": Purple, "purpley": Purple,
+	"purpleish": Purple, "purplish": Purple, "burple": Purple, "urple": Purple,
+	"blurple": Purple, "bruise": Purple, "wisteria": Purple, "heather": Purple,
+	"heliotrope": Purple, "iris": Purple, "amethyst": Purple, "mulberry": Purple,
+	"barney": Purple, "orchid": Purple, "grape": Purple,
+	// pink
+	"rose": Pink, "magenta": Pink, "fuchsia": Pink, "salmon": Pink,
+	"mauve": Pink, "pinky": Pink, "rosa": Pink, "carnation": Pink,
+	"bubblegum": Pink, "blush": Pink, "cerise": Pink, "pinkish": Pink,
+	// brown
+	"sienna": Brown, "siena": Brown, "umber": Brown, "taupe": Brown,
+	"toupe": Brown, "chocolate": Brown, "poo": Brown, "poop": Brown,
+	"cinnamon": Brown, "cocoa": Brown, "leather": Brown, "hazel": Brown,
+	"diarrhea": Brown, "chestnut": Brown, "earth": Brown, "caramel": Brown,
+	"auburn": Brown, "copper": Brown, "adobe": Brown, "camel": Brown,
+	"sepia": Brown, "coffee": Brown, "mocha": Brown, "russet": Brown,
+	"bronze": Brown, "shit": Brown, "dirt": Brown, "mahogany": Brown,
+	"mud": Brown, "brownish": Brown, "clay": Brown, "puce": Brown,
+	// beige
+	"tan": Beige, "khaki": Beige, "cream": Beige, "creme": Beige,
+	"ivory": Beige, "eggshell": Beige, "shell": Beige, "sand": Beige,
+	"sandy": Beige, "sandstone": Beige, "dust": Beige, "bland": Beige,
+	"desert": Beige, "parchment": Beige, "mushroom": Beige, "putty": Beige,
+	"buff": Beige, "fawn": Beige, "stone": Beige, "wheat": Beige, "ecru": Beige,
+	// gray
+	"charcoal": Gray, "silver": Gray, "slate": Gray, "steel": Gray,
+	"gunmetal": Gray, "cement": Gray, "bluegrey": Gray, "greyish": Gray,
+}
+
+// prototype is one survey colour.
+type prototype struct {
+	name   string
+	lab    Lab
+	family Family // "" when the head noun maps to no family
+}
+
+// colourNames is the survey, parsed once from the embedded file and never
+// changed afterwards.
+type colourNames struct {
+	prototypes  []prototype
+	byName      map[string]int // normalised name → index of its first prototype
+	byLightness []int          // prototype indexes ordered by L
+	maxWords    int            // words in the longest normalised name
+}
+
+var surveyNames = sync.OnceValue(func() *colourNames {
+	names, err := parseSurvey(xkcdColorsJSON)
+	if err != nil {
+		panic(fmt.Sprintf("imaging: embedded xkcd-colors.json: %v", err))
+	}
+	return names
+})
+
+func parseSurvey(data []byte) (*colourNames, error) {
+	var entries []struct{ Name, Hex string }
+	if err := json.Unmarshal(data, &entries); err != nil {
+		return nil, fmt.Errorf("decode survey: %w", err)
+	}
+	names := &colourNames{byName: make(map[string]int, len(entries))}
+	for i, e := range entries {
+		lab, err := LabFromHex(e.Hex)
+		if err != nil {
+			return nil, fmt.Errorf("survey entry %d %q: %w", i, e.Name, err)
+		}
+		names.prototypes = append(names.prototypes, prototype{name: e.Name, lab: lab, family: headFamily(e.Name)})
+		words := colourNameWords(e.Name)
+		key := strings.Join(words, " ")
+		if _, dup := names.byName[key]; !dup {
+			names.byName[key] = i
+		}
+		names.maxWords = max(names.maxWords, len(words))
+		names.byLightness = append(names.byLightness, i)
+	}
+	slices.SortStableFunc(names.byLightness, func(i, j int) int {
+		return cmp.Compare(names.prototypes[i].lab.L, names.prototypes[j].lab.L)
+	})
+	return names, nil
+}
+
+// headFamily maps a survey name to the family of its head noun, the last
+// word ("navy blue" → blue, "burgundy" → red), except that blue-green and
+// green-blue in any spelling are teal.
+func headFamily(name string) Family {
+	words := colourNameWords(name)
+	n := len(words)
+	switch {
+	case n == 0:
+		return ""
+	case n >= 2 && (words[n-2] == "blue" && words[n-1] == "green" || words[n-2] == "green" && words[n-1] == "blue"):
+		return Teal
+	}
+	return headFamilies[words[n-1]]
+}
+
+// colourNameWords splits a colour name into lower-case words, treating
+// hyphens, slashes and spaces alike ("off-white" = "off white") and spelling
+// gray as the survey does (grey).
+func colourNameWords(s string) []string {
+	words := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !isColourWordRune(r) })
+	for i, w := range words {
+		words[i] = canonicalWord(w)
+	}
+	return words
+}
+
+func isColourWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'' || r == '’'
+}
+
+func canonicalWord(w string) string {
+	w = strings.ReplaceAll(w, "’", "'")
+	if w == "gray" {
+		return "grey"
+	}
+	return w
+}
+
+// Naming parameters. A colour is neutral when its chroma is under
+// neutralChroma (a little more for very dark colours, where the eye sees
+// less colour); neutrals are black under blackLightness, white over
+// whiteLightness, gray between. Chromatic colours take the weighted vote of
+// their familyNeighbours nearest survey colours. These values were chosen by
+// the leave-one-out evaluation in names_test.go, which is flat (0.86–0.87)
+// over k = 3..13 and the usual weightings.
+const (
+	neutralChroma    = 7.0
+	darkChromaBonus  = 0.3 // extra chroma allowance per L unit under blackLightness
+	blackLightness   = 20.0
+	whiteLightness   = 89.0
+	neutralMargin    = 5.0 // L or C units over which family_p falls from 1 to 0.5
+	familyNeighbours = 7
+	beigeLightness   = 65.0 // brown or beige: beige from this L up
+	beigeChroma      = 35.0 // orange or yellow this muted and light is beige
+)
+
+// Name names c: its family (neutral gate, then a CIEDE2000 k-nearest-neighbour
+// vote over the survey colours), the confidence of that family (for
+// chromatic colours the share of neighbour weight that agrees) and the
+// nearest survey name.
+func Name(c Lab) (family Family, familyP float64, name string) {
+	names := surveyNames()
+	family, familyP, nearest := names.classify(c, -1)
+	if f, p, ok := neutralFamily(c); ok {
+		family, familyP = f, p
+	}
+	return family, familyP, names.prototypes[nearest].name
+}
+
+// neutralFamily applies the chroma/lightness gate.
+func neutralFamily(c Lab) (Family, float64, bool) {
+	limit := neutralChroma + darkChromaBonus*max(0, blackLightness-c.L)
+	chroma := c.Chroma()
+	if chroma >= limit {
+		return "", 0, false
+	}
+	margin := (limit - chroma) / neutralMargin
+	var family Family
+	switch {
+	case c.L < blackLightness:
+		family, margin = Black, min(margin, (blackLightness-c.L)/neutralMargin)
+	case c.L > whiteLightness:
+		family, margin = White, min(margin, (c.L-whiteLightness)/neutralMargin)
+	default:
+		family, margin = Gray, min(margin, (c.L-blackLightness)/neutralMargin, (whiteLightness-c.L)/neutralMargin)
+	}
+	return family, 0.5 + 0.5*min(1, margin), true
+}
+
+// neighbour is a survey colour at a CIEDE2000 distance.
+type neighbour struct {
+	index int
+	dist  float64
+}
+
+// closer orders neighbours by distance, then by survey order, so results
+// never depend on the order they were visited in.
+func (nb neighbour) closer(other neighbour) bool {
+	return nb.dist < other.dist || nb.dist == other.dist && nb.index < other.index
+}
+
+// maxSL is the largest CIEDE2000 lightness weight S_L (at L̄ = 0 or 100), so
+// |ΔL|/maxSL bounds ΔE00 from below for every pair.
+var maxSL = 1 + 0.015*2500/math.Sqrt(20+2500)
+
+// classify finds the nearest survey colour and the family vote of the
+// nearest family-bearing ones, leaving out prototype skip (for
+// leave-one-out evaluation; -1 leaves out none). It walks the survey outwards
+// in lightness from c and stops once the lightness difference alone rules
+// out everything further away.
+func (n *colourNames) classify(c Lab, skip int) (Family, float64, int) {
+	var voters [familyNeighbours]neighbour
+	found := 0
+	nearest := neighbour{index: -1, dist: math.Inf(1)}
+	bound := func() float64 {
+		if found < familyNeighbours {
+			return math.Inf(1)
+		}
+		return max(nearest.dist, voters[found-1].dist)
+	}
+	visit := func(i int) {
+		p := &n.prototypes[i]
+		lb := labDistanceAtLeast(c, p.lab)
+		if i == skip || lb > nearest.dist && (p.family == "" || found == familyNeighbours && lb > voters[found-1].dist) {
+			return // can be neither the nearest name nor a voter
+		}
+		nb := neighbour{i, DeltaE00(c, p.lab)}
+		if nb.closer(nearest) {
+			nearest = nb
+		}
+		if p.family != "" {
+			found = insertNeighbour(voters[:], found, nb)
+		}
+	}
+	start, _ := slices.BinarySearchFunc(n.byLightness, c.L, func(i int, l float64) int {
+		return cmp.Compare(n.prototypes[i].lab.L, l)
+	})
+	up, down := start, start-1
+	for up < len(n.byLightness) || down >= 0 {
+		if up < len(n.byLightness) {
+			if i := n.byLightness[up]; (n.prototypes[i].lab.L-c.L)/maxSL <= bound() {
+				visit(i)
+				up++
+			} else {
+				up = len(n.byLightness)
+			}
+		}
+		if down >= 0 {
+			if i := n.byLightness[down]; (c.L-n.prototypes[i].lab.L)/maxSL <= bound() {
+				visit(i)
+				down--
+			} else {
+				down = -1
+			}
+		}
+	}
+	family, p := n.vote(c, voters[:found])
+	return family, p, nearest.index
+}
+
+// insertNeighbour keeps list[:found] ordered by closer with at most
+// len(list) entries, and returns the new length.
+func insertNeighbour(list []neighbour, found int, nb neighbour) int {
+	if found == len(list) {
+		if !nb.closer(list[found-1]) {
+			return found
+		}
+		found--
+	}
+	i := found
+	for i > 0 && nb.closer(list[i-1]) {
+		list[i] = list[i-1]
+		i--
+	}
+	list[i] = nb
+	return found + 1
+}
+
+// vote weighs each neighbour by 1/(1+ΔE²) and returns the heaviest family,
+// earliest in Families on ties, with its share of the weight. Brown and beige
+// differ mostly in lightness, and the survey's light browns are what shops
+// call beige, so when one of them wins, lightness decides between the two
+// and family_p is their combined share.
+func (n *colourNames) vote(c Lab, neighbours []neighbour) (Family, float64) {
+	var weights [13]float64
+	total := 0.0
+	for _, nb := range neighbours {
+		w := 1 / (1 + nb.dist*nb.dist)
+		weights[familyIndex(n.prototypes[nb.index].family)] += w
+		total += w
+	}
+	if total == 0 {
+		return Gray, 0
+	}
+	best := 0
+	for i := range weights {
+		if weights[i] > weights[best] {
+			best = i
+		}
+	}
+	family, weight := Families[best], weights[best]
+	switch {
+	case family == Brown || family == Beige:
+		weight = weights[familyIndex(Brown)] + weights[familyIndex(Beige)]
+		family = Brown
+		if c.L >= beigeLightness {
+			family = Beige
+		}
+	case (family == Orange || family == Yellow) && isBeigeZone(c):
+		weight += weights[familyIndex(Beige)] + weights[familyIndex(Brown)]
+		family = Beige
+	}
+	return family, weight / total
+}
+
+// isBeigeZone reports light, muted, warm colours (sand, light peach, ecru):
+// the survey files them under orange or yellow, shops under beige.
+func isBeigeZone(c Lab) bool {
+	hue := hueDegrees(c.B, c.A)
+	return c.L >= beigeLightness && c.Chroma() <= beigeChroma && hue >= 45 && hue <= 105
+}
+
+func familyIndex(f Family) int {
+	for i, g := range Families {
+		if g == f {
+			return i
+		}
+	}
+	return -1
+}
+
+// labDistanceAtLeast is a cheap lower bound of DeltaE00(p, q): the lightness
+// term alone, since the other terms cannot make the total smaller.
+func labDistanceAtLeast(p, q Lab) float64 {
+	lMean := (p.L+q.L)/2 - 50
+	sL := 1 + 0.015*lMean*lMean/math.Sqrt(20+lMean*lMean)
+	return math.Abs(p.L-q.L) / sL
+}
+
+// ParseColor reads a colour a person typed: a hex code ("#1e90ff", "1e90ff",
+// "#18f"), an XKCD survey name ("burgundy", "off-white", "navy blue") or a
+// family name ("gray" or "grey"). Letter case and extra spaces do not matter.
+func ParseColor(s string) (Lab, error) {
+	key := strings.Join(colourNameWords(s), " ")
+	if i, ok := surveyNames().byName[key]; ok && key != "" {
+		return surveyNames().prototypes[i].lab, nil
+	}
+	if looksLikeHex(s) {
+		return LabFromHex(s)
+	}
+	return Lab{}, fmt.Errorf("colour %q is neither a hex code like \"#1e90ff\" nor a colour name like \"navy blue\" or \"burgundy\": %w", s, ErrUnknownColour)
+}
+
+func looksLikeHex(s string) bool {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "#") {
+		return true
+	}
+	if len(s) != 6 {
+		return false
+	}
+	_, _, _, err := parseHexRGB(s)
+	return err == nil
+}
+
+// notColourWords are single-word survey names that in product text almost
+// always mean something else: materials (leather, denim, velvet, steel),
+// places and nature (ocean, forest, grass, sky), food (tea, apple, banana)
+// and words a shop would never mean as a colour. They still parse with
+// ParseColor and still match inside longer names ("sky blue", "forest
+// green"); only the bare word is skipped by ColorWords.
+var notColourWords = map[string]bool{
+	"dark": true, "pale": true, "royal": true, "marine": true, "blood": true,
+	"leather": true, "denim": true, "velvet": true, "steel": true, "stone": true,
+	"slate": true, "cement": true, "clay": true, "straw": true, "parchment": true,
+	"putty": true, "manilla": true, "heather": true, "camo": true, "buff": true,
+	"ocean": true, "sea": true, "sky": true, "forest": true, "grass": true,
+	"earth": true, "mud": true, "dirt": true, "dust": true, "ice": true,
+	"desert": true, "sandstone": true, "sandy": true, "twilight": true,
+	"dusk": true, "midnight": true, "petrol": true, "leaf": true, "fern": true,
+	"moss": true, "pine": true, "spruce": true, "algae": true, "lichen": true,
+	"seaweed": true, "shamrock": true, "iris": true, "wisteria": true,
+	"heliotrope": true, "carnation": true, "dandelion": true, "sunflower": true,
+	"marigold": true, "canary": true, "hazel": true, "fawn": true, "tea": true,
+	"apple": true, "banana": true, "pear": true, "kiwi": true, "melon": true,
+	"watermelon": true, "grapefruit": true, "tomato": true, "strawberry": true,
+	"blueberry": true, "mango": true, "avocado": true, "pumpkin": true,
+	"pea": true, "asparagus": true, "celery": true, "maize": true,
+	"butter": true, "custard": true, "squash": true, "rouge": true,
+	"lipstick": true, "bruise": true, "bubblegum": true, "bland": true,
+	"poo": true, "poop": true, "shit": true, "puke": true, "vomit": true,
+	"snot": true, "booger": true, "diarrhea": true, "bile": true,
+	"spearmint": true, "wintergreen": true, "swamp": true, "drab": true,
+}
+
+// notColourPhrases contain a colour word but name a thing, not a colour.
+var notColourPhrases = map[string]bool{
+	"red wine": true, "white wine": true, "rose wine": true, "wine glass": true,
+	"wine glasses": true, "olive oil": true, "orange juice": true,
+	"lemon juice": true, "lime juice": true, "ice cream": true,
+	"sour cream": true, "cream cheese": true, "face cream": true,
+	"hand cream": true, "eye cream": true, "body cream": true,
+	"coffee table": true, "coffee maker": true, "coffee machine": true,
+	"coffee beans": true, "coffee grinder": true, "mint condition": true,
+	"rose water": true, "black friday": true, "white paper": true,
+}
+
+// colourToken is one word of free text with its byte span.
+type colourToken struct {
+	start, end int
+	word       string // lower case, canonical spelling
+}
+
+// ColorWords finds colour words and phrases in free text, such as a search
+// query or a product title: "burgundy midi dress" gives burgundy and the rest
+// "midi dress"; "off white linen shirt" and "off-white linen shirt" both give
+// off white. It matches the longest survey name first, plus family names and
+// "#rrggbb" codes, and it is conservative: bare words that in product text
+// are mostly not colours (leather, denim, sky, tea, ...) and phrases such as
+// "red wine" or "coffee table" are left in the rest. names holds the
+// canonical survey names of colours, in the order they appear.
+func ColorWords(text string) (colours []Lab, names []string, rest string) {
+	survey := surveyNames()
+	tokens := colourTokens(text)
+	var kept strings.Builder
+	last := 0 // end of the text already copied or dropped
+	prevFamily, prevEnd := Family(""), -1
+	for i := 0; i < len(tokens); {
+		n, lab, name, ok := matchColourPhrase(survey, tokens[i:])
+		if !ok {
+			i += n
+			continue
+		}
+		start, end := tokens[i].start, tokens[i+n-1].end
+		kept.WriteString(text[last:start])
+		last = end
+		family := headFamily(name)
+		// "dark navy blue": "dark navy" then a bare "blue" of the same
+		// family right after it is one colour, not two.
+		if n == 1 && Family(name) == family && family == prevFamily && onlySpaceBetween(text, prevEnd, start) {
+			i += n
+			prevEnd = end
+			continue
+		}
+		colours, names = append(colours, lab), append(names, name)
+		prevFamily, prevEnd = family, end
+		i += n
+	}
+	kept.WriteString(text[last:])
+	return colours, names, tidyRest(kept.String())
+}
+
+// matchColourPhrase tries the longest phrase at the start of tokens first. It
+// returns how many tokens to move past and, when ok, the colour they name and
+// its canonical name; a phrase that only looks like a colour ("red wine") is
+// passed over whole.
+func matchColourPhrase(survey *colourNames, tokens []colourToken) (n int, lab Lab, name string, ok bool) {
+	if w := tokens[0].word; strings.HasPrefix(w, "#") {
+		lab, err := LabFromHex(w)
+		return 1, lab, lab.Hex(), err == nil && len(w) == 7
+	}
+	for n := min(len(tokens), survey.maxWords); n >= 1; n-- {
+		words := make([]string, n)
+		for j := range words {
+			words[j] = tokens[j].word
+		}
+		phrase := strings.Join(words, " ")
+		if notColourPhrases[phrase] {
+			return n, Lab{}, "", false
+		}
+		if n == 1 && notColourWords[phrase] {
+			continue
+		}
+		if idx, found := survey.byName[phrase]; found {
+			p := survey.prototypes[idx]
+			return n, p.lab, p.name, true
+		}
+	}
+	return 1, Lab{}, "", false
+}
+
+// colourTokens splits text into words (letters, digits, apostrophes, and a
+// leading # for hex codes), keeping byte offsets.
+func colourTokens(text string) []colourToken {
+	var tokens []colourToken
+	start := -1
+	flush := func(end int) {
+		if start >= 0 {
+			tokens = append(tokens, colourToken{start, end, canonicalWord(strings.ToLower(text[start:end]))})
+			start = -1
+		}
+	}
+	for i, r := range text {
+		switch {
+		case isColourWordRune(r):
+			if start < 0 {
+				start = i
+			}
+		case r == '#' && start < 0:
+			start = i
+		default:
+			flush(i)
+		}
+	}
+	flush(len(text))
+	return tokens
+}
+
+func onlySpaceBetween(text string, from, to int) bool {
+	return from >= 0 && from <= to && strings.TrimSpace(text[from:to]) == ""
+}
+
+// tidyRest collapses whitespace and drops leftovers with no letter or digit
+// ("burgundy/navy dress" leaves "dress", not "/ dress").
+func tidyRest(s string) string {
+	fields := strings.Fields(s)
+	kept := fields[:0]
+	for _, f := range fields {
+		if strings.IndexFunc(f, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
+			kept = append(kept, f)
+		}
+	}
+	return strings.Join(kept, " ")
+}

@@ -1,0 +1,267 @@
+package imaging
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestNamingLeaveOneOut names every survey colour whose head noun has a
+// family by all the others (neutral gate, then the vote without itself) and
+// compares with the family of its head noun.
+func TestNamingLeaveOneOut(t *testing.T) {
+	names := surveyNames()
+	total, correct := 0, 0
+	confusion := map[string]int{}
+	for i, p := range names.prototypes {
+		if p.family == "" {
+			continue
+		}
+		got, _, _ := names.classify(p.lab, i)
+		if f, _, ok := neutralFamily(p.lab); ok {
+			got = f
+		}
+		total++
+		if got == p.family {
+			correct++
+		} else {
+			confusion[fmt.Sprintf("%s→%s", p.family, got)]++
+		}
+	}
+	accuracy := float64(correct) / float64(total)
+	t.Logf("leave-one-out family accuracy over %d of %d survey colours: %.3f", total, len(names.prototypes), accuracy)
+	t.Logf("most common confusions (truth→named): %s", topCounts(confusion, 8))
+	if accuracy < 0.85 {
+		t.Errorf("leave-one-out accuracy = %.3f, want ≥ 0.85", accuracy)
+	}
+	if total < 900 {
+		t.Errorf("only %d survey colours have a family, want ≥ 900 (is headFamilies missing nouns?)", total)
+	}
+}
+
+func topCounts(counts map[string]int, n int) string {
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if counts[a] != counts[b] {
+			return counts[b] - counts[a]
+		}
+		return strings.Compare(a, b)
+	})
+	var parts []string
+	for _, k := range keys[:min(n, len(keys))] {
+		parts = append(parts, fmt.Sprintf("%s %d", k, counts[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func TestHeadFamily(t *testing.T) {
+	tests := []struct {
+		name string
+		want Family
+	}{
+		{"navy blue", Blue},
+		{"burgundy", Red},
+		{"off white", White},
+		{"light grey", Gray},
+		{"blue/green", Teal},
+		{"dark green blue", Teal},
+		{"yellow/green", Green},
+		{"robin's egg blue", Blue},
+		{"dark", ""},
+	}
+	for _, tc := range tests {
+		if got := headFamily(tc.name); got != tc.want {
+			t.Errorf("headFamily(%q) = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// exemplarColours are typical product colours, one row per family, with the
+// family a shopper would file them under. The synthetic evaluation draws its
+// truth from here, so Name must agree on every one.
+var exemplarColours = map[Family][]string{
+	Black:  {"#0d0d0d", "#141414", "#1b1b1d", "#101418"},
+	White:  {"#ffffff", "#f7f7f7", "#f3f3f0", "#fafaf7"},
+	Gray:   {"#808080", "#9a9a9a", "#5e5e60", "#b9b9b9", "#45484a"},
+	Red:    {"#c8102e", "#e32636", "#b22222", "#8b0000", "#800020", "#d0312d"},
+	Orange: {"#ff7f00", "#f28c28", "#e66a1f", "#ff8c42", "#d9611e"},
+	Yellow: {"#ffd700", "#f4e04d", "#ffeb3b", "#e8c31a", "#fada5e"},
+	Green:  {"#228b22", "#4caf50", "#556b2f", "#2e7d32", "#6b8e23", "#32cd32"},
+	Teal:   {"#008080", "#00827f", "#009688", "#20b2aa", "#00a3a3"},
+	Blue:   {"#1e90ff", "#0047ab", "#1f3a93", "#000080", "#4169e1", "#6ca0dc"},
+	Purple: {"#800080", "#663399", "#9370db", "#5b2c83", "#b57edc"},
+	Pink:   {"#ff69b4", "#ffc0cb", "#e75480", "#f4a6c1", "#ff1493"},
+	Brown:  {"#8b4513", "#654321", "#a0522d", "#7b3f00", "#5c4033"},
+	Beige:  {"#d8c3a5", "#e1c699", "#d2b48c", "#c8b08a", "#e8d8b8"},
+}
+
+func TestNameExemplars(t *testing.T) {
+	for _, family := range Families {
+		for _, hex := range exemplarColours[family] {
+			lab, err := LabFromHex(hex)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, p, name := Name(lab)
+			if got != family {
+				t.Errorf("Name(%s) = %s (p %.2f, %q), want %s", hex, got, p, name, family)
+			}
+		}
+	}
+}
+
+func TestName(t *testing.T) {
+	tests := []struct {
+		hex        string
+		wantFamily Family
+		wantName   string
+	}{
+		{"#000000", Black, "black"},
+		{"#ffffff", White, "white"},
+		{"#929591", Gray, "grey"},
+		{"#e50000", Red, "red"},
+		{"#01153e", Blue, "navy"},
+		{"#6e1005", Brown, "reddy brown"},
+		{"#029386", Teal, "teal"},
+		{"#e6daa6", Beige, "beige"},
+		{"#653700", Brown, "brown"},
+		{"#ff81c0", Pink, "pink"},
+	}
+	for _, tc := range tests {
+		lab, _ := LabFromHex(tc.hex)
+		family, p, name := Name(lab)
+		if family != tc.wantFamily || name != tc.wantName {
+			t.Errorf("Name(%s) = %s, %.2f, %q; want %s, %q", tc.hex, family, p, name, tc.wantFamily, tc.wantName)
+		}
+		if p < 0.5 || p > 1 || math.IsNaN(p) {
+			t.Errorf("Name(%s) family_p = %v, want in [0.5, 1]", tc.hex, p)
+		}
+	}
+}
+
+func TestNeutralGate(t *testing.T) {
+	tests := []struct {
+		lab  Lab
+		want Family // "" = not neutral
+	}{
+		{Lab{5, 0, 0}, Black},
+		{Lab{10, 3, -8}, Black}, // very dark: more chroma allowed
+		{Lab{50, 1, 1}, Gray},
+		{Lab{95, 0, 2}, White},
+		{Lab{50, 10, 0}, ""},
+		{Lab{15, 5, -30}, ""}, // navy
+		{Lab{94, 2, 14}, ""},  // cream
+	}
+	for _, tc := range tests {
+		got, p, _ := neutralFamily(tc.lab)
+		if got != tc.want {
+			t.Errorf("neutralFamily(%v) = %q, want %q", tc.lab, got, tc.want)
+		}
+		if got != "" && (p < 0.5 || p > 1) {
+			t.Errorf("neutralFamily(%v) p = %v, want in [0.5, 1]", tc.lab, p)
+		}
+	}
+}
+
+func TestParseColor(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    string // hex
+		wantErr bool
+	}{
+		{"#1e90ff", "#1e90ff", false},
+		{"1e90ff", "#1e90ff", false},
+		{"Burgundy", "#610023", false},
+		{"off-white", "#ffffe4", false},
+		{"off white", "#ffffe4", false},
+		{"Navy Blue", "#001146", false},
+		{"navy", "#01153e", false},
+		{"  gray ", "#929591", false},
+		{"grey", "#929591", false},
+		{"light gray", "#d8dcd6", false},
+		{"red", "#e50000", false},
+		{"robin’s egg", "#6dedfd", false},
+		{"blurple-ish", "", true},
+		{"", "", true},
+		{"multicolour", "", true},
+		{"#12345", "", true},
+	}
+	for _, tc := range tests {
+		got, err := ParseColor(tc.in)
+		if (err != nil) != tc.wantErr {
+			t.Errorf("ParseColor(%q) error = %v, wantErr %v", tc.in, err, tc.wantErr)
+			continue
+		}
+		if err != nil {
+			if !strings.Contains(err.Error(), "#1e90ff") {
+				t.Errorf("ParseColor(%q) error %q gives no example", tc.in, err)
+			}
+			if !strings.HasPrefix(tc.in, "#") && !errors.Is(err, ErrUnknownColour) {
+				t.Errorf("ParseColor(%q) error %v does not wrap ErrUnknownColour", tc.in, err)
+			}
+			continue
+		}
+		if got.Hex() != tc.want {
+			t.Errorf("ParseColor(%q) = %s, want %s", tc.in, got.Hex(), tc.want)
+		}
+	}
+}
+
+func TestColorWords(t *testing.T) {
+	tests := []struct {
+		text      string
+		wantNames []string
+		wantRest  string
+	}{
+		{"burgundy midi dress", []string{"burgundy"}, "midi dress"},
+		{"off white linen shirt", []string{"off white"}, "linen shirt"},
+		{"Off-White linen shirt", []string{"off white"}, "linen shirt"},
+		{"navy blue chinos", []string{"navy blue"}, "chinos"},
+		{"navy chinos", []string{"navy"}, "chinos"},
+		{"blue jeans", []string{"blue"}, "jeans"},
+		{"light blue jeans", []string{"light blue"}, "jeans"},
+		{"orange scarf", []string{"orange"}, "scarf"},
+		{"rose and mint blouse", []string{"rose", "mint"}, "and blouse"},
+		{"burgundy/navy striped tee", []string{"burgundy", "navy"}, "striped tee"},
+		{"burgundy red dress", []string{"burgundy"}, "dress"},
+		{"leather jacket", nil, "leather jacket"},
+		{"denim jacket", nil, "denim jacket"},
+		{"light jacket", nil, "light jacket"},
+		{"dark wash jeans", nil, "dark wash jeans"},
+		{"red wine glass", nil, "red wine glass"},
+		{"olive oil dispenser in olive", []string{"olive"}, "olive oil dispenser in"},
+		{"sky blue cap", []string{"sky blue"}, "cap"},
+		{"wine velvet blazer", []string{"wine"}, "velvet blazer"},
+		{"coffee mug #1e90ff", []string{"coffee", "#1e90ff"}, "mug"},
+		{"grey hoodie", []string{"grey"}, "hoodie"},
+		{"", nil, ""},
+	}
+	for _, tc := range tests {
+		colours, names, rest := ColorWords(tc.text)
+		if !slices.Equal(names, tc.wantNames) || rest != tc.wantRest {
+			t.Errorf("ColorWords(%q) = %q, rest %q; want %q, rest %q", tc.text, names, rest, tc.wantNames, tc.wantRest)
+		}
+		if len(colours) != len(names) {
+			t.Errorf("ColorWords(%q): %d colours for %d names", tc.text, len(colours), len(names))
+		}
+		for i, name := range names {
+			want, err := ParseColor(name)
+			if err != nil || DeltaE00(want, colours[i]) > 1e-9 {
+				t.Errorf("ColorWords(%q) colour %d = %v, want ParseColor(%q) = %v", tc.text, i, colours[i], name, want)
+			}
+		}
+	}
+}
+
+func BenchmarkName(b *testing.B) {
+	lab := Lab{45, 30, -20}
+	for b.Loop() {
+		Name(lab)
+	}
+}
