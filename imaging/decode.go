@@ -54,15 +54,23 @@ var (
 	ErrTooManyPixels = errors.New("image has too many pixels")
 )
 
-// uploadError is a refused upload: its message tells the user what to do and
-// errors.Is matches its kind, one of the sentinel errors above.
+// uploadError is a refused upload: its message tells the user what to do,
+// errors.Is matches its kind (one of the sentinel errors above), and the
+// decoder's own error, if any, stays in the chain for the logs.
 type uploadError struct {
-	kind error
-	msg  string
+	kind  error
+	msg   string
+	cause error
 }
 
 func (e *uploadError) Error() string { return e.msg }
-func (e *uploadError) Unwrap() error { return e.kind }
+
+func (e *uploadError) Unwrap() []error {
+	if e.cause == nil {
+		return []error{e.kind}
+	}
+	return []error{e.kind, e.cause}
+}
 
 func refuse(kind error, format string, args ...any) error {
 	return &uploadError{kind: kind, msg: fmt.Sprintf(format, args...)}
@@ -92,8 +100,8 @@ func Sniff(head []byte) (Format, error) {
 func CheckHeader(data []byte, limits Limits) (Format, image.Config, error) {
 	limits = limits.withDefaults()
 	if int64(len(data)) > limits.MaxBytes {
-		return "", image.Config{}, refuse(ErrTooLarge, "the file is %s; the limit is %s",
-			mebibytes(int64(len(data))), mebibytes(limits.MaxBytes))
+		return "", image.Config{}, refuse(ErrTooLarge, "the file is %s, over the limit of %s: upload a smaller file",
+			byteSize(int64(len(data))), byteSize(limits.MaxBytes))
 	}
 	format, err := Sniff(data)
 	if err != nil {
@@ -101,12 +109,12 @@ func CheckHeader(data []byte, limits Limits) (Format, image.Config, error) {
 	}
 	cfg, err := decodeConfig(bytes.NewReader(data), format)
 	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
-		return "", image.Config{}, refuse(ErrNotImage, "the %s file is damaged or unsupported: %s",
-			formatName(format), acceptedFormats)
+		return "", image.Config{}, &uploadError{kind: ErrNotImage, cause: err,
+			msg: fmt.Sprintf("the %s file is damaged or unsupported: %s", formatName(format), acceptedFormats)}
 	}
 	if pixels := int64(cfg.Width) * int64(cfg.Height); pixels > limits.MaxPixels {
 		return "", image.Config{}, refuse(ErrTooManyPixels,
-			"the image is %d × %d pixels (%s); the limit is %s: make it smaller and upload it again",
+			"the image is %d × %d pixels (%s), over the limit of %s: make it smaller and upload it again",
 			cfg.Width, cfg.Height, megapixels(pixels), megapixels(limits.MaxPixels))
 	}
 	return format, cfg, nil
@@ -140,7 +148,7 @@ func Decode(data []byte, limits Limits) (image.Image, Format, error) {
 	return orient(img, orientation), format, nil
 }
 
-// decodeOptions are switches for tests and for Process.
+// decodeOptions are switches for tests.
 type decodeOptions struct {
 	stdJPEG bool // skip jpegn and decode JPEG with image/jpeg
 }
@@ -168,8 +176,8 @@ func decode(data []byte, limits Limits, opts decodeOptions) (image.Image, Format
 		img, err = guard(func() (image.Image, error) { return webp.Decode(bytes.NewReader(data)) })
 	}
 	if err != nil {
-		return nil, "", 0, &uploadError{kind: ErrNotImage,
-			msg: fmt.Sprintf("the %s file is damaged or unsupported (%v): %s", formatName(format), err, acceptedFormats)}
+		return nil, "", 0, &uploadError{kind: ErrNotImage, cause: err,
+			msg: fmt.Sprintf("the %s file is damaged or unsupported: %s", formatName(format), acceptedFormats)}
 	}
 	return normalize(img), format, orientation, nil
 }
@@ -216,7 +224,16 @@ func formatName(f Format) string {
 	}
 }
 
-func mebibytes(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KiB", float64(n)/(1<<10))
+	default:
+		return fmt.Sprintf("%d bytes", n)
+	}
+}
 
 func megapixels(n int64) string { return fmt.Sprintf("%.1f megapixels", float64(n)/1e6) }
 

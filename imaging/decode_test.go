@@ -118,7 +118,7 @@ func TestCheckHeaderRefusesBombWithoutDecoding(t *testing.T) {
 		if !errors.Is(err, ErrTooManyPixels) {
 			t.Fatalf("error = %v, want ErrTooManyPixels", err)
 		}
-		for _, want := range []string{"20000 × 20000", "400.0 megapixels", "limit is 50.0 megapixels"} {
+		for _, want := range []string{"20000 × 20000", "400.0 megapixels", "over the limit of 50.0 megapixels"} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("message %q does not contain %q", err, want)
 			}
@@ -140,7 +140,7 @@ func TestCheckHeaderLimits(t *testing.T) {
 		wantMsg string
 	}{
 		{"photo within defaults", photo, Limits{}, nil, ""},
-		{"over byte limit", photo, Limits{MaxBytes: 10_000}, ErrTooLarge, "the file is 0.0 MiB; the limit is 0.0 MiB"},
+		{"over byte limit", photo, Limits{MaxBytes: 10_000}, ErrTooLarge, "the file is 19 KiB, over the limit of 10 KiB"},
 		{"over pixel limit", photo, Limits{MaxPixels: 100_000}, ErrTooManyPixels, "480 × 300 pixels"},
 		{"bomb within a raised limit", pngHeader(20000, 20000), Limits{MaxPixels: 400_000_000}, nil, ""},
 		{"text", []byte("just some text, long enough"), Limits{}, ErrNotImage, "not an image"},
@@ -166,7 +166,7 @@ func TestCheckHeaderReportsSizes(t *testing.T) {
 	if !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("error = %v, want ErrTooLarge", err)
 	}
-	if want := "the file is 30.0 MiB; the limit is 25.0 MiB"; err.Error() != want {
+	if want := "the file is 30.0 MiB, over the limit of 25.0 MiB: upload a smaller file"; err.Error() != want {
 		t.Errorf("message = %q, want %q", err, want)
 	}
 }

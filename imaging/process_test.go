@@ -3,6 +3,8 @@ package imaging
 import (
 	"errors"
 	"math"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -45,6 +47,32 @@ func TestProcess(t *testing.T) {
 				t.Errorf("palette shares sum to %.4f, want 1", total)
 			}
 		})
+	}
+}
+
+// TestProcessFullSizePhoto runs the real pipeline, box shrink included, on
+// the largest shared photo (6028 × 3391, 4:2:2).
+func TestProcessFullSizePhoto(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(photosDir, "lom_Kleiber.jpg"))
+	if err != nil {
+		t.Skipf("shared photos not available: %v", err)
+	}
+	res, err := Process(data, ProcessOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][2]int{{800, 450}, {400, 225}, {160, 90}}
+	if len(res.Thumbs) != len(want) {
+		t.Fatalf("got %d thumbnails, want %d", len(res.Thumbs), len(want))
+	}
+	for i, th := range res.Thumbs {
+		if th.Width != want[i][0] || th.Height != want[i][1] {
+			t.Errorf("thumb %d is %d×%d, want %d×%d", i, th.Width, th.Height, want[i][0], want[i][1])
+		}
+		decodeThumb(t, th)
+	}
+	if len(res.Palette.Swatches) == 0 {
+		t.Error("no palette")
 	}
 }
 
