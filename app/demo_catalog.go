@@ -81,6 +81,12 @@ var demoNames = map[demoShape]struct {
 	shapeShoe:  {"canvas sneakers", "shoes", 299000},
 }
 
+// backdrops describe the demo backgrounds in product descriptions.
+var backdrops = map[demoBackground]string{
+	bgWhite: "a plain white backdrop", bgWarm: "a warm grey backdrop", bgStripes: "a striped backdrop",
+	bgChecker: "a checked tablecloth", bgConfetti: "a confetti-print backdrop",
+}
+
 // seedDemoCatalog opens the demo shops and adds their products with drawn
 // photos. Products are found by SKU, so running it again adds nothing.
 func (a *App) seedDemoCatalog(ctx context.Context, out io.Writer) error {
@@ -134,7 +140,7 @@ func (a *App) seedDemoProduct(ctx context.Context, ownerID int64, shape demoShap
 	p, err := a.catalog.CreateProduct(ctx, ownerID, catalog.ProductInput{
 		Title: title, SKU: sku, Category: names.category, PriceMinor: &price, Stock: 3 + (i*7)%20,
 		Status: catalog.StatusActive, DeclaredColor: colour.name,
-		Description: fmt.Sprintf("A %s in %s. Photographed on a %s background.", names.noun, colour.name, bg),
+		Description: fmt.Sprintf("%s in %s, photographed on %s.", strings.ToUpper(names.noun[:1])+names.noun[1:], colour.name, backdrops[bg]),
 	})
 	if err != nil {
 		return 0, fmt.Errorf("demo product %s: %w", sku, err)

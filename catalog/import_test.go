@@ -325,6 +325,12 @@ func TestExportImportRoundTripIsUnchanged(t *testing.T) {
 	if got := e.count(&OutboxEntry{}); got != outbox {
 		t.Errorf("re-import wrote %d outbox rows", got-outbox)
 	}
+	// The same file imported by an instance with another BASE_URL still
+	// recognises its own media links.
+	elsewhere := NewService(e.db, e.store, nil, Options{BaseURL: "http://localhost:8080"})
+	if report, err = elsewhere.ImportInto(ctx, shop.ID, bytes.NewReader(out.Bytes()), ImportOptions{}); err != nil || report.Unchanged != 2 {
+		t.Errorf("re-import under another base URL: %+v, %v; want 2 unchanged", report.Rows, err)
+	}
 }
 
 func TestImportJSONLinesAndUpdates(t *testing.T) {

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 
 	"gorm.io/gorm"
 
 	"github.com/warna/warna/fault"
+	"github.com/warna/warna/media"
 	"github.com/warna/warna/money"
 )
 
@@ -75,7 +77,7 @@ func (s *Service) importRecord(ctx context.Context, shop Shop, rec record, local
 // imagePlan is what a row asks of a product's images.
 type imagePlan struct {
 	want   []string         // URLs in the order the row lists them
-	have   map[string]Image // existing images by their effective URL
+	have   map[string]Image // existing images the row lists, by the row's URL
 	fetch  []string         // URLs to download
 	remove []Image          // existing images the row no longer lists
 	order  bool             // the order changes
@@ -93,22 +95,44 @@ func (s *Service) planImages(existing []Image, urls []string) imagePlan {
 	if len(plan.want) == 0 {
 		return plan // no image column, or empty: the photos stay as they are
 	}
+	wanted := map[string]bool{}
+	for _, u := range plan.want {
+		wanted[imageIdentity(u)] = true
+	}
+	byIdentity := map[string]Image{}
 	current := make([]string, 0, len(existing))
 	for _, img := range existing {
-		u := s.effectiveURL(img)
-		plan.have[u] = img
-		current = append(current, u)
-		if !seen[u] {
+		id := imageIdentity(s.effectiveURL(img))
+		byIdentity[id] = img
+		current = append(current, id)
+		if !wanted[id] {
 			plan.remove = append(plan.remove, img)
 		}
 	}
+	want := make([]string, 0, len(plan.want))
 	for _, u := range plan.want {
-		if _, ok := plan.have[u]; !ok {
+		id := imageIdentity(u)
+		want = append(want, id)
+		if img, ok := byIdentity[id]; ok {
+			plan.have[u] = img
+		} else {
 			plan.fetch = append(plan.fetch, u)
 		}
 	}
-	plan.order = strings.Join(current, "\n") != strings.Join(plan.want, "\n")
+	plan.order = strings.Join(current, "\n") != strings.Join(want, "\n")
 	return plan
+}
+
+// imageIdentity names the photo a URL stands for: a link to this site's own
+// media (from an export, whatever the host it was exported under) is the
+// stored file itself; any other URL is itself.
+func imageIdentity(rawURL string) string {
+	if u, err := url.Parse(rawURL); err == nil {
+		if key, ok := strings.CutPrefix(u.Path, "/media/"); ok && media.ValidKey(key) {
+			return "media:" + key
+		}
+	}
+	return rawURL
 }
 
 // effectiveURL is the URL an export lists for an image: where it was

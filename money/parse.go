@@ -148,10 +148,10 @@ func splitNumber(original, text string, decimal rune, minorDigits int) (string, 
 		case r == ' ' || r == '\u00a0' || r == '\u202f' || r == '\'':
 			clean.WriteRune(' ') // grouping in some locales
 		default:
-			if unicode.IsLetter(r) || unicode.IsSymbol(r) {
-				return "", "", fault.Invalidf("%q is not an amount: remove %q or use the shop's currency", original, string(r))
+			if unicode.IsSymbol(r) {
+				return "", "", fault.Invalidf("%q is not an amount in this currency: remove %q or use the shop's currency", original, string(r))
 			}
-			return "", "", fault.Invalidf("%q is not an amount", original)
+			return "", "", fault.Invalidf("%q is not an amount: write it in digits, like 19.99", original)
 		}
 	}
 	num := clean.String()
