@@ -63,7 +63,7 @@ type rangeView struct {
 	Zone      string
 	Presets   []presetOption
 	Hidden    []hiddenField
-	Query     string
+	Query     template.URL // already encoded
 }
 
 // newRangeView describes range r of the dashboard at action; extra are
@@ -93,7 +93,7 @@ func newRangeView(action string, r, prev affiliates.Range, extra url.Values) ran
 		q.Set("from", v.From)
 		q.Set("to", v.To)
 	}
-	v.Query = q.Encode()
+	v.Query = template.URL(q.Encode())
 	return v
 }
 
