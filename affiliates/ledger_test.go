@@ -316,3 +316,35 @@ func TestRatePromiseKept(t *testing.T) {
 	}
 	_ = o
 }
+
+func TestApproveDueWorkerIdempotentOnServiceClock(t *testing.T) {
+	f := newFixture(t)
+	link := f.link(LinkInput{Kind: TargetProduct, ProductID: f.products[0].ID})
+	f.click(link, f.clock.Now(), true, "w1")
+	o := f.checkout(f.ref("w1"), "b@example.com", CartItem{f.products[0].ID, 1}, CartItem{f.products[1].ID, 1})
+	if err := f.svc.SetHold(f.ctx, merchantID, o.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	w := &ApproveDueWorker{Service: f.svc}
+	f.clock.Advance(15 * 24 * time.Hour)
+	if err := w.Work(f.ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.entries(EntryApprove)); n != 0 {
+		t.Fatalf("held order approved: %d entries", n)
+	}
+	if err := f.svc.SetHold(f.ctx, merchantID, o.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := w.Work(f.ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(f.entries(EntryApprove)); n != 2 {
+		t.Fatalf("approve entries after two runs = %d, want 2 (one per line)", n)
+	}
+	if len(PeriodicJobs()) != 1 {
+		t.Error("the approval job is not scheduled")
+	}
+}

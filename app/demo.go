@@ -39,6 +39,9 @@ func (a *App) SeedDemo(ctx context.Context, out io.Writer) error {
 	if err := a.seedDemoCatalog(ctx, out); err != nil {
 		return err
 	}
+	if err := a.seedDemoAffiliates(ctx, out); err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "Demo accounts (password %q):\n", DemoPassword)
 	for _, d := range demoLogins {
 		fmt.Fprintf(out, "  %-10s %-24s %s\n", d.Role, d.Email, d.Name)

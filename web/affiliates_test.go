@@ -287,3 +287,67 @@ func TestInfluencerPagesAndQR(t *testing.T) {
 		t.Errorf("storefront: %d", sf.Status)
 	}
 }
+
+func TestMerchantOrdersRefundApprovePayout(t *testing.T) {
+	s := newAffSite(t)
+	ctx := context.Background()
+	link := s.link(t, affiliates.LinkInput{Kind: affiliates.TargetStorefront})
+	shopper := s.browser()
+	if res := shopper.getUA("/r/" + link.Code); res.Status != http.StatusFound {
+		t.Fatalf("follow: %d", res.Status)
+	}
+	time.Sleep(50 * time.Millisecond)
+	for _, p := range s.products[:2] {
+		shopper.submit("/login", "/cart/add", url.Values{"product_id": {strconv.FormatInt(p.ID, 10)}, "quantity": {"1"}})
+	}
+	if res := shopper.submit("/checkout", "/checkout", url.Values{"email": {"b@example.com"}, "ship_name": {"B"}, "ship_address": {"Jl. 2"}, "card": {"4242424242424242"}}); res.Status != http.StatusCreated {
+		t.Fatalf("checkout: %d", res.Status)
+	}
+	orders, _ := s.aff.OrdersOfShop(ctx, s.merchant.ID, 1)
+	o := orders[0]
+	id := strconv.FormatInt(o.ID, 10)
+
+	m := s.browser()
+	if res := m.submit("/login", "/login", url.Values{"email": {"shop@example.com"}, "password": {"correct horse battery"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("merchant login: %d", res.Status)
+	}
+	if page := m.get("/merchant/orders"); page.Status != http.StatusOK || !strings.Contains(page.Body, "attributed") {
+		t.Fatalf("orders page: %d %.300s", page.Status, page.Body)
+	}
+	page := m.get("/merchant/orders/" + id)
+	if page.Status != http.StatusOK || !strings.Contains(page.Body, affiliates.RuleVersion) || !strings.Contains(page.Body, "window 7 days") {
+		t.Fatalf("order page: %d %.500s", page.Status, page.Body)
+	}
+	res := m.submit("/merchant/orders/"+id, "/merchant/orders/"+id+"/refund", url.Values{"line_id": {strconv.FormatInt(o.Lines[1].ID, 10)}, "quantity": {"1"}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("refund line: %d", res.Status)
+	}
+	if res := m.submit("/merchant/orders/"+id, "/merchant/orders/"+id+"/approve", url.Values{}); res.Status != http.StatusSeeOther {
+		t.Fatalf("approve: %d", res.Status)
+	}
+	page = m.get("/merchant/commissions")
+	if page.Status != http.StatusOK || !strings.Contains(page.Body, "Pay ") {
+		t.Fatalf("commissions page: %d %.500s", page.Status, page.Body)
+	}
+	res = m.submit("/merchant/commissions", "/merchant/payouts", url.Values{"influencer_id": {strconv.FormatInt(s.infl.ID, 10)}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("payout: %d", res.Status)
+	}
+	bs, err := s.aff.Balances(ctx, s.infl.ID, s.shop.ID)
+	// 150000 × 10% = 15000 earned; the refunded 99000 line's 9900 was reversed.
+	if err != nil || len(bs) != 1 || bs[0].Paid != 15_000 || bs[0].Approved != 0 || bs[0].Pending != 0 || bs[0].Reversed != 9_900 {
+		t.Fatalf("balance after payout = %+v, %v", bs, err)
+	}
+	// A second payout has nothing to pay: the merchant sees why.
+	res = m.submit("/merchant/commissions", "/merchant/payouts", url.Values{"influencer_id": {strconv.FormatInt(s.infl.ID, 10)}})
+	if res.Status != http.StatusSeeOther || !strings.Contains(m.get("/merchant/commissions").Body, "nothing to pay") {
+		t.Errorf("second payout: %d", res.Status)
+	}
+	// The influencer sees the order with its receipt and the paid earnings.
+	inf := s.browser()
+	inf.submit("/login", "/login", url.Values{"email": {"rina@example.com"}, "password": {"correct horse battery"}})
+	dash := inf.get("/influencer")
+	if !strings.Contains(dash.Body, "#"+id) || !strings.Contains(dash.Body, affiliates.RuleVersion) {
+		t.Errorf("influencer dashboard misses the order receipt: %.300s", dash.Body)
+	}
+}
