@@ -131,7 +131,7 @@ func (a *App) build() error {
 	if a.media, err = media.NewLocal(filepath.Join(a.cfg.DataDir, "media")); err != nil {
 		return err
 	}
-	a.catalog = catalog.NewService(a.db, a.media, queue, catalog.Options{Now: a.now, BaseURL: a.cfg.BaseURL})
+	a.catalog = catalog.NewService(a.db, a.media, queue, catalog.Options{Now: a.now, BaseURL: a.cfg.BaseURL, PaletteEngine: a.cfg.PaletteEngine})
 	catalog.AddWorkers(workers, a.catalog)
 	server, err := web.New(web.Config{
 		BaseURL:        a.cfg.BaseURL,

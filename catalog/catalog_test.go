@@ -298,4 +298,25 @@ func TestProcessImageMakesThumbnails(t *testing.T) {
 			t.Errorf("thumbnail %s not stored", th.Key)
 		}
 	}
+	swatches := got.Swatches()
+	if len(swatches) == 0 || swatches[0].Family != "red" || got.PaletteVersion == 0 || got.PaletteEngine == "" {
+		t.Errorf("palette = %+v (engine %q v%d), want a red first swatch", swatches, got.PaletteEngine, got.PaletteVersion)
+	}
+	if n := e.count(&OutboxEntry{}, "product_id = ?", p.ID); n != 3 {
+		t.Errorf("outbox rows = %d, want 3 (create, upload, processed)", n)
+	}
+	// An original the pipeline refuses is marked failed, not retried.
+	bad, _ := e.svc.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 20, 20, color.RGBA{1, 2, 3, 255})))
+	if err := e.store.Put(ctx, strings.Repeat("0", 64)+".png", strings.NewReader("x")); err != nil {
+		t.Fatal(err)
+	}
+	e.db.Model(&Image{}).Where("id = ?", bad.ID).Update("sha256", strings.Repeat("0", 64))
+	if err := e.svc.ProcessImage(ctx, bad.ID); err != nil {
+		t.Fatalf("ProcessImage of a damaged original: %v, want it recorded, not returned", err)
+	}
+	var failed Image
+	e.db.Take(&failed, bad.ID)
+	if failed.Status != ImageFailed || failed.Error == "" {
+		t.Errorf("damaged original: status %s error %q, want failed with a reason", failed.Status, failed.Error)
+	}
 }

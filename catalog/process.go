@@ -15,9 +15,8 @@ import (
 	"github.com/warna/warna/media"
 )
 
-// ProcessImageWorker makes an image's thumbnails. The palette comes with the
-// image pipeline (imaging.Process); until then images become ready with
-// thumbnails and palette version 0, which `reprocess` picks up.
+// ProcessImageWorker runs the image pipeline (imaging.Process) on a new
+// original: thumbnails, palette, and the image marked ready.
 type ProcessImageWorker struct {
 	river.WorkerDefaults[ProcessImageArgs]
 	Catalog *Service
@@ -28,9 +27,10 @@ func (w *ProcessImageWorker) Work(ctx context.Context, job *river.Job[ProcessIma
 	return w.Catalog.ProcessImage(ctx, job.Args.ImageID)
 }
 
-// ProcessImage makes and stores the thumbnails of an image and marks it
-// ready. An image that cannot be decoded is marked failed with the reason
-// (retrying would not help); storage errors are returned so the job retries.
+// ProcessImage makes and stores the thumbnails and palette of an image and
+// marks it ready. The pipeline is a pure function of the file, so an image it
+// refuses is marked failed with the reason (retrying would not help); storage
+// and database errors are returned so the job retries.
 func (s *Service) ProcessImage(ctx context.Context, imageID int64) error {
 	var img Image
 	err := s.db.WithContext(ctx).Take(&img, imageID).Error
@@ -49,16 +49,12 @@ func (s *Service) ProcessImage(ctx context.Context, imageID int64) error {
 	if err != nil {
 		return fmt.Errorf("process image %d: %w", imageID, err)
 	}
-	decoded, _, err := imaging.Decode(data, s.limits)
+	res, err := imaging.Process(data, imaging.ProcessOptions{Limits: s.limits, Palette: imaging.PaletteOptions{Engine: s.paletteEngine}})
 	if err != nil {
 		return s.finishImage(ctx, img, map[string]any{"status": ImageFailed, "error": truncate(err.Error(), 500)})
 	}
-	thumbs, err := imaging.Thumbnails(decoded, imaging.ThumbOptions{})
-	if err != nil {
-		return s.finishImage(ctx, img, map[string]any{"status": ImageFailed, "error": truncate(err.Error(), 500)})
-	}
-	stored := make([]Thumb, 0, len(thumbs))
-	for _, t := range thumbs {
+	stored := make([]Thumb, 0, len(res.Thumbs))
+	for _, t := range res.Thumbs {
 		key := media.KeyOf(t.SHA256, "jpg")
 		if err := s.media.Put(ctx, key, bytes.NewReader(t.JPEG)); err != nil {
 			return fmt.Errorf("process image %d: %w", imageID, err)
@@ -69,8 +65,16 @@ func (s *Service) ProcessImage(ctx context.Context, imageID int64) error {
 	if err != nil {
 		return err
 	}
+	paletteJSON, err := jsonString(res.Palette)
+	if err != nil {
+		return err
+	}
 	now := s.now()
-	return s.finishImage(ctx, img, map[string]any{"status": ImageReady, "error": "", "thumbs": thumbJSON, "processed_at": &now})
+	return s.finishImage(ctx, img, map[string]any{
+		"status": ImageReady, "error": "", "thumbs": thumbJSON, "width": res.Width, "height": res.Height,
+		"palette": paletteJSON, "palette_engine": res.Palette.Engine, "palette_version": res.Palette.Version,
+		"processed_at": &now,
+	})
 }
 
 // finishImage records the outcome and tells search the product changed.

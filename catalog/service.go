@@ -32,18 +32,21 @@ type Options struct {
 	FetchTimeout time.Duration
 	// BaseURL is the site's public URL, used for media links in exports.
 	BaseURL string
+	// PaletteEngine selects the colour extraction engine; empty is imaging's default.
+	PaletteEngine string
 }
 
 // Service owns shops, products, images and imports. Every merchant-facing
 // method takes the acting user's id and only sees that user's shop.
 type Service struct {
-	db           *gorm.DB
-	media        media.Store
-	queue        enqueuer
-	now          func() time.Time
-	limits       imaging.Limits
-	fetchTimeout time.Duration
-	baseURL      string
+	db            *gorm.DB
+	media         media.Store
+	queue         enqueuer
+	now           func() time.Time
+	limits        imaging.Limits
+	fetchTimeout  time.Duration
+	baseURL       string
+	paletteEngine string
 }
 
 // NewService returns a catalogue service over db, storing files in store and
@@ -64,10 +67,11 @@ func NewService(db *gorm.DB, store media.Store, queue enqueuer, opts Options) *S
 	now := opts.Now
 	return &Service{
 		db: db, media: store, queue: queue,
-		now:          func() time.Time { return now().UTC() },
-		limits:       opts.Limits,
-		fetchTimeout: opts.FetchTimeout,
-		baseURL:      strings.TrimRight(opts.BaseURL, "/"),
+		now:           func() time.Time { return now().UTC() },
+		limits:        opts.Limits,
+		fetchTimeout:  opts.FetchTimeout,
+		baseURL:       strings.TrimRight(opts.BaseURL, "/"),
+		paletteEngine: opts.PaletteEngine,
 	}
 }
 

@@ -276,6 +276,9 @@ func TestMerchantCreatesReordersEditsAndArchivesAProduct(t *testing.T) {
 	if pub.Status != http.StatusOK || !strings.Contains(pub.Body, "$24.50") {
 		t.Fatalf("product page: %d, want 200 with the new price", pub.Status)
 	}
+	if !strings.Contains(pub.Body, "Colours in the photo") || !strings.Contains(pub.Body, `class="swatch"`) {
+		t.Error("the product page shows no palette swatches after processing")
+	}
 	srcset := regexpFind(t, `srcset="([^"]+)"`, pub.Body)
 	for _, w := range []string{"160w", "400w", "800w"} {
 		if !strings.Contains(srcset, w) {
