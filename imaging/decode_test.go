@@ -263,16 +263,36 @@ func TestRagged(t *testing.T) {
 }
 
 func TestJPEGFallbackToStandardDecoder(t *testing.T) {
-	data := readTestdata(t, "kite.jpg")
-	img, err := decodeJPEG(data, decodeOptions{stdJPEG: true})
+	// jpegn v0.3.0 panics (index out of range) on this 4:2:0 Adobe CMYK file
+	// made by ImageMagick; image/jpeg decodes it.
+	data := readTestdata(t, "cmyk.jpg")
+	if _, err := guard(func() (image.Image, error) { return jpegn.Decode(bytes.NewReader(data)) }); err == nil {
+		t.Log("jpegn now decodes cmyk.jpg: find another file it rejects for this test")
+	}
+	img, _, err := Decode(data, DefaultLimits)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := img.Bounds().Size(); got != image.Pt(480, 300) {
-		t.Errorf("size = %v, want 480×300", got)
+	if got := img.Bounds().Size(); got != image.Pt(64, 40) {
+		t.Errorf("size = %v, want 64×40", got)
 	}
-	// A panicking decoder becomes an error.
-	_, err = guard(func() (image.Image, error) { panic("index out of range") })
+	// ImageMagick's own conversion of this pixel to sRGB is (4, 63, 126).
+	if c := color.RGBAModel.Convert(img.At(30, 20)).(color.RGBA); !near(c, 4, 63, 126) {
+		t.Errorf("pixel (30, 20) = %v, want about (4, 63, 126)", c)
+	}
+
+	// The switch used for files jpegn decodes wrongly without an error.
+	img, err = decodeJPEG(readTestdata(t, "kite.jpg"), decodeOptions{stdJPEG: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := img.(*image.YCbCr); !ok || img.Bounds().Size() != image.Pt(480, 300) {
+		t.Errorf("image/jpeg decode = %T %v, want *image.YCbCr 480×300", img, img.Bounds().Size())
+	}
+}
+
+func TestGuardTurnsPanicsIntoErrors(t *testing.T) {
+	_, err := guard(func() (image.Image, error) { panic("index out of range") })
 	if err == nil || !strings.Contains(err.Error(), "index out of range") {
 		t.Errorf("guard error = %v, want the panic as an error", err)
 	}
