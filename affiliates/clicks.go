@@ -303,19 +303,25 @@ func (r *Recorder) write(batch []Click) error {
 	return nil
 }
 
-const insertClickSQL = "INSERT INTO clicks (id, link_id, influencer_id, visitor, at, valid, reason) VALUES "
+const insertClickSQL = "INSERT INTO clicks (id, link_id, influencer_id, visitor, at, valid, reason) "
 
-// insertClicks stores a batch in one transaction, skipping ids already stored
-// (a retried or replayed click), so each click is stored once. PostgreSQL
-// gets one multi-row INSERT (one round trip); SQLite, which has no round
-// trips, gets one prepared single-row INSERT per click, which measured about
-// half the CPU of a 500-row statement (no big parse, no big allocations).
-// Written out rather than left to gorm's reflection: it runs for every click.
+// sqliteTimeFormat is how the SQLite driver writes times under the
+// _time_format=sqlite setting of database.SQLiteDSN; clicks inserted from
+// JSON must compare with the others as text.
+const sqliteTimeFormat = "2006-01-02 15:04:05.999999999-07:00"
+
+// insertClicks stores a batch with one INSERT statement, skipping ids already
+// stored (a retried or replayed click), so each click is stored exactly once.
+// PostgreSQL gets a multi-row VALUES list. SQLite gets the rows as one JSON
+// array expanded by json_each: the pure-Go SQLite spent twice the CPU per
+// click on a 500-row VALUES statement and a third more on one statement per
+// row (measured: ~21 µs against ~44 and ~27 µs per click). Written out rather
+// than left to gorm's reflection: this runs for every click.
 func insertClicks(db *gorm.DB, batch []Click) (int64, error) {
 	if database.DialectOf(db) == database.Postgres {
 		var sql strings.Builder
 		sql.Grow(96 + 16*len(batch))
-		sql.WriteString(insertClickSQL)
+		sql.WriteString(insertClickSQL + "VALUES ")
 		args := make([]any, 0, 7*len(batch))
 		for i, c := range batch {
 			if i > 0 {
@@ -328,19 +334,21 @@ func insertClicks(db *gorm.DB, batch []Click) (int64, error) {
 		res := db.Exec(sql.String(), args...)
 		return res.RowsAffected, res.Error
 	}
-	var stored int64
-	err := db.Session(&gorm.Session{PrepareStmt: true}).Transaction(func(tx *gorm.DB) error {
-		for _, c := range batch {
-			res := tx.Exec(insertClickSQL+"(?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING",
-				c.ID, c.LinkID, c.InfluencerID, c.Visitor, c.At.UTC(), c.Valid, c.Reason)
-			if res.Error != nil {
-				return res.Error
-			}
-			stored += res.RowsAffected
+	rows := make([][7]any, len(batch))
+	for i, c := range batch {
+		valid := 0
+		if c.Valid {
+			valid = 1
 		}
-		return nil
-	})
-	return stored, err
+		rows[i] = [7]any{c.ID, c.LinkID, c.InfluencerID, c.Visitor, c.At.UTC().Format(sqliteTimeFormat), valid, c.Reason}
+	}
+	js, err := json.Marshal(rows)
+	if err != nil {
+		return 0, err
+	}
+	res := db.Exec(insertClickSQL+`SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6
+		FROM json_each(?) WHERE true ON CONFLICT (id) DO NOTHING`, string(js))
+	return res.RowsAffected, res.Error
 }
 
 func recentKey(linkID int64, visitor string) string {

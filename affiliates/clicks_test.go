@@ -152,6 +152,9 @@ func TestRepeatDetectedAcrossRestartFromDatabase(t *testing.T) {
 	if len(cs) != 2 || cs[1].Valid || cs[1].Reason != "repeat" {
 		t.Fatalf("clicks = %+v, want the new one marked repeat from the stored click", cs)
 	}
+	if !cs[1].At.Equal(at) || cs[1].Visitor != v {
+		t.Errorf("stored click at %v visitor %q, want %v %q", cs[1].At, cs[1].Visitor, at, v)
+	}
 }
 
 // failSwitch makes every gorm create, query and raw statement fail while
