@@ -43,6 +43,7 @@ import (
 const userAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
 
 type config struct {
+	databaseURL string
 	duration    time.Duration
 	rounds      int
 	concurrency int
@@ -52,6 +53,7 @@ type config struct {
 
 func main() {
 	var cfg config
+	flag.StringVar(&cfg.databaseURL, "database-url", "", "postgres://… to store clicks in PostgreSQL (a scratch schema is not made: use an empty database); empty for SQLite in a temporary directory")
 	flag.DurationVar(&cfg.duration, "duration", 5*time.Second, "length of each round per server")
 	flag.IntVar(&cfg.rounds, "rounds", 3, "interleaved rounds")
 	flag.IntVar(&cfg.concurrency, "c", 16, "concurrent keep-alive clients")
@@ -94,7 +96,7 @@ func run(cfg config) error {
 	}
 	defer os.RemoveAll(dir)
 
-	db, err := database.Open(ctx, database.Options{DataDir: dir})
+	db, err := database.Open(ctx, database.Options{DataDir: dir, URL: cfg.databaseURL})
 	if err != nil {
 		return err
 	}
@@ -150,8 +152,8 @@ func run(cfg config) error {
 			warmTracked = res.requests
 		}
 	}
-	fmt.Printf("redirect benchmark: %d rounds × %v per server, %d keep-alive clients, loopback, GOMAXPROCS=%d\n",
-		cfg.rounds, cfg.duration, cfg.concurrency, runtimeProcs())
+	fmt.Printf("redirect benchmark: %d rounds × %v per server, %d keep-alive clients, loopback, GOMAXPROCS=%d, clicks in %s\n",
+		cfg.rounds, cfg.duration, cfg.concurrency, runtimeProcs(), database.DialectOf(db))
 	for r := range cfg.rounds {
 		order := arms
 		if r%2 == 1 {
