@@ -37,6 +37,9 @@ func (s *Service) Refund(ctx context.Context, merchantID, orderID int64, in Refu
 		if err := s.refundTx(ctx, tx, order, in); err != nil {
 			return err
 		}
+		if err := s.notifyTx(ctx, tx, shop.ID, EventOrderRefunded, orderID); err != nil {
+			return err
+		}
 		order, err = orderOfShop(tx, shop.ID, orderID)
 		return err
 	})
@@ -65,6 +68,9 @@ func (s *Service) RefundOrder(ctx context.Context, merchantID, orderID int64) (O
 		}
 		if !refunded {
 			return fault.Conflictf("this order is already fully refunded")
+		}
+		if err := s.notifyTx(ctx, tx, shop.ID, EventOrderRefunded, orderID); err != nil {
+			return err
 		}
 		order, err = orderOfShop(tx, shop.ID, orderID)
 		return err

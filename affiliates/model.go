@@ -248,5 +248,8 @@ func Migrations() []database.Migration {
 			}
 			return tx.Exec("CREATE INDEX IF NOT EXISTS idx_clicks_link_at ON clicks (link_id, at)").Error
 		},
+	}, {
+		ID: "0302_webhooks",
+		Up: func(tx *gorm.DB) error { return tx.AutoMigrate(&Webhook{}) },
 	}}
 }

@@ -104,7 +104,10 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 		if err != nil {
 			return err
 		}
-		return s.placeTx(tx, view.Shop, &order, att)
+		if err := s.placeTx(tx, view.Shop, &order, att); err != nil {
+			return err
+		}
+		return s.notifyTx(ctx, tx, view.Shop.ID, EventOrderCreated, order.ID)
 	})
 	return order, err
 }
@@ -425,7 +428,10 @@ func (s *Service) RecordConversion(ctx context.Context, merchantID int64, in Con
 		if err != nil {
 			return err
 		}
-		return s.placeTx(tx, shop, &order, att)
+		if err := s.placeTx(tx, shop, &order, att); err != nil {
+			return err
+		}
+		return s.notifyTx(ctx, tx, shop.ID, EventOrderCreated, order.ID)
 	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		// The same order raced in from another request: answer with it.

@@ -47,6 +47,7 @@ type Service struct {
 	links  *linkCache
 	clicks *Recorder
 	signer *macPool
+	queue  enqueuer
 	// visitorKey caches the current day's visitor-hash key.
 	visitorKey atomic.Pointer[dayKey]
 }

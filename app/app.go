@@ -115,6 +115,7 @@ func (a *App) build() error {
 	}
 	a.affiliates = aff
 	river.AddWorker(workers, &affiliates.ApproveDueWorker{Service: aff})
+	river.AddWorker(workers, affiliates.NewWebhookWorker(aff, false))
 	a.stats = affiliates.NewStats(a.db, a.now, a.logger)
 	river.AddWorker(workers, &affiliates.RefreshStatsWorker{Stats: a.stats})
 	a.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -128,6 +129,7 @@ func (a *App) build() error {
 		return err
 	}
 	a.queue = queue
+	aff.UseQueue(queue)
 	if a.media, err = media.NewLocal(filepath.Join(a.cfg.DataDir, "media")); err != nil {
 		return err
 	}

@@ -247,6 +247,19 @@ func TestConversionAPI(t *testing.T) {
 	if st, _ := call("/api/v1/orders/99999/refunds", `{"line_id":1,"quantity":1}`); st != http.StatusNotFound {
 		t.Errorf("refund of an unknown order: %d, want 404", st)
 	}
+	req, _ := http.NewRequest(http.MethodPut, s.srv.URL+"/api/v1/webhook", strings.NewReader(`{"url":"https://shop.example/hooks"}`))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hook map[string]string
+	_ = json.NewDecoder(res.Body).Decode(&hook)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(hook["secret"], "whsec_") {
+		t.Errorf("set webhook: %d %v", res.StatusCode, hook)
+	}
 }
 
 func TestInfluencerPagesAndQR(t *testing.T) {

@@ -14,6 +14,33 @@ func (s *Server) conversionRoutes(api *echo.Group) {
 	merchantOnly := auth.RequireRole(auth.RoleMerchant)
 	api.POST("/conversions", s.apiConversion, merchantOnly)
 	api.POST("/orders/:id/refunds", s.apiRefund, merchantOnly)
+	api.PUT("/webhook", s.apiSetWebhook, merchantOnly)
+}
+
+type webhookRequest struct {
+	URL string `json:"url"`
+}
+
+type webhookResponse struct {
+	URL       string `json:"url"`
+	Secret    string `json:"secret"`
+	Signature string `json:"signature"`
+}
+
+// apiSetWebhook sets the shop's webhook URL (order.created, order.refunded)
+// and returns a new signing secret, shown only here.
+func (s *Server) apiSetWebhook(c echo.Context) error {
+	user, _ := auth.CurrentUser(c)
+	var in webhookRequest
+	if err := c.Bind(&in); err != nil {
+		return fault.Invalidf("send a JSON body: {\"url\": \"https://…\"}")
+	}
+	hook, err := s.deps.Affiliates.SetWebhook(c.Request().Context(), user.ID, in.URL)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, webhookResponse{URL: hook.URL, Secret: hook.Secret,
+		Signature: "X-Warna-Signature: t=UNIX,v1=hex(HMAC-SHA256(secret, UNIX + \".\" + body))"})
 }
 
 type apiOrderLine struct {
