@@ -390,17 +390,17 @@ func (st *Stats) recompute(ctx context.Context, from, to int64) error {
 		}
 		shops, links, products := agg.rows()
 		if len(shops) > 0 {
-			if err := tx.CreateInBatches(shops, 500).Error; err != nil {
+			if err := tx.CreateInBatches(shops, 60).Error; err != nil {
 				return fmt.Errorf("write shop roll-up: %w", err)
 			}
 		}
 		if len(links) > 0 {
-			if err := tx.CreateInBatches(links, 500).Error; err != nil {
+			if err := tx.CreateInBatches(links, 60).Error; err != nil {
 				return fmt.Errorf("write link roll-up: %w", err)
 			}
 		}
 		if len(products) > 0 {
-			if err := tx.CreateInBatches(products, 500).Error; err != nil {
+			if err := tx.CreateInBatches(products, 60).Error; err != nil {
 				return fmt.Errorf("write product roll-up: %w", err)
 			}
 		}
