@@ -257,7 +257,7 @@ func (st *Stats) Refresh(ctx context.Context) (RefreshResult, error) {
 		hours = append(hours, h)
 	}
 	sort.Slice(hours, func(i, j int) bool { return hours[i] < hours[j] })
-	for _, run := range hourRuns(hours, 24*7) {
+	for _, run := range hourRuns(hours, 24) {
 		if err := st.recompute(ctx, run[0], run[1]); err != nil {
 			return RefreshResult{}, err
 		}
@@ -371,24 +371,29 @@ func hourRuns(hours []int64, maxLen int64) [][2]int64 {
 }
 
 // recompute replaces the roll-up rows of hours [from, to) with figures
-// aggregated from the source tables, in one transaction.
+// aggregated from the source tables. The aggregation reads outside the write
+// transaction, so that on SQLite the write lock (which the click recorder
+// waits for) is held only to swap the rows: a fact stored after the read has
+// an id above this run's watermarks (or a time within the late-click
+// margin), so the next run recomputes its hour.
 func (st *Stats) recompute(ctx context.Context, from, to int64) error {
+	agg, err := aggregate(st.db.WithContext(ctx), hourStart(from), hourStart(to), statsScope{})
+	if err != nil {
+		return err
+	}
+	shops, links, products := agg.rows()
 	return st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// Touching the state row first serialises concurrent refreshes on
 		// PostgreSQL (SQLite serialises writers anyway).
 		if err := tx.Exec("UPDATE stats_rollup_state SET run_at = run_at WHERE id = 1").Error; err != nil {
 			return fmt.Errorf("lock roll-up state: %w", err)
 		}
-		agg, err := aggregate(tx, hourStart(from), hourStart(to), statsScope{})
-		if err != nil {
-			return err
-		}
 		for _, m := range []any{&ShopHour{}, &LinkHour{}, &ProductHour{}} {
 			if err := tx.Where("hour >= ? AND hour < ?", from, to).Delete(m).Error; err != nil {
 				return fmt.Errorf("clear roll-up: %w", err)
 			}
 		}
-		shops, links, products := agg.rows()
+		// Small batches: the SQLite driver binds parameters in quadratic time.
 		if len(shops) > 0 {
 			if err := tx.CreateInBatches(shops, 60).Error; err != nil {
 				return fmt.Errorf("write shop roll-up: %w", err)
