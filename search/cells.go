@@ -58,7 +58,42 @@ const cellSlack = 1.25
 // Each Service owns one.
 type cellCache struct {
 	mu sync.Mutex
-	m  map[cellKey][]Cell
+	m  map[cellKey]*cellEntry
+}
+
+// cellEntry is a cell list with a bitmap over the grid for lookups.
+type cellEntry struct {
+	cells []Cell
+	set   [gridCells/64 + 1]uint64
+}
+
+// The grid covers L 0..100 and a, b −130..139: every sRGB colour.
+const (
+	gridL, gridAB = 11, 27
+	gridCells     = gridL * gridAB * gridAB
+)
+
+// index numbers a cell on the grid; -1 when outside it.
+func (c Cell) index() int {
+	if c.L < 0 || c.L >= gridL || c.A < -13 || c.A > 13 || c.B < -13 || c.B > 13 {
+		return -1
+	}
+	return (c.L*gridAB+c.A+13)*gridAB + c.B + 13
+}
+
+func newCellEntry(cells []Cell) *cellEntry {
+	e := &cellEntry{cells: cells}
+	for _, c := range cells {
+		if i := c.index(); i >= 0 {
+			e.set[i>>6] |= 1 << (uint(i) & 63)
+		}
+	}
+	return e
+}
+
+// has reports whether the cell with index i is in the entry.
+func (e *cellEntry) has(i int32) bool {
+	return i >= 0 && e.set[i>>6]&(1<<(uint(i)&63)) != 0
 }
 
 type cellKey struct {
@@ -68,29 +103,29 @@ type cellKey struct {
 
 const cellCacheSize = 4096
 
-func (cc *cellCache) within(c imaging.Lab, radius float64) []Cell {
+func (cc *cellCache) within(c imaging.Lab, radius float64) *cellEntry {
 	key := cellKey{c, radius}
 	cc.mu.Lock()
-	cells, ok := cc.m[key]
+	e, ok := cc.m[key]
 	cc.mu.Unlock()
 	if ok {
-		return cells
+		return e
 	}
-	cells = CellsWithin(c, radius)
+	e = newCellEntry(CellsWithin(c, radius))
 	cc.mu.Lock()
 	if cc.m == nil || len(cc.m) >= cellCacheSize {
-		cc.m = map[cellKey][]Cell{}
+		cc.m = map[cellKey]*cellEntry{}
 	}
-	cc.m[key] = cells
+	cc.m[key] = e
 	cc.mu.Unlock()
-	return cells
+	return e
 }
 
 // ColourCells are the grid cells to search for query colour i (computed by
 // the Service before it asks the backend, or now).
 func (q Query) ColourCells(i int) []Cell {
 	if i < len(q.cells) && q.cells[i] != nil {
-		return q.cells[i]
+		return q.cells[i].cells
 	}
 	return CellsWithin(q.Colours[i].Lab, MatchRadius(q.Tolerance))
 }
@@ -111,7 +146,7 @@ func CellsWithin(c imaging.Lab, radius float64) []Cell {
 		out = append(out, cell)
 		for _, d := range [6]Cell{{1, 0, 0}, {-1, 0, 0}, {0, 1, 0}, {0, -1, 0}, {0, 0, 1}, {0, 0, -1}} {
 			n := Cell{cell.L + d.L, cell.A + d.A, cell.B + d.B}
-			if seen[n] || n.L < 0 || n.L > 10 || n.A < -13 || n.A > 13 || n.B < -13 || n.B > 13 {
+			if seen[n] || n.index() < 0 {
 				continue
 			}
 			seen[n] = true
@@ -145,6 +180,22 @@ func SwatchTerms(palette []Swatch) []string {
 		for range 1 + int(s.Share*10) {
 			out = append(out, term)
 		}
+	}
+	return out
+}
+
+// swatchCells are the grid indexes of the palette's swatches, in order.
+func (d *Document) swatchCells() []int32 {
+	if d.prepared != nil && len(d.prepared.cells) == len(d.Palette) {
+		return d.prepared.cells
+	}
+	return cellsOf(d.Palette)
+}
+
+func cellsOf(palette []Swatch) []int32 {
+	out := make([]int32, len(palette))
+	for i, s := range palette {
+		out[i] = int32(CellOf(s.Lab()).index())
 	}
 	return out
 }

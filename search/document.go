@@ -3,7 +3,9 @@ package search
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/warna/warna/catalog"
@@ -37,6 +39,8 @@ type Document struct {
 	Dominant [3]float64 `json:"dominant"`
 	// Thumb is the media key of the first image's smallest thumbnail.
 	Thumb string `json:"thumb,omitempty"`
+
+	prepared *docTerms
 }
 
 // Swatch is one colour of a product's palette.
@@ -89,7 +93,7 @@ type thumbJSON struct {
 // search document.
 func BuildDocument(p catalog.Product) (Document, error) {
 	d := Document{
-		ID: p.ID, Title: p.Title, Description: p.Description, Category: p.Category,
+		ID: p.ID, Title: p.Title, Description: p.Description, Category: strings.ToLower(p.Category),
 		ShopID: p.ShopID, ShopSlug: p.Shop.Slug, ShopName: p.Shop.Name,
 		PriceMinor: p.PriceMinor, Currency: p.Currency, InStock: p.Stock > 0,
 		Popularity: p.Popularity, CreatedAt: p.CreatedAt.UTC(), Multicolour: p.Multicolour,
@@ -100,7 +104,10 @@ func BuildDocument(p catalog.Product) (Document, error) {
 	}
 	d.Palette, d.Thumb = palette, thumb
 	if len(palette) > 0 {
-		d.Dominant = palette[0].Lab().OKLab()
+		ok := palette[0].Lab().OKLab()
+		for i := range ok {
+			d.Dominant[i] = math.Round(ok[i]*1e6) / 1e6 // plenty for kNN; stable JSON
+		}
 	}
 	shares, err := familyShares(p, palette)
 	if err != nil {

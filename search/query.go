@@ -73,8 +73,8 @@ type Query struct {
 	// Similar, when set, also asks for products whose dominant colour is
 	// near this OKLab colour (kNN where the backend has it).
 	Similar *[3]float64
-	// cells caches ColourCells.
-	cells [][]Cell
+	// cells and notCells cache the grid cells of Colours and Not.
+	cells, notCells []*cellEntry
 }
 
 // HasColour reports whether the query asks for or excludes colours.

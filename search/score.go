@@ -1,8 +1,11 @@
 package search
 
 import (
+	"container/heap"
 	"math"
-	"sort"
+	"runtime"
+	"slices"
+	"sync"
 
 	"github.com/warna/warna/imaging"
 )
@@ -40,7 +43,7 @@ const (
 
 // Hit is one ranked product.
 type Hit struct {
-	Doc    Document
+	Doc    *Document
 	Score  float64
 	Colour float64
 	Text   float64
@@ -73,8 +76,51 @@ func kernel(deltaE, tol float64) float64 {
 // MatchRadius is the ΔE00 beyond which a swatch no longer counts.
 func MatchRadius(tol float64) float64 { return 2 * tol }
 
-// coverage of one colour by a palette, with the swatch that contributed most.
-func coverage(c imaging.Lab, palette []Swatch, tol float64) (float64, Why) {
+// ranker scores documents for one query.
+type ranker struct {
+	q    Query
+	text textMatcher
+	// colours and nots are the grid cells within reach of each query
+	// colour: a swatch outside them is farther than MatchRadius
+	// (TestCellsCoverMatches), so its ΔE00 need not be computed.
+	colours, nots []*cellEntry
+}
+
+func newRanker(q Query) *ranker {
+	r := &ranker{q: q, text: newTextMatcher(q.Text)}
+	radius := MatchRadius(q.Tolerance)
+	for i, c := range q.Colours {
+		if i < len(q.cells) && q.cells[i] != nil {
+			r.colours = append(r.colours, q.cells[i])
+		} else {
+			r.colours = append(r.colours, newCellEntry(CellsWithin(c.Lab, radius)))
+		}
+	}
+	for i, c := range q.Not {
+		if i < len(q.notCells) && q.notCells[i] != nil {
+			r.nots = append(r.nots, q.notCells[i])
+		} else {
+			r.nots = append(r.nots, newCellEntry(CellsWithin(c.Lab, radius)))
+		}
+	}
+	return r
+}
+
+// coverage of colour c by the document's palette.
+func (r *ranker) coverage(c imaging.Lab, reach *cellEntry, d *Document) float64 {
+	cells := d.swatchCells()
+	var cov float64
+	for i, s := range d.Palette {
+		if !reach.has(cells[i]) {
+			continue
+		}
+		cov += s.Share * kernel(imaging.DeltaE00(c, s.Lab()), r.q.Tolerance)
+	}
+	return cov
+}
+
+// explainCoverage is the swatch that contributed most to the coverage of c.
+func explainCoverage(c imaging.Lab, palette []Swatch, tol float64) Why {
 	var cov, best float64
 	why := Why{DeltaE: math.Inf(1)}
 	for _, s := range palette {
@@ -87,51 +133,81 @@ func coverage(c imaging.Lab, palette []Swatch, tol float64) (float64, Why) {
 		}
 	}
 	why.Coverage = round3(cov)
-	return cov, why
+	return why
 }
 
-// Rank scores, filters and orders candidates for q.
-func Rank(q Query, docs []Document) []Hit {
-	text := newTextMatcher(q.Text)
-	hits := make([]Hit, 0, len(docs))
-	for i := range docs {
-		if docs[i].ID == q.ExcludeID {
-			continue
-		}
-		if h, ok := scoreDoc(q, text, docs[i]); ok {
-			hits = append(hits, h)
-		}
+// Rank scores docs for q, keeps the matches, and returns the page of n hits
+// from offset from in order (with explanations) and every match (for
+// facets, unordered and unexplained).
+func Rank(q Query, docs []*Document, from, n int) (page, matches []Hit) {
+	r := newRanker(q)
+	matches = r.scoreAll(docs)
+	page = topHits(matches, q.Sort, from+n)
+	if from < len(page) {
+		page = page[from:]
+	} else {
+		page = nil
 	}
-	sortHits(hits, q.Sort)
-	return hits
+	for i := range page {
+		r.explain(&page[i])
+	}
+	return page, matches
 }
 
-func scoreDoc(q Query, text textMatcher, d Document) (Hit, bool) {
+// parallelFrom is the candidate count from which scoring is split across
+// the CPUs.
+const parallelFrom = 4096
+
+// scoreAll scores every document, keeping the matches in document order.
+func (r *ranker) scoreAll(docs []*Document) []Hit {
+	parts := 1
+	if len(docs) >= parallelFrom {
+		parts = runtime.GOMAXPROCS(0)
+	}
+	chunks := make([][]Hit, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := p*len(docs)/parts, (p+1)*len(docs)/parts
+		wg.Go(func() {
+			out := make([]Hit, 0, (hi-lo)/2)
+			for _, d := range docs[lo:hi] {
+				if d.ID == r.q.ExcludeID {
+					continue
+				}
+				if h, ok := r.score(d); ok {
+					out = append(out, h)
+				}
+			}
+			chunks[p] = out
+		})
+	}
+	wg.Wait()
+	return slices.Concat(chunks...)
+}
+
+func (r *ranker) score(d *Document) (Hit, bool) {
+	q := r.q
 	h := Hit{Doc: d}
 	if len(q.Colours) > 0 {
-		colour, why, ok := colourScore(q, d.Palette)
+		colour, ok := r.colourScore(d)
 		if !ok {
 			return Hit{}, false
 		}
-		h.Colour, h.Why = colour, why
+		h.Colour = colour
 	}
 	penalty := 1.0
-	for _, n := range q.Not {
-		x, why := coverage(n.Lab, d.Palette, q.Tolerance)
+	for i, n := range q.Not {
+		x := r.coverage(n.Lab, r.nots[i], d)
 		if x >= ExcludeShare {
 			return Hit{}, false
 		}
 		penalty *= 1 - x
-		if x > 0 {
-			why.Query, why.QueryHex, why.Exclude = n.Label, n.Hex(), true
-			h.Why = append(h.Why, why)
-		}
 	}
-	if !text.empty() {
-		h.Text = text.score(&d)
+	if !r.text.empty() {
+		h.Text = r.text.score(d)
 	}
 	pop := math.Min(1, math.Log1p(float64(max(d.Popularity, 0)))/math.Log1p(PopularityScale))
-	hasColour, hasText := len(q.Colours) > 0, !text.empty()
+	hasColour, hasText := len(q.Colours) > 0, !r.text.empty()
 	switch {
 	case hasColour && hasText:
 		h.Score = 0.65*h.Colour + 0.25*h.Text + 0.10*pop
@@ -146,45 +222,49 @@ func scoreDoc(q Query, text textMatcher, d Document) (Hit, bool) {
 	return h, true
 }
 
-func colourScore(q Query, palette []Swatch) (float64, []Why, bool) {
-	covs := make([]float64, len(q.Colours))
-	whys := make([]Why, len(q.Colours))
+func (r *ranker) colourScore(d *Document) (float64, bool) {
+	q := r.q
+	var covs [MaxColours]float64
 	var sum, best float64
 	for i, c := range q.Colours {
-		covs[i], whys[i] = coverage(c.Lab, palette, q.Tolerance)
-		whys[i].Query, whys[i].QueryHex = c.Label, c.Hex()
+		covs[i] = r.coverage(c.Lab, r.colours[i], d)
 		sum += covs[i]
 		best = math.Max(best, covs[i])
 	}
 	if !q.MatchAll {
-		return best, whys, best >= MinCoverage
+		return best, best >= MinCoverage
 	}
-	for _, cov := range covs {
-		if cov < MinCoverage {
-			return 0, nil, false
+	for i := range q.Colours {
+		if covs[i] < MinCoverage {
+			return 0, false
 		}
 	}
 	var tv float64
 	for i, c := range q.Colours {
 		tv += math.Abs(covs[i]/sum - c.Weight)
 	}
-	return math.Min(1, sum) * (1 - tv/2), whys, true
+	return math.Min(1, sum) * (1 - tv/2), true
 }
 
-func sortHits(hits []Hit, order string) {
-	byScore := func(a, b *Hit) int {
-		switch {
-		case a.Score > b.Score:
-			return -1
-		case a.Score < b.Score:
-			return 1
-		case a.Doc.ID < b.Doc.ID:
-			return -1
-		case a.Doc.ID > b.Doc.ID:
-			return 1
-		}
-		return 0
+// explain fills in why a hit matched.
+func (r *ranker) explain(h *Hit) {
+	for _, c := range r.q.Colours {
+		why := explainCoverage(c.Lab, h.Doc.Palette, r.q.Tolerance)
+		why.Query, why.QueryHex = c.Label, c.Hex()
+		h.Why = append(h.Why, why)
 	}
+	for _, n := range r.q.Not {
+		why := explainCoverage(n.Lab, h.Doc.Palette, r.q.Tolerance)
+		if why.Coverage > 0 {
+			why.Query, why.QueryHex, why.Exclude = n.Label, n.Hex(), true
+			h.Why = append(h.Why, why)
+		}
+	}
+}
+
+// hitOrder compares hits for a sort order: the order's key, then score,
+// then product id.
+func hitOrder(order string) func(a, b *Hit) int {
 	key := func(a, b *Hit) int { return 0 }
 	switch order {
 	case SortPriceAsc:
@@ -196,12 +276,57 @@ func sortHits(hits []Hit, order string) {
 	case SortPopular:
 		key = func(a, b *Hit) int { return cmpInt(b.Doc.Popularity, a.Doc.Popularity) }
 	}
-	sort.SliceStable(hits, func(i, j int) bool {
-		if c := key(&hits[i], &hits[j]); c != 0 {
-			return c < 0
+	return func(a, b *Hit) int {
+		if c := key(a, b); c != 0 {
+			return c
 		}
-		return byScore(&hits[i], &hits[j]) < 0
-	})
+		switch {
+		case a.Score > b.Score:
+			return -1
+		case a.Score < b.Score:
+			return 1
+		}
+		return cmpInt(a.Doc.ID, b.Doc.ID)
+	}
+}
+
+// topHits returns the first k hits in order without sorting all of them:
+// a bounded heap keeps the k best seen so far.
+func topHits(hits []Hit, order string, k int) []Hit {
+	cmp := hitOrder(order)
+	if k >= len(hits)/4 {
+		out := slices.Clone(hits)
+		slices.SortFunc(out, func(a, b Hit) int { return cmp(&a, &b) })
+		return out[:min(k, len(out))]
+	}
+	h := &hitHeap{cmp: cmp}
+	for i := range hits {
+		if len(h.hits) < k {
+			heap.Push(h, hits[i])
+		} else if cmp(&hits[i], &h.hits[0]) < 0 {
+			h.hits[0] = hits[i]
+			heap.Fix(h, 0)
+		}
+	}
+	out := h.hits
+	slices.SortFunc(out, func(a, b Hit) int { return cmp(&a, &b) })
+	return out
+}
+
+// hitHeap keeps the worst of the best k at the top.
+type hitHeap struct {
+	hits []Hit
+	cmp  func(a, b *Hit) int
+}
+
+func (h *hitHeap) Len() int           { return len(h.hits) }
+func (h *hitHeap) Less(i, j int) bool { return h.cmp(&h.hits[i], &h.hits[j]) > 0 }
+func (h *hitHeap) Swap(i, j int)      { h.hits[i], h.hits[j] = h.hits[j], h.hits[i] }
+func (h *hitHeap) Push(x any)         { h.hits = append(h.hits, x.(Hit)) }
+func (h *hitHeap) Pop() any {
+	last := h.hits[len(h.hits)-1]
+	h.hits = h.hits[:len(h.hits)-1]
+	return last
 }
 
 func cmpInt(a, b int64) int {

@@ -32,7 +32,7 @@ type Backend interface {
 
 // Candidates is a backend's answer.
 type Candidates struct {
-	Docs  []Document
+	Docs  []*Document
 	Total int
 	// Facets are the backend's aggregations over every match, if it has
 	// them; used when the matches overflow the scorer's window.
@@ -103,26 +103,26 @@ func (s *Service) Search(ctx context.Context, q Query) (Result, error) {
 	if q.Tolerance == 0 {
 		q.Tolerance = DefaultTolerance
 	}
-	q.cells = make([][]Cell, len(q.Colours))
+	q.cells, q.notCells = make([]*cellEntry, len(q.Colours)), make([]*cellEntry, len(q.Not))
 	for i, c := range q.Colours {
 		q.cells[i] = s.cells.within(c.Lab, MatchRadius(q.Tolerance))
+	}
+	for i, c := range q.Not {
+		q.notCells[i] = s.cells.within(c.Lab, MatchRadius(q.Tolerance))
 	}
 	cands, err := s.backend.Candidates(ctx, q, s.window)
 	if err != nil {
 		return Result{}, fault.Unavailablef(err, "search is unavailable right now; please try again in a minute")
 	}
-	hits := Rank(q, cands.Docs)
-	res := Result{Query: q, Total: len(hits), Facets: facetsOf(hits, q.Currency)}
+	from := (q.Page - 1) * q.PerPage
+	page, matches := Rank(q, cands.Docs, from, q.PerPage)
+	res := Result{Query: q, Total: len(matches), Hits: page, Facets: facetsOf(matches, q.Currency)}
 	if cands.Total > len(cands.Docs) {
 		res.Approximate = true
 		res.Total += cands.Total - len(cands.Docs)
 		if cands.Facets != nil {
 			res.Facets = *cands.Facets
 		}
-	}
-	from := (q.Page - 1) * q.PerPage
-	if from < len(hits) {
-		res.Hits = hits[from:min(from+q.PerPage, len(hits))]
 	}
 	return res, nil
 }
@@ -196,7 +196,7 @@ func facetsOf(hits []Hit, currency string) Facets {
 	edges := PriceEdges(currency)
 	counts := make([]int, len(edges)+1)
 	for i := range hits {
-		d := &hits[i].Doc
+		d := hits[i].Doc
 		for _, f := range d.Families {
 			families[f]++
 		}

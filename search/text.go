@@ -1,6 +1,7 @@
 package search
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 
@@ -59,24 +60,57 @@ func (m textMatcher) score(d *Document) float64 {
 	if len(m.terms) == 0 {
 		return 0
 	}
-	title := termSet(d.Title)
-	body := termSet(d.Description + " " + d.Category)
+	title, body := d.terms()
 	var got float64
 	for _, t := range m.terms {
 		switch {
-		case title[t]:
+		case slices.Contains(title, t):
 			got++
-		case body[t]:
+		case slices.Contains(body, t):
 			got += 0.5
 		}
 	}
 	return got / float64(len(m.terms))
 }
 
-func termSet(s string) map[string]bool {
-	set := map[string]bool{}
-	for _, t := range Terms(s) {
-		set[t] = true
+// docTerms are a document's analysed words and swatch cells, kept so that
+// ranking many documents does not redo that work for every query.
+type docTerms struct {
+	title, body []string
+	cells       []int32
+}
+
+// Prepare analyses the document's text once. Backends that keep documents
+// in memory call it before sharing them; it must not be called on a
+// document other goroutines are reading.
+func (d *Document) Prepare() {
+	title, body := analyse(d)
+	d.prepared = &docTerms{title: title, body: body, cells: cellsOf(d.Palette)}
+}
+
+// BodyText is what the text query searches besides the title.
+func (d *Document) BodyText() string { return d.Description + " " + d.Category }
+
+// AllTerms lists the document's distinct title and body terms (for
+// backends' inverted indexes).
+func (d *Document) AllTerms() []string {
+	title, body := d.terms()
+	out := append(append([]string{}, title...), body...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func (d *Document) terms() (title, body []string) {
+	if d.prepared != nil {
+		return d.prepared.title, d.prepared.body
 	}
-	return set
+	return analyse(d)
+}
+
+func analyse(d *Document) (title, body []string) {
+	title = Terms(d.Title)
+	slices.Sort(title)
+	body = Terms(d.BodyText())
+	slices.Sort(body)
+	return slices.Compact(title), slices.Compact(body)
 }

@@ -289,13 +289,13 @@ func (x *Index) Candidates(ctx context.Context, q search.Query, window int) (sea
 	if err != nil {
 		return search.Candidates{}, fmt.Errorf("search: %w", err)
 	}
-	out := search.Candidates{Docs: make([]search.Document, 0, len(res.Hits.Hits))}
+	out := search.Candidates{Docs: make([]*search.Document, 0, len(res.Hits.Hits))}
 	if res.Hits.Total != nil {
 		out.Total = int(res.Hits.Total.Value)
 	}
 	for _, h := range res.Hits.Hits {
-		var d search.Document
-		if err := json.Unmarshal(h.Source_, &d); err != nil {
+		d := new(search.Document)
+		if err := json.Unmarshal(h.Source_, d); err != nil {
 			return search.Candidates{}, fmt.Errorf("search hit %v: %w", h.Id_, err)
 		}
 		out.Docs = append(out.Docs, d)

@@ -6,6 +6,7 @@ package searchtest
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/warna/warna/catalog"
@@ -151,7 +152,7 @@ func paletteJSON(swatches []sw) string {
 			panic(err)
 		}
 		p.Swatches = append(p.Swatches, imaging.Swatch{
-			Hex: s.hex, Lab: [3]float64{lab.L, lab.A, lab.B}, Share: s.share,
+			Hex: s.hex, Lab: [3]float64{round2(lab.L), round2(lab.A), round2(lab.B)}, Share: s.share,
 			Family: imaging.Family(familyOf[s.hex]), FamilyP: 1, Name: familyOf[s.hex],
 		})
 	}
@@ -161,6 +162,10 @@ func paletteJSON(swatches []sw) string {
 	}
 	return string(b)
 }
+
+// round2 rounds as imaging stores palettes (Lab to 2 decimals), which also
+// keeps the golden request bodies independent of float noise.
+func round2(x float64) float64 { return math.Round(x*100) / 100 }
 
 // Documents is the catalogue as search documents.
 func Documents() []search.Document {

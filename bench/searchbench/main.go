@@ -1,0 +1,244 @@
+// Command searchbench measures colour search on the embedded backend with a
+// generated catalogue (100,000 products by default): p50 and p95 latency of
+// colour-only, text + colour and faceted queries through search.Service,
+// exactly as /api/v1/search runs them. The built index is kept in -dir and
+// reused by later runs with the same -n.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/warna/warna/imaging"
+	"github.com/warna/warna/search"
+	"github.com/warna/warna/search/embedded"
+)
+
+func main() {
+	n := flag.Int("n", 100_000, "products to generate")
+	dir := flag.String("dir", filepath.Join(os.TempDir(), "warna-searchbench"), "index directory (reused when built for the same -n)")
+	queries := flag.Int("queries", 300, "queries per kind")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of the queries to this file")
+	flag.Parse()
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "searchbench:", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "searchbench:", err)
+			os.Exit(1)
+		}
+	}
+	if err := run(*n, *dir, *queries); err != nil {
+		fmt.Fprintln(os.Stderr, "searchbench:", err)
+		pprof.StopCPUProfile()
+		os.Exit(1)
+	}
+}
+
+func run(n int, dir string, perKind int) error {
+	ctx := context.Background()
+	dir = filepath.Join(dir, strconv.Itoa(n))
+	fresh := false
+	if _, err := os.Stat(filepath.Join(dir, "CURRENT")); err != nil {
+		fresh = true
+	}
+	start := time.Now()
+	idx, err := embedded.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer idx.Close()
+	if fresh || idx.Len() != n {
+		fmt.Printf("building the index of %d products in %s …\n", n, dir)
+		start = time.Now()
+		err := idx.Rebuild(ctx, func(put func([]search.Document) error) error {
+			rng := rand.New(rand.NewPCG(7, 11))
+			batch := make([]search.Document, 0, 2000)
+			for i := 1; i <= n; i++ {
+				batch = append(batch, generate(rng, int64(i)))
+				if len(batch) == cap(batch) || i == n {
+					if err := put(batch); err != nil {
+						return err
+					}
+					batch = batch[:0]
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Printf("built in %s\n", time.Since(start).Round(time.Millisecond))
+	} else {
+		fmt.Printf("opened the cached index of %d products in %s\n", idx.Len(), time.Since(start).Round(time.Millisecond))
+	}
+	svc := search.NewService(idx, search.Options{Currency: "IDR"})
+	rng := rand.New(rand.NewPCG(3, 5))
+	kinds := []struct {
+		name   string
+		budget time.Duration
+		make   func() string
+	}{
+		{"colour-only", 50 * time.Millisecond, func() string {
+			return "colors=" + url.QueryEscape(randomColour(rng))
+		}},
+		{"colour-only 2 colours all", 50 * time.Millisecond, func() string {
+			return "match=all&colors=" + url.QueryEscape(randomColour(rng)+":60,"+randomColour(rng)+":40")
+		}},
+		{"text+colour", 80 * time.Millisecond, func() string {
+			return "q=" + url.QueryEscape(nouns[rng.IntN(len(nouns))]) + "&colors=" + url.QueryEscape(randomColour(rng))
+		}},
+		{"text+colour word", 80 * time.Millisecond, func() string {
+			return "q=" + url.QueryEscape(colourWords[rng.IntN(len(colourWords))]+" "+materials[rng.IntN(len(materials))]+" "+nouns[rng.IntN(len(nouns))])
+		}},
+		{"faceted", 0, func() string {
+			return "category=" + categories[rng.IntN(len(categories))] + "&family=" + string(imaging.Families[rng.IntN(13)]) +
+				"&price_min=100000&price_max=600000&sort=price_asc"
+		}},
+		{"faceted+colour", 0, func() string {
+			return "category=" + categories[rng.IntN(len(categories))] + "&colors=" + url.QueryEscape(randomColour(rng)) + "&not=black"
+		}},
+	}
+	fmt.Printf("load average at start: %s\n", loadAverage())
+	fmt.Printf("%-28s %8s %8s %8s %9s %8s %9s\n", "query", "p50 ms", "p95 ms", "max ms", "cpu ms/q", "hits", "budget")
+	for _, k := range kinds {
+		var times []time.Duration
+		hits := 0
+		var cpu time.Duration
+		for i := range perKind + 20 {
+			if i == 20 {
+				cpu = -processCPU()
+			}
+			v, _ := url.ParseQuery(k.make())
+			q, err := search.ParseQuery(v, "IDR")
+			if err != nil {
+				return err
+			}
+			t0 := time.Now()
+			res, err := svc.Search(ctx, q)
+			d := time.Since(t0)
+			if err != nil {
+				return err
+			}
+			if i >= 20 { // the first queries warm caches
+				times = append(times, d)
+				hits += res.Total
+			}
+		}
+		cpu += processCPU()
+		slices.Sort(times)
+		p50, p95 := times[len(times)/2], times[len(times)*95/100]
+		budget := "-"
+		if k.budget > 0 {
+			budget = fmt.Sprintf("≤ %d", k.budget.Milliseconds())
+			if p95 > k.budget {
+				budget += " OVER"
+			}
+		}
+		fmt.Printf("%-28s %8.1f %8.1f %8.1f %9.1f %8d %9s\n", k.name, ms(p50), ms(p95), ms(times[len(times)-1]), ms(cpu)/float64(len(times)), hits/len(times), budget)
+	}
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// processCPU is the CPU time the process has used (user + system): on a
+// shared machine it tells the cost of a query apart from waiting for a CPU.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Join(strings.Fields(string(b))[:3], " ")
+}
+
+var (
+	nouns       = []string{"dress", "shirt", "blouse", "skirt", "trousers", "jacket", "scarf", "bag", "sneakers", "sandals", "hat", "sweater", "kaftan", "sarong", "tote", "cushion", "vase", "mug"}
+	materials   = []string{"linen", "cotton", "silk", "batik", "wool", "denim", "leather", "rattan", "ceramic", "velvet"}
+	adjectives  = []string{"midi", "maxi", "oversized", "classic", "striped", "floral", "woven", "handmade", "slim", "relaxed"}
+	colourWords = []string{"burgundy", "navy", "off-white", "olive", "mustard", "teal", "blush pink", "charcoal", "red", "sky blue"}
+	categories  = []string{"dress", "top", "bottom", "outerwear", "accessory", "shoes", "home"}
+	baseHex     = []string{"#cc1f1f", "#610023", "#01153e", "#1e90ff", "#ffffff", "#ffffe4", "#111111", "#2e8b57", "#ffd700", "#ff69b4", "#e6daa6", "#653700", "#f97306", "#7e1e9c", "#929591", "#029386", "#75bbfd", "#808000", "#c04e01", "#fdaa48"}
+)
+
+func randomColour(rng *rand.Rand) string {
+	if rng.IntN(2) == 0 {
+		return string(imaging.Families[rng.IntN(len(imaging.Families))])
+	}
+	return jitter(rng, baseHex[rng.IntN(len(baseHex))], 12)
+}
+
+func jitter(rng *rand.Rand, hex string, amount float64) string {
+	lab, _ := imaging.LabFromHex(hex)
+	lab.L += (rng.Float64()*2 - 1) * amount / 2
+	lab.A += (rng.Float64()*2 - 1) * amount
+	lab.B += (rng.Float64()*2 - 1) * amount
+	return lab.Hex()
+}
+
+// generate makes one product: one to six swatches around the base colours
+// with random shares, a title from the vocabularies, a price and a shop.
+func generate(rng *rand.Rand, id int64) search.Document {
+	k := 1 + rng.IntN(6)
+	shares := make([]float64, k)
+	var sum float64
+	for i := range shares {
+		shares[i] = rng.ExpFloat64()
+		sum += shares[i]
+	}
+	palette := make([]search.Swatch, k)
+	families := map[string]float64{}
+	for i := range palette {
+		hex := jitter(rng, baseHex[rng.IntN(len(baseHex))], 10)
+		lab, _ := imaging.LabFromHex(hex)
+		fam, _, name := imaging.Name(lab)
+		palette[i] = search.Swatch{L: lab.L, A: lab.A, B: lab.B, Share: shares[i] / sum, Family: string(fam), Name: name, Hex: hex}
+		families[string(fam)] += shares[i] / sum
+	}
+	slices.SortFunc(palette, func(a, b search.Swatch) int {
+		if a.Share > b.Share {
+			return -1
+		}
+		return 1
+	})
+	var fams []string
+	for f, s := range families {
+		if s >= 0.15 {
+			fams = append(fams, f)
+		}
+	}
+	slices.Sort(fams)
+	noun := nouns[rng.IntN(len(nouns))]
+	return search.Document{
+		ID: id, Title: fmt.Sprintf("%s %s %s", adjectives[rng.IntN(len(adjectives))], materials[rng.IntN(len(materials))], noun),
+		Description: "Made by hand in small batches; " + materials[rng.IntN(len(materials))] + " and care.",
+		Category:    categories[rng.IntN(len(categories))], ShopID: 1 + rng.Int64N(200), ShopSlug: "shop-" + strconv.Itoa(rng.IntN(200)),
+		PriceMinor: 25_000 + 5_000*rng.Int64N(200), Currency: "IDR", InStock: true, Popularity: rng.Int64N(5000),
+		CreatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(rng.IntN(300*24)) * time.Hour),
+		Families:  fams, FamilyShare: families, Palette: palette, Dominant: palette[0].Lab().OKLab(),
+	}
+}
