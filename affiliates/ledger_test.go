@@ -348,3 +348,36 @@ func TestApproveDueWorkerIdempotentOnServiceClock(t *testing.T) {
 		t.Error("the approval job is not scheduled")
 	}
 }
+
+func TestConcurrentCheckoutsNeverOversell(t *testing.T) {
+	f := newFixture(t)
+	scarce := f.addProduct(f.shop, "SCARCE", 1_000, nil)
+	f.db.Model(&scarce).Update("stock", 5)
+	var wg sync.WaitGroup
+	errs := make([]error, 12)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = f.svc.Checkout(f.ctx, CheckoutInput{Items: []CartItem{{scarce.ID, 1}, {f.products[i%3].ID, 1}},
+				Email: "b@example.com", ShipName: "A", ShipAddress: "B", Card: "4242424242424242"})
+		}()
+	}
+	wg.Wait()
+	sold := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			sold++
+		case !fault.Is(err, fault.Conflict):
+			t.Errorf("checkout failed with %v, want success or an out-of-stock conflict", err)
+		}
+	}
+	var stock int
+	f.db.Table("products").Select("stock").Where("id = ?", scarce.ID).Scan(&stock)
+	var orders int64
+	f.db.Model(&Order{}).Count(&orders)
+	if sold != 5 || stock != 0 || orders != 5 {
+		t.Fatalf("sold %d, stock left %d, orders %d; want 5, 0, 5", sold, stock, orders)
+	}
+}
