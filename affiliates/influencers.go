@@ -237,3 +237,12 @@ func (s *Service) StorefrontOf(ctx context.Context, influencerID int64) (Storefr
 	}
 	return sf, nil
 }
+
+// Initial is the upper-case first letter of the name, for the initials
+// avatar shown until profiles have photos.
+func (i Influencer) Initial() string {
+	for _, r := range i.Name {
+		return strings.ToUpper(string(r))
+	}
+	return "?"
+}
