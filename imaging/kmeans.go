@@ -2,6 +2,7 @@ package imaging
 
 import (
 	"cmp"
+	"iter"
 	"slices"
 )
 
@@ -39,12 +40,20 @@ func labKMeans(s *paletteSample, weight []float64, maxColors int) []colourCluste
 // runs over a few thousand points instead of 65 000. Bins come out in key
 // order and sums run in pixel order: the result never depends on scheduling.
 func binColours(s *paletteSample, weight []float64) []colourCluster {
+	return binPixels(s, func(yield func(int, float64) bool) {
+		for i, w := range weight {
+			if w > 0 && !yield(i, w) {
+				return
+			}
+		}
+	})
+}
+
+// binPixels bins the (pixel index, weight > 0) pairs of pixels.
+func binPixels(s *paletteSample, pixels iter.Seq2[int, float64]) []colourCluster {
 	slot := make([]uint16, 1<<15) // key → 1 + index into sums; 0 = unused
 	var sums []colourCluster
-	for i, w := range weight {
-		if w <= 0 {
-			continue
-		}
+	for i, w := range pixels {
 		c := s.rgb[i]
 		key := int(c[0]>>3)<<10 | int(c[1]>>3)<<5 | int(c[2]>>3)
 		if slot[key] == 0 {

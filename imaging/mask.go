@@ -123,13 +123,14 @@ func transparentShare(s *paletteSample, ring []int) float64 {
 
 // ringClusters clusters the opaque ring pixels, heaviest first.
 func ringClusters(s *paletteSample, ring []int) []colourCluster {
-	weight := make([]float64, len(s.colour))
-	for _, i := range ring {
-		if s.alpha[i] >= 0.5 {
-			weight[i] = 1
+	opaque := func(yield func(int, float64) bool) {
+		for _, i := range ring {
+			if s.alpha[i] >= 0.5 && !yield(i, 1) {
+				return
+			}
 		}
 	}
-	clusters := mergeClose(kmeansLab(binColours(s, weight), 4))
+	clusters := mergeClose(kmeansLab(binPixels(s, opaque), 4))
 	sortClusters(clusters)
 	return clusters
 }
@@ -201,7 +202,7 @@ func withoutBackground(s *paletteSample, colours []Lab, t float64) []float64 {
 // the filled neighbour).
 func floodBackground(s *paletteSample, matches []bool, colours []Lab, t float64) []bool {
 	far, step := t+gradientReach, gradientStep*t
-	nearBackground := s.pixelsWhere(func(c Lab) bool { return withinAnyDeltaE00(c, colours, far) })
+	nearBackground := newColourMemo(s, func(c Lab) bool { return withinAnyDeltaE00(c, colours, far) })
 	removed := make([]bool, len(matches))
 	var stack []int32 // the filled set is a closure, so visiting order does not matter
 	push := func(i int) {
@@ -231,7 +232,7 @@ func floodBackground(s *paletteSample, matches []bool, colours []Lab, t float64)
 			if j < 0 || removed[j] {
 				continue
 			}
-			if matches[j] || nearBackground[j] && withinDeltaE00(s.labOf(j), s.labOf(i), step) {
+			if matches[j] || nearBackground.pixel(j) && withinDeltaE00(s.labOf(j), s.labOf(i), step) {
 				push(j)
 			}
 		}

@@ -248,10 +248,13 @@ func swatchesOf(clusters []colourCluster) []Swatch {
 		if units[i] <= 0 {
 			continue
 		}
-		family, familyP, name := Name(c.lab)
+		// Hex, family and name come from the rounded Lab, so that anyone
+		// recomputing them from the JSON gets the same answers.
+		lab := Lab{roundTo(c.lab.L, 2), roundTo(c.lab.A, 2), roundTo(c.lab.B, 2)}
+		family, familyP, name := Name(lab)
 		swatches = append(swatches, Swatch{
-			Hex:     c.lab.Hex(),
-			Lab:     [3]float64{roundTo(c.lab.L, 2), roundTo(c.lab.A, 2), roundTo(c.lab.B, 2)},
+			Hex:     lab.Hex(),
+			Lab:     [3]float64{lab.L, lab.A, lab.B},
 			Share:   float64(units[i]) / shareUnits,
 			Family:  family,
 			FamilyP: roundTo(familyP, 3),
@@ -392,6 +395,29 @@ func (s *paletteSample) indexColours() {
 		}
 		s.colour[i] = s.colour[table[slot]-1]
 	}
+}
+
+// colourMemo evaluates a test of colours lazily, once per distinct colour.
+type colourMemo struct {
+	s     *paletteSample
+	test  func(Lab) bool
+	state []int8 // per distinct colour: 0 unknown, 1 false, 2 true
+}
+
+func newColourMemo(s *paletteSample, test func(Lab) bool) *colourMemo {
+	return &colourMemo{s: s, test: test, state: make([]int8, len(s.colours))}
+}
+
+// pixel reports the test's result for pixel i.
+func (m *colourMemo) pixel(i int) bool {
+	k := m.s.colour[i]
+	if m.state[k] == 0 {
+		m.state[k] = 1
+		if m.test(m.s.colours[k]) {
+			m.state[k] = 2
+		}
+	}
+	return m.state[k] == 2
 }
 
 // pixelsWhere evaluates pred once per distinct colour and returns its

@@ -507,24 +507,32 @@ func TestWithinDeltaE00MatchesExact(t *testing.T) {
 }
 
 // BenchmarkExtractPalette measures the palette step on generated product
-// photos at the working size (256 px), where it should cost a few ms.
+// photos at the working size (256 px) and on the committed photos (640 px,
+// so including the box average to the working size). It should cost a few
+// ms per image.
 func BenchmarkExtractPalette(b *testing.B) {
-	var scenes []synthScene
+	var scenes []namedImage
 	for i := 0; len(scenes) < 16; i++ {
 		if s := newSynthScene(i); s.img.Bounds().Dx() == paletteSide {
-			scenes = append(scenes, s)
+			scenes = append(scenes, namedImage{s.String(), s.img})
 		}
 	}
-	for _, engine := range []string{EngineLabKMeans, EngineProminentColor} {
-		b.Run(engine, func(b *testing.B) {
-			i := 0
-			for b.Loop() {
-				if _, err := ExtractPalette(scenes[i%len(scenes)].img, PaletteOptions{Engine: engine}); err != nil {
-					b.Fatal(err)
+	sets := []struct {
+		name   string
+		images []namedImage
+	}{{"products", scenes}, {"photos", committedPhotos(b)}}
+	for _, set := range sets {
+		for _, engine := range []string{EngineLabKMeans, EngineProminentColor} {
+			b.Run(set.name+"/"+engine, func(b *testing.B) {
+				i := 0
+				for b.Loop() {
+					if _, err := ExtractPalette(set.images[i%len(set.images)].img, PaletteOptions{Engine: engine}); err != nil {
+						b.Fatal(err)
+					}
+					i++
 				}
-				i++
-			}
-			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/image")
-		})
+				b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/image")
+			})
+		}
 	}
 }

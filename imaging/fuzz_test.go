@@ -1,0 +1,110 @@
+package imaging
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"image"
+	"image/color"
+	_ "image/gif"
+	_ "image/png"
+	"testing"
+)
+
+// Bounds on fuzzed images, so the fuzzer spends its time in the palette
+// code rather than allocating.
+const (
+	fuzzMaxPixels = 1 << 20
+	fuzzRawSide   = 256
+)
+
+// FuzzExtractPalette feeds arbitrary bytes to both engines. Bytes that
+// decode as an image (PNG, GIF, JPEG) are used as such; anything else is read
+// as a raw pixel buffer (width, height, pixel type, palette size, then
+// pixels, repeated to fill), so every input reaches the palette code.
+// Properties: no panic, the working image stays within 256×256, and any
+// palette has 1..MaxColors swatches, in order, with shares summing to exactly
+// 1 and valid JSON.
+func FuzzExtractPalette(f *testing.F) {
+	f.Add([]byte{})
+	f.Add([]byte{15, 15, 0, 6, 255, 255, 255, 255, 200, 16, 46, 255})
+	f.Add([]byte{63, 31, 1, 2, 0, 0, 0, 0, 128, 64, 32, 128})
+	f.Add([]byte{7, 7, 2, 0, 0, 255, 128})
+	f.Add([]byte{255, 255, 3, 5, 12, 200, 90, 13, 99, 250})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		img, maxColors := fuzzImage(data)
+		if img == nil {
+			return
+		}
+		if s, err := newPaletteSample(img); err == nil && (s.w > paletteSide || s.h > paletteSide || len(s.rgb) != s.w*s.h) {
+			t.Fatalf("working image %d×%d (%d pixels) for a %v input", s.w, s.h, len(s.rgb), img.Bounds())
+		}
+		for _, engine := range []string{EngineLabKMeans, EngineProminentColor} {
+			p, err := ExtractPalette(img, PaletteOptions{Engine: engine, MaxColors: maxColors})
+			if err != nil {
+				if !errors.Is(err, ErrNoColour) {
+					t.Fatalf("%s: unexpected error %v", engine, err)
+				}
+				continue
+			}
+			checkPaletteInvariants(t, p)
+			if want := min(MaxPaletteColors, maxColors); maxColors > 0 && len(p.Swatches) > want {
+				t.Fatalf("%s: %d swatches for MaxColors %d", engine, len(p.Swatches), maxColors)
+			}
+			if _, err := json.Marshal(p); err != nil {
+				t.Fatalf("%s: palette does not marshal: %v", engine, err)
+			}
+		}
+	})
+}
+
+// fuzzImage turns fuzz input into an image of bounded size, or nil.
+func fuzzImage(data []byte) (image.Image, int) {
+	if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil {
+		if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > fuzzMaxPixels {
+			return nil, 0
+		}
+		img, _, err := image.Decode(bytes.NewReader(data))
+		if err != nil {
+			return nil, 0
+		}
+		return img, 0
+	}
+	if len(data) < 4 {
+		return nil, 0
+	}
+	w, h := 1+int(data[0])%fuzzRawSide, 1+int(data[1])%fuzzRawSide
+	kind, maxColors, pix := data[2]%4, int(data[3]%9), data[4:]
+	if len(pix) == 0 {
+		pix = []byte{0}
+	}
+	at := func(i int) uint8 { return pix[i%len(pix)] }
+	rect := image.Rect(0, 0, w, h)
+	switch kind {
+	case 0:
+		img := image.NewNRGBA(rect)
+		for i := range img.Pix {
+			img.Pix[i] = at(i)
+		}
+		return img, maxColors
+	case 1: // premultiplied: colour never above alpha
+		img := image.NewRGBA(rect)
+		for i := 0; i < len(img.Pix); i += 4 {
+			a := at(i + 3)
+			img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = min(at(i), a), min(at(i+1), a), min(at(i+2), a), a
+		}
+		return img, maxColors
+	case 2:
+		img := image.NewGray(rect)
+		for i := range img.Pix {
+			img.Pix[i] = at(i)
+		}
+		return img, maxColors
+	default:
+		img := image.NewNRGBA64(rect)
+		for i := 0; i < w*h; i++ {
+			img.SetNRGBA64(i%w, i/w, color.NRGBA64{uint16(at(4*i)) * 257, uint16(at(4*i+1)) * 257, uint16(at(4*i+2)) * 257, uint16(at(4*i+3)) * 257})
+		}
+		return img, maxColors
+	}
+}
