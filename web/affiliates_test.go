@@ -107,12 +107,20 @@ func TestRedirectNeverLeavesTheSite(t *testing.T) {
 		"/r/https%3A%2F%2Fevil.com", "/r/..%2F..%2Fevil.com", "/r/" + good.Code + "%2F%2Fevil.com",
 		"/r/" + good.Code + "/https://evil.com", "/r/%0d%0aLocation:%20https://evil.com", "/r/javascript:alert(1)",
 		"/r/" + off.Code, "/r/" + gone.Code, "/r/nosuchcode", "/r/" + good.Code + "?url=https://evil.com&next=//evil.com",
+		"/r/%2F%2Fevil.com/", "/r//evil.com/", "//evil.com/", "/r/" + good.Code + "/", "/r/%09/evil.com",
 	} {
 		res := b.getUA(path)
 		loc := res.Location
 		if res.Status >= 300 && res.Status < 400 {
-			if !affiliates.SitePath(loc) || strings.Contains(loc, "evil") {
+			// Wherever a browser would go next must be this site; a tracked
+			// redirect (302) must go to a page a link can name.
+			base, _ := url.Parse(s.srv.URL + "/r/x")
+			next, err := base.Parse(loc)
+			if err != nil || next.Host != base.Host || next.Scheme != base.Scheme {
 				t.Errorf("GET %s → %d Location %q: leaves the site", path, res.Status, loc)
+			}
+			if res.Status == http.StatusFound && (!affiliates.SitePath(loc) || !(strings.HasPrefix(loc, "/products/") || strings.HasPrefix(loc, "/@"))) {
+				t.Errorf("GET %s → 302 Location %q: not a link target", path, loc)
 			}
 			continue
 		}
