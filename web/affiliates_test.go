@@ -372,3 +372,31 @@ func TestMerchantOrdersRefundApprovePayout(t *testing.T) {
 		t.Errorf("influencer dashboard misses the order receipt: %.300s", dash.Body)
 	}
 }
+
+func TestConversionAPIRateLimited(t *testing.T) {
+	s := newAffSite(t)
+	key, _, err := s.auth.CreateAPIKey(context.Background(), s.merchant, "loop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	limited := 0
+	for range 300 {
+		req, _ := http.NewRequest(http.MethodPost, s.srv.URL+"/api/v1/conversions", strings.NewReader(`{}`))
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode == http.StatusTooManyRequests {
+			limited++
+			if res.Header.Get("Retry-After") == "" {
+				t.Error("429 without Retry-After")
+			}
+		}
+	}
+	if limited == 0 {
+		t.Error("300 rapid calls were never limited")
+	}
+}

@@ -2,8 +2,12 @@ package web
 
 import (
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
 
 	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/fault"
@@ -12,8 +16,9 @@ import (
 
 func (s *Server) conversionRoutes(api *echo.Group) {
 	merchantOnly := auth.RequireRole(auth.RoleMerchant)
-	api.POST("/conversions", s.apiConversion, merchantOnly)
-	api.POST("/orders/:id/refunds", s.apiRefund, merchantOnly)
+	limit := merchantRateLimit(20, 200)
+	api.POST("/conversions", s.apiConversion, merchantOnly, limit)
+	api.POST("/orders/:id/refunds", s.apiRefund, merchantOnly, limit)
 	api.PUT("/webhook", s.apiSetWebhook, merchantOnly)
 }
 
@@ -41,6 +46,25 @@ func (s *Server) apiSetWebhook(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, webhookResponse{URL: hook.URL, Secret: hook.Secret,
 		Signature: "X-Warna-Signature: t=UNIX,v1=hex(HMAC-SHA256(secret, UNIX + \".\" + body))"})
+}
+
+// merchantRateLimit limits each merchant account's order calls to perSecond
+// sustained with bursts of burst (a back-fill of many orders is fine; a
+// runaway loop is stopped with 429 and Retry-After).
+func merchantRateLimit(perSecond float64, burst int) echo.MiddlewareFunc {
+	store := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+		Rate: rate.Limit(perSecond), Burst: burst, ExpiresIn: 10 * time.Minute,
+	})
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: store,
+		IdentifierExtractor: func(c echo.Context) (string, error) {
+			user, _ := auth.CurrentUser(c)
+			return strconv.FormatInt(user.ID, 10), nil
+		},
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			return &fault.Error{Kind: fault.RateLimited, Message: "too many order calls; slow down and retry after a minute"}
+		},
+	})
 }
 
 type apiOrderLine struct {
