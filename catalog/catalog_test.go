@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/imaging"
@@ -318,5 +319,31 @@ func TestProcessImageMakesThumbnails(t *testing.T) {
 	e.db.Take(&failed, bad.ID)
 	if failed.Status != ImageFailed || failed.Error == "" {
 		t.Errorf("damaged original: status %s error %q, want failed with a reason", failed.Status, failed.Error)
+	}
+}
+
+// TestMerchantWritesWaitForRunningWorkers uploads while the job workers
+// process earlier photos: on SQLite every write must wait for the lock
+// rather than fail with "database is locked".
+func TestMerchantWritesWaitForRunningWorkers(t *testing.T) {
+	ctx := context.Background()
+	e := newTestEnv(t, Options{})
+	if err := e.queue.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.queue.Stop(context.Background()) })
+	e.shop(1, "busy", "USD")
+	for i := 0; i < 40; i++ {
+		p := e.product(1, "", "10")
+		if _, err := e.svc.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 200, 200, color.RGBA{uint8(i * 6), 90, 40, 255}))); err != nil {
+			t.Fatalf("upload %d while workers run: %v", i, err)
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for e.count(&Image{}, "status <> ?", ImageReady) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d photos not processed by the running workers", e.count(&Image{}, "status <> ?", ImageReady))
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -25,6 +25,7 @@ type testEnv struct {
 	db    *gorm.DB
 	svc   *Service
 	store *media.Local
+	queue *jobs.Queue
 }
 
 func newTestEnv(t *testing.T, opts Options) *testEnv {
@@ -41,7 +42,7 @@ func newTestEnv(t *testing.T, opts Options) *testEnv {
 	}
 	svc := NewService(db, store, queue, opts)
 	AddWorkers(workers, svc)
-	return &testEnv{t: t, db: db, svc: svc, store: store}
+	return &testEnv{t: t, db: db, svc: svc, store: store, queue: queue}
 }
 
 // shop opens a shop for owner.
