@@ -41,3 +41,17 @@ func BenchmarkCellsWithin(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(CellsWithin(red, MatchRadius(DefaultTolerance)))), "cells")
 }
+
+// TestBeyondByLightnessIsALowerBound checks the shortcut never skips a
+// swatch that is within reach.
+func TestBeyondByLightnessIsALowerBound(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 200_000 {
+		a := imaging.LabFromRGB(uint8(rng.IntN(256)), uint8(rng.IntN(256)), uint8(rng.IntN(256)))
+		b := imaging.LabFromRGB(uint8(rng.IntN(256)), uint8(rng.IntN(256)), uint8(rng.IntN(256)))
+		radius := 2 + rng.Float64()*78
+		if beyondByLightness(a, Swatch{L: b.L, A: b.A, B: b.B}, radius) && imaging.DeltaE00(a, b) < radius {
+			t.Fatalf("%s and %s: ΔE00 %.2f < %.2f but skipped by lightness", a.Hex(), b.Hex(), imaging.DeltaE00(a, b), radius)
+		}
+	}
+}

@@ -106,17 +106,38 @@ func newRanker(q Query) *ranker {
 	return r
 }
 
-// coverage of colour c by the document's palette.
-func (r *ranker) coverage(c imaging.Lab, reach *cellEntry, d *Document) float64 {
+// coverage of colour c by the document's palette. When the swatches in
+// reach hold less than floor of the product, coverage cannot reach floor
+// and no ΔE00 is computed.
+func (r *ranker) coverage(c imaging.Lab, reach *cellEntry, d *Document, floor float64) float64 {
 	cells := d.swatchCells()
-	var cov float64
+	var inReach float64
 	for i, s := range d.Palette {
-		if !reach.has(cells[i]) {
-			continue
+		if reach.has(cells[i]) {
+			inReach += s.Share
 		}
-		cov += s.Share * kernel(imaging.DeltaE00(c, s.Lab()), r.q.Tolerance)
+	}
+	if inReach == 0 || inReach < floor {
+		return 0
+	}
+	var cov float64
+	radius := MatchRadius(r.q.Tolerance)
+	for i, s := range d.Palette {
+		if reach.has(cells[i]) && !beyondByLightness(c, s, radius) {
+			cov += s.Share * kernel(imaging.DeltaE00(c, s.Lab()), r.q.Tolerance)
+		}
 	}
 	return cov
+}
+
+// beyondByLightness is a cheap exact test that ΔE00 ≥ radius: the
+// lightness term alone, |ΔL|/SL, already reaches it (the chroma and hue
+// terms, rotation included, only add to ΔE00²).
+func beyondByLightness(c imaging.Lab, s Swatch, radius float64) bool {
+	dl := c.L - s.L
+	lbar := (c.L+s.L)/2 - 50
+	sl := 1 + 0.015*lbar*lbar/math.Sqrt(20+lbar*lbar)
+	return dl*dl >= radius*radius*sl*sl
 }
 
 // explainCoverage is the swatch that contributed most to the coverage of c.
@@ -197,7 +218,7 @@ func (r *ranker) score(d *Document) (Hit, bool) {
 	}
 	penalty := 1.0
 	for i, n := range q.Not {
-		x := r.coverage(n.Lab, r.nots[i], d)
+		x := r.coverage(n.Lab, r.nots[i], d, 0)
 		if x >= ExcludeShare {
 			return Hit{}, false
 		}
@@ -226,8 +247,12 @@ func (r *ranker) colourScore(d *Document) (float64, bool) {
 	q := r.q
 	var covs [MaxColours]float64
 	var sum, best float64
+	floor := 0.0
+	if q.MatchAll || len(q.Colours) == 1 {
+		floor = MinCoverage // below it the product is out anyway
+	}
 	for i, c := range q.Colours {
-		covs[i] = r.coverage(c.Lab, r.colours[i], d)
+		covs[i] = r.coverage(c.Lab, r.colours[i], d, floor)
 		sum += covs[i]
 		best = math.Max(best, covs[i])
 	}

@@ -192,19 +192,41 @@ func PriceEdges(currency string) []int64 {
 }
 
 func facetsOf(hits []Hit, currency string) Facets {
-	families, categories := map[string]int{}, map[string]int{}
+	var familyCounts [len(facetFamilies)]int
+	other, categories := map[string]int{}, map[string]int{}
 	edges := PriceEdges(currency)
 	counts := make([]int, len(edges)+1)
+	lastCategory, lastCount := "", 0
 	for i := range hits {
 		d := hits[i].Doc
 		for _, f := range d.Families {
-			families[f]++
+			if k := familyIndex(f); k >= 0 {
+				familyCounts[k]++
+			} else {
+				other[f]++
+			}
 		}
 		if d.Category != "" {
-			categories[d.Category]++
+			// runs of one category are common after a category filter
+			if d.Category != lastCategory {
+				if lastCount > 0 {
+					categories[lastCategory] += lastCount
+				}
+				lastCategory, lastCount = d.Category, 0
+			}
+			lastCount++
 		}
 		if d.Currency == currency {
 			counts[sort.Search(len(edges), func(k int) bool { return edges[k] > d.PriceMinor })]++
+		}
+	}
+	if lastCount > 0 {
+		categories[lastCategory] += lastCount
+	}
+	families := other
+	for k, n := range familyCounts {
+		if n > 0 {
+			families[facetFamilies[k]] += n
 		}
 	}
 	var f Facets
@@ -259,4 +281,41 @@ func PriceLabel(from, to int64, currency string) string {
 		return money.Format(from, currency) + " and up"
 	}
 	return fmt.Sprintf("%s – %s", money.Format(from, currency), money.Format(to, currency))
+}
+
+// facetFamilies are the family names counted without a map lookup.
+var facetFamilies = [...]string{"black", "white", "gray", "red", "orange", "yellow", "green", "teal", "blue", "purple", "pink", "brown", "beige", "multicolour"}
+
+func familyIndex(f string) int {
+	switch f {
+	case "black":
+		return 0
+	case "white":
+		return 1
+	case "gray":
+		return 2
+	case "red":
+		return 3
+	case "orange":
+		return 4
+	case "yellow":
+		return 5
+	case "green":
+		return 6
+	case "teal":
+		return 7
+	case "blue":
+		return 8
+	case "purple":
+		return 9
+	case "pink":
+		return 10
+	case "brown":
+		return 11
+	case "beige":
+		return 12
+	case "multicolour":
+		return 13
+	}
+	return -1
 }

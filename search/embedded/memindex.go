@@ -184,7 +184,7 @@ func (m *memIndex) candidates(q search.Query) []*search.Document {
 		narrow(colours)
 	}
 	f := newFilter(q)
-	var out []*search.Document
+	out := make([]*search.Document, 0, len(m.slot)/4)
 	keep := func(s int32) {
 		if d := m.docs[s]; d != nil && f.match(d) {
 			out = append(out, d)
