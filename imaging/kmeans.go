@@ -36,9 +36,10 @@ func labKMeans(s *paletteSample, weight []float64, maxColors int) []colourCluste
 }
 
 // binColours collapses the weighted pixels into bins of 8 levels per sRGB
-// channel, each holding the exact weighted mean Lab of its pixels, so k-means
-// runs over a few thousand points instead of 65 000. Bins come out in key
-// order and sums run in pixel order: the result never depends on scheduling.
+// channel (16 when that leaves more than maxBins, as in noise), each
+// holding the exact weighted mean Lab of its pixels, so k-means runs over a
+// few thousand points instead of 65 000. Bins come out in key order and sums
+// run in pixel order: the result never depends on scheduling.
 func binColours(s *paletteSample, weight []float64) []colourCluster {
 	return binPixels(s, func(yield func(int, float64) bool) {
 		for i, w := range weight {
@@ -49,13 +50,25 @@ func binColours(s *paletteSample, weight []float64) []colourCluster {
 	})
 }
 
+// maxBins bounds the points k-means works on.
+const maxBins = 4096
+
 // binPixels bins the (pixel index, weight > 0) pairs of pixels.
 func binPixels(s *paletteSample, pixels iter.Seq2[int, float64]) []colourCluster {
-	slot := make([]uint16, 1<<15) // key → 1 + index into sums; 0 = unused
+	if points := binPixelsBy(s, pixels, 3); len(points) <= maxBins {
+		return points
+	}
+	return binPixelsBy(s, pixels, 4)
+}
+
+// binPixelsBy bins by the top 8-shift bits of each channel.
+func binPixelsBy(s *paletteSample, pixels iter.Seq2[int, float64], shift uint) []colourCluster {
+	bits := 8 - shift
+	slot := make([]uint16, 1<<(3*bits)) // key → 1 + index into sums; 0 = unused
 	var sums []colourCluster
 	for i, w := range pixels {
 		c := s.rgb[i]
-		key := int(c[0]>>3)<<10 | int(c[1]>>3)<<5 | int(c[2]>>3)
+		key := int(c[0]>>shift)<<(2*bits) | int(c[1]>>shift)<<bits | int(c[2]>>shift)
 		if slot[key] == 0 {
 			sums = append(sums, colourCluster{})
 			slot[key] = uint16(len(sums))
