@@ -173,6 +173,17 @@ func StatsMigrations() []database.Migration {
 			}
 			return nil
 		},
+	}, {
+		// Refresh replaces the rows of a run of hours of every shop and link.
+		ID: "0351_stats_hour_indexes",
+		Up: func(tx *gorm.DB) error {
+			for _, table := range []string{"stats_shop_hours", "stats_link_hours", "stats_product_hours"} {
+				if err := tx.Exec("CREATE INDEX IF NOT EXISTS idx_" + table + "_hour ON " + table + " (hour)").Error; err != nil {
+					return err
+				}
+			}
+			return nil
+		},
 	}}
 }
 
