@@ -278,7 +278,7 @@ func TestProcessImageMakesThumbnails(t *testing.T) {
 	e := newTestEnv(t, Options{})
 	e.shop(1, "mine", "USD")
 	p := e.product(1, "SH-1", "10")
-	img, err := e.svc.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 1200, 900, color.RGBA{220, 20, 60, 255})))
+	img, err := e.svc.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 820, 615, color.RGBA{220, 20, 60, 255})))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -333,9 +333,9 @@ func TestMerchantWritesWaitForRunningWorkers(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = e.queue.Stop(context.Background()) })
 	e.shop(1, "busy", "USD")
-	for i := 0; i < 40; i++ {
+	for i := 0; i < 24; i++ {
 		p := e.product(1, "", "10")
-		if _, err := e.svc.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 200, 200, color.RGBA{uint8(i * 6), 90, 40, 255}))); err != nil {
+		if _, err := e.svc.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 64, 64, color.RGBA{uint8(i * 10), 90, 40, 255}))); err != nil {
 			t.Fatalf("upload %d while workers run: %v", i, err)
 		}
 	}
