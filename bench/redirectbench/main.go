@@ -102,7 +102,8 @@ func run(cfg config) error {
 	}
 	defer database.Close(db)
 	migs := append(auth.Migrations(), catalog.Migrations()...)
-	if err := database.Migrate(ctx, db, append(migs, affiliates.Migrations()...)); err != nil {
+	migs = append(migs, affiliates.Migrations()...)
+	if err := database.Migrate(ctx, db, append(migs, affiliates.StatsMigrations()...)); err != nil {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
