@@ -23,7 +23,7 @@ const (
 	DefaultEngine = EngineLabKMeans
 	// PaletteVersion is the extractor version stored with every palette;
 	// bump it whenever the output for the same image changes.
-	PaletteVersion = 1
+	PaletteVersion = 2
 )
 
 // Palette limits.

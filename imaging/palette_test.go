@@ -387,7 +387,7 @@ func TestPaletteJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	shape := regexp.MustCompile(`^\{"engine":"lab-kmeans","version":1,"bg_uncertain":false,"swatches":\[\{"hex":"#[0-9a-f]{6}","lab":\[-?\d+(\.\d{1,2})?,-?\d+(\.\d{1,2})?,-?\d+(\.\d{1,2})?\],"share":1,"family":"brown","family_p":\d(\.\d{1,3})?,"name":"[a-z ]+"\}\]\}$`)
+	shape := regexp.MustCompile(`^\{"engine":"lab-kmeans","version":2,"bg_uncertain":false,"swatches":\[\{"hex":"#[0-9a-f]{6}","lab":\[-?\d+(\.\d{1,2})?,-?\d+(\.\d{1,2})?,-?\d+(\.\d{1,2})?\],"share":1,"family":"brown","family_p":\d(\.\d{1,3})?,"name":"[a-z ]+"\}\]\}$`)
 	if !shape.Match(data) {
 		t.Errorf("JSON %s does not have the documented shape", data)
 	}
