@@ -147,7 +147,7 @@ func (s *Service) CreateCollection(ctx context.Context, influencerID int64, titl
 // The storefront card carries a tracked product link, made now (with its rate
 // promise) or reused.
 func (s *Service) AddToCollection(ctx context.Context, influencerID, collectionID, productID int64) error {
-	return s.writeTx(ctx, func(tx *gorm.DB) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if _, err := ownCollection(tx, influencerID, collectionID); err != nil {
 			return err
 		}
@@ -172,7 +172,7 @@ func (s *Service) AddToCollection(ctx context.Context, influencerID, collectionI
 
 // RemoveFromCollection takes a product out of a collection.
 func (s *Service) RemoveFromCollection(ctx context.Context, influencerID, collectionID, productID int64) error {
-	return s.writeTx(ctx, func(tx *gorm.DB) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if _, err := ownCollection(tx, influencerID, collectionID); err != nil {
 			return err
 		}

@@ -26,7 +26,7 @@ type RefundInput struct {
 // the next payout nets). Returned units go back into stock for on-site orders.
 func (s *Service) Refund(ctx context.Context, merchantID, orderID int64, in RefundInput) (Order, error) {
 	var order Order
-	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		shop, err := shopOwnedBy(tx, merchantID)
 		if err != nil {
 			return err
@@ -49,7 +49,7 @@ func (s *Service) Refund(ctx context.Context, merchantID, orderID int64, in Refu
 // RefundOrder refunds everything not yet refunded on every line.
 func (s *Service) RefundOrder(ctx context.Context, merchantID, orderID int64) (Order, error) {
 	var order Order
-	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		shop, err := shopOwnedBy(tx, merchantID)
 		if err != nil {
 			return err
@@ -214,7 +214,7 @@ func (s *Service) ApproveDue(ctx context.Context) (int, error) {
 		}
 		for _, id := range lineIDs {
 			var ok bool
-			err := s.writeTx(ctx, func(tx *gorm.DB) error {
+			err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 				var err error
 				ok, err = s.approveLineTx(tx, id, "return window passed")
 				return err
@@ -233,7 +233,7 @@ func (s *Service) ApproveDue(ctx context.Context) (int, error) {
 // ApproveOrder approves an order's commission now, before its return window
 // ends (the merchant vouches that it will not be returned).
 func (s *Service) ApproveOrder(ctx context.Context, merchantID, orderID int64) error {
-	return s.writeTx(ctx, func(tx *gorm.DB) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		shop, err := shopOwnedBy(tx, merchantID)
 		if err != nil {
 			return err
@@ -254,7 +254,7 @@ func (s *Service) ApproveOrder(ctx context.Context, merchantID, orderID int64) e
 // SetHold puts an order's commission on hold (no automatic approval) or
 // releases it.
 func (s *Service) SetHold(ctx context.Context, merchantID, orderID int64, held bool) error {
-	return s.writeTx(ctx, func(tx *gorm.DB) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		shop, err := shopOwnedBy(tx, merchantID)
 		if err != nil {
 			return err
@@ -282,7 +282,7 @@ func (s *Service) CreatePayout(ctx context.Context, merchantID, influencerID int
 		return Payout{}, err
 	}
 	var payout Payout
-	err = s.writeTx(ctx, func(tx *gorm.DB) error {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		payout = Payout{InfluencerID: influencerID, ShopID: shop.ID, Currency: shop.Currency, CreatedAt: s.now()}
 		if err := tx.Create(&payout).Error; err != nil {
 			return fmt.Errorf("create payout: %w", err)

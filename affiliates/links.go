@@ -66,7 +66,7 @@ func (in *LinkInput) Validate() error {
 // for each product it can sell.
 func (s *Service) CreateLink(ctx context.Context, influencerID int64, in LinkInput) (Link, error) {
 	var link Link
-	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
 		link, err = s.createLinkTx(tx, influencerID, in)
 		return err
@@ -183,7 +183,7 @@ func validCode(s string) bool {
 // SetLinkDisabled turns an influencer's link off or back on.
 func (s *Service) SetLinkDisabled(ctx context.Context, influencerID, linkID int64, disabled bool) error {
 	var link Link
-	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Where("id = ? AND influencer_id = ?", linkID, influencerID).Take(&link).Error; errors.Is(err, gorm.ErrRecordNotFound) {
 			return fault.NotFoundf("no such link")
 		} else if err != nil {

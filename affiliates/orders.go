@@ -82,7 +82,7 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 		return Order{}, fault.FieldInvalidf("card", "the payment was declined; nothing was charged and no order was placed")
 	}
 	var order Order
-	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		view, err := cartView(tx, in.Items)
 		if err != nil {
 			return err
@@ -414,7 +414,7 @@ func (s *Service) RecordConversion(ctx context.Context, merchantID int64, in Con
 		placedAt = in.PlacedAt.UTC()
 	}
 	var order Order
-	err = s.writeTx(ctx, func(tx *gorm.DB) error {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		order = Order{ShopID: shop.ID, ExternalID: ptr(in.OrderID), Source: SourceAPI, Email: in.Email,
 			Currency: shop.Currency, PlacedAt: placedAt, CreatedAt: s.now()}
 		for i, l := range in.Lines {

@@ -17,7 +17,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/warna/warna/catalog"
-	"github.com/warna/warna/database"
 	"github.com/warna/warna/fault"
 )
 
@@ -165,21 +164,3 @@ func currentRate(shop catalog.Shop, p catalog.Product) (int, RateSource) {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-// writeTx runs fn in one transaction that holds the database's write lock
-// from its first statement. On SQLite, transactions here begin DEFERRED (the
-// glebarez driver ignores _txlock=immediate when _time_format is also set, as
-// database.SQLiteDSN does), and a transaction that reads and then writes
-// fails with SQLITE_BUSY at once when another writer got in between, instead
-// of waiting. A first no-op write takes the lock, waiting up to the busy
-// timeout, before anything is read. PostgreSQL needs nothing of the kind.
-func (s *Service) writeTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if database.DialectOf(tx) == database.SQLite {
-			if err := tx.Exec("UPDATE schema_migrations SET id = id WHERE 1 = 0").Error; err != nil {
-				return fmt.Errorf("take write lock: %w", err)
-			}
-		}
-		return fn(tx)
-	})
-}

@@ -220,7 +220,7 @@ func (s *Service) AddImages(ctx context.Context, ownerID, productID int64, files
 		return nil, err
 	}
 	var images []Image
-	err = s.writeTx(ctx, func(tx *gorm.DB) error {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		images = images[:0]
 		pos, count, err := nextPosition(tx, productID)
 		if err != nil {
@@ -274,7 +274,7 @@ func (s *Service) MoveImage(ctx context.Context, ownerID, productID, imageID int
 	if delta != -1 && delta != 1 {
 		return fault.FieldInvalidf("direction", "move a photo up or down one place")
 	}
-	return s.writeTx(ctx, func(tx *gorm.DB) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if _, err := imageOf(tx, ownerID, productID, imageID); err != nil {
 			return err
 		}
@@ -316,7 +316,7 @@ func renumber(tx *gorm.DB, images []Image) error {
 // RemoveImage deletes a photo; its files go too unless another image shares them.
 func (s *Service) RemoveImage(ctx context.Context, ownerID, productID, imageID int64) error {
 	var removed Image
-	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
 		if removed, err = imageOf(tx, ownerID, productID, imageID); err != nil {
 			return err

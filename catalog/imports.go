@@ -144,7 +144,7 @@ func (s *Service) StartImport(ctx context.Context, ownerID int64, filename strin
 		ShopID: shop.ID, Filename: truncate(path.Base(filename), 200), FileKey: key, Format: format,
 		Locale: locale, Status: ImportQueued, Report: "[]", CreatedAt: s.now(),
 	}
-	err = s.writeTx(ctx, func(tx *gorm.DB) error {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&imp).Error; err != nil {
 			return err
 		}

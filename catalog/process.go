@@ -80,7 +80,7 @@ func (s *Service) ProcessImage(ctx context.Context, imageID int64) error {
 // finishImage records the outcome and tells search the product changed.
 func (s *Service) finishImage(ctx context.Context, img Image, fields map[string]any) error {
 	fields["updated_at"] = s.now()
-	return s.writeTx(ctx, func(tx *gorm.DB) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&Image{}).Where("id = ?", img.ID).Updates(fields)
 		if res.Error != nil || res.RowsAffected == 0 {
 			return res.Error

@@ -206,7 +206,7 @@ func newSKU() string {
 // CreateProduct adds a product to the merchant's shop.
 func (s *Service) CreateProduct(ctx context.Context, ownerID int64, in ProductInput) (Product, error) {
 	var p Product
-	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		shop, err := shopOf(tx, ownerID)
 		if err != nil {
 			return err
@@ -228,7 +228,7 @@ func (s *Service) CreateProduct(ctx context.Context, ownerID int64, in ProductIn
 // UpdateProduct replaces the editable fields of one of the merchant's products.
 func (s *Service) UpdateProduct(ctx context.Context, ownerID, productID int64, in ProductInput) (Product, error) {
 	var p Product
-	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		shop, err := shopOf(tx, ownerID)
 		if err != nil {
 			return err
@@ -264,7 +264,7 @@ func (s *Service) PatchProduct(ctx context.Context, ownerID, productID int64, pa
 
 // ArchiveProduct takes a product off sale; it stays in the merchant's list.
 func (s *Service) ArchiveProduct(ctx context.Context, ownerID, productID int64) (Product, error) {
-	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		shop, err := shopOf(tx, ownerID)
 		if err != nil {
 			return err

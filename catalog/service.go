@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
-	"github.com/warna/warna/database"
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/imaging"
 	"github.com/warna/warna/media"
@@ -82,24 +80,6 @@ func (s *Service) Limits() imaging.Limits { return s.limits }
 
 // Media is the store originals and thumbnails live in.
 func (s *Service) Media() media.Store { return s.media }
-
-// writeTx runs fn in one transaction that holds the database's write lock
-// from its first statement. On SQLite transactions begin DEFERRED (the
-// glebarez driver ignores _txlock=immediate when _time_format is also set, as
-// database.SQLiteDSN does), and a transaction that reads and then writes
-// fails with SQLITE_BUSY at once when a job worker wrote in between, instead
-// of waiting. A first no-op write takes the lock, waiting up to the busy
-// timeout, before anything is read. PostgreSQL needs nothing of the kind.
-func (s *Service) writeTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if database.DialectOf(tx) == database.SQLite {
-			if err := tx.Exec("UPDATE schema_migrations SET id = id WHERE 1 = 0").Error; err != nil {
-				return fmt.Errorf("take write lock: %w", err)
-			}
-		}
-		return fn(tx)
-	})
-}
 
 // touch records in the outbox that a product changed, in the caller's
 // transaction, so the search index catches up.

@@ -116,7 +116,7 @@ func (s *Service) CreateShop(ctx context.Context, ownerID int64, in ShopInput) (
 	}
 	shop := Shop{OwnerID: ownerID}
 	in.applyTo(&shop)
-	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Model(&Shop{}).Where("owner_id = ?", ownerID).Count(&n).Error; err != nil {
 			return err
@@ -140,7 +140,7 @@ func (s *Service) UpdateShop(ctx context.Context, ownerID int64, in ShopInput) (
 		return Shop{}, err
 	}
 	var shop Shop
-	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
 		if shop, err = shopOf(tx, ownerID); err != nil {
 			return err

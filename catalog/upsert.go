@@ -189,7 +189,7 @@ func (s *Service) upsert(ctx context.Context, shop Shop, rec record, patch Produ
 	if err != nil {
 		return RowFailed, err
 	}
-	err = s.writeTx(ctx, func(tx *gorm.DB) error {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return s.applyRow(ctx, tx, &next, found, fieldsChanged, plan, originals)
 	})
 	if err != nil {

@@ -106,8 +106,10 @@ func SQLiteDSN(path string) string {
 	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(NORMAL)"} {
 		q.Add("_pragma", p)
 	}
+	// No _time_format: the driver's default already writes the "sqlite"
+	// format, and it stops reading parameters after _time_format, which would
+	// silently drop _txlock.
 	q.Set("_txlock", "immediate")
-	q.Set("_time_format", "sqlite")
 	return "file:" + path + "?" + q.Encode()
 }
 

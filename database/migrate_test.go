@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -87,5 +88,44 @@ func TestDialect(t *testing.T) {
 	}
 	if got := database.DialectOf(db); got != want {
 		t.Errorf("dialect = %s, want %s", got, want)
+	}
+}
+
+// TestReadThenWriteTransactionsWait proves that SQLite transactions begin
+// IMMEDIATE: a transaction that reads, lets another writer try, and then
+// writes must make the other wait rather than fail with "database is locked".
+func TestReadThenWriteTransactionsWait(t *testing.T) {
+	db := dbtest.Open(t, database.Migration{ID: "w", Up: func(tx *gorm.DB) error { return tx.AutoMigrate(&widget{}) }})
+	ctx := context.Background()
+	started := make(chan struct{})
+	errs := make(chan error, 2)
+	go func() {
+		errs <- db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var n int64
+			if err := tx.Model(&widget{}).Count(&n).Error; err != nil {
+				return err
+			}
+			close(started)
+			time.Sleep(150 * time.Millisecond) // the other writer tries meanwhile
+			return tx.Create(&widget{Name: "first"}).Error
+		})
+	}()
+	<-started
+	errs <- db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Model(&widget{}).Count(&n).Error; err != nil {
+			return err
+		}
+		return tx.Create(&widget{Name: "second"}).Error
+	})
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatalf("concurrent read-then-write transaction failed: %v", err)
+		}
+	}
+	var n int64
+	db.Model(&widget{}).Count(&n)
+	if n != 2 {
+		t.Errorf("widgets = %d, want 2", n)
 	}
 }
