@@ -198,6 +198,14 @@ func TestOKLab(t *testing.T) {
 	}
 }
 
+func TestCubeRootMatchesMathCbrt(t *testing.T) {
+	for x := labEpsilon; x < 1.2; x *= 1.0003 {
+		if got, want := cubeRoot(x), math.Cbrt(x); math.Abs(got-want) > 1e-13*want {
+			t.Fatalf("cubeRoot(%v) = %v, want %v", x, got, want)
+		}
+	}
+}
+
 func BenchmarkDeltaE00(b *testing.B) {
 	p, q := Lab{50, 20, -30}, Lab{55, 25, -20}
 	sum := 0.0

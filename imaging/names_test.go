@@ -60,6 +60,36 @@ func topCounts(counts map[string]int, n int) string {
 	return strings.Join(parts, ", ")
 }
 
+// TestClassifyMatchesBruteForce checks that walking the survey outwards in
+// lightness and pruning finds exactly what a full scan finds.
+func TestClassifyMatchesBruteForce(t *testing.T) {
+	names := surveyNames()
+	for i := 0; i < 1<<24; i += 12289 {
+		c := LabFromRGB(uint8(i>>16), uint8(i>>8), uint8(i))
+		family, p, nearest := names.classify(c, -1)
+		var all []neighbour
+		for j, proto := range names.prototypes {
+			all = append(all, neighbour{j, DeltaE00(c, proto.lab)})
+		}
+		slices.SortFunc(all, func(a, b neighbour) int {
+			if a.closer(b) {
+				return -1
+			}
+			return 1
+		})
+		var voters []neighbour
+		for _, nb := range all {
+			if names.prototypes[nb.index].family != "" && len(voters) < familyNeighbours {
+				voters = append(voters, nb)
+			}
+		}
+		wantFamily, wantP := names.vote(c, voters)
+		if nearest != all[0].index || family != wantFamily || p != wantP {
+			t.Fatalf("classify(%v) = %s %.3f %q, full scan %s %.3f %q", c, family, p, names.prototypes[nearest].name, wantFamily, wantP, names.prototypes[all[0].index].name)
+		}
+	}
+}
+
 func TestHeadFamily(t *testing.T) {
 	tests := []struct {
 		name string
