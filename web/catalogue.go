@@ -182,7 +182,8 @@ func (s *Server) catalogue(c echo.Context) error {
 
 type productPageData struct {
 	Product productView
-	Preview bool // the owner looking at a product shoppers cannot see
+	Preview bool      // the owner looking at a product shoppers cannot see
+	More    []hitView // "more in this colour"
 }
 
 func (s *Server) productPage(c echo.Context) error {
@@ -203,7 +204,11 @@ func (s *Server) productPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "product", Page{Title: p.Title, Data: productPageData{Product: newProductView(p), Preview: preview}})
+	data := productPageData{Product: newProductView(p), Preview: preview}
+	if !preview {
+		data.More = s.moreInColour(ctx, p.ID)
+	}
+	return s.render(c, http.StatusOK, "product", Page{Title: p.Title, Data: data})
 }
 
 type shopPageData struct {
