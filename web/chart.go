@@ -15,6 +15,7 @@ import (
 type chartSeries struct {
 	Name   string
 	Line   bool   // drawn as a line over the bars instead of as bars
+	Right  bool   // a line on its own scale, with ticks on the right
 	Class  string // colour class: s1, s2, s3
 	Values []float64
 }
@@ -29,7 +30,11 @@ type chartSpec struct {
 	Series []chartSeries
 	Format func(float64) string
 	Exact  func(float64) string
-	Width  int
+	// RightFormat and RightExact print the values of right-axis lines
+	// (Format and Exact when nil).
+	RightFormat func(float64) string
+	RightExact  func(float64) string
+	Width       int
 	Height int
 }
 
@@ -71,20 +76,45 @@ func renderChart(spec chartSpec) template.HTML {
 	if spec.Exact == nil {
 		spec.Exact = spec.Format
 	}
+	if spec.RightFormat == nil {
+		spec.RightFormat = spec.Format
+	}
+	if spec.RightExact == nil {
+		spec.RightExact = spec.RightFormat
+	}
 	var b strings.Builder
 	titleID, descID := spec.ID+"-title", spec.ID+"-desc"
 	fmt.Fprintf(&b, `<svg class="chart" id="%s" viewBox="0 0 %d %d" role="img" aria-labelledby="%s %s" xmlns="http://www.w3.org/2000/svg">`,
 		esc(spec.ID), spec.Width, spec.Height, esc(titleID), esc(descID))
 	fmt.Fprintf(&b, `<title id="%s">%s</title><desc id="%s">%s</desc>`, esc(titleID), esc(spec.Title), esc(descID), esc(spec.Desc))
 	fmt.Fprintf(&b, `<text class="chart-title" x="%d" y="20">%s</text>`, chartMarginLeft, esc(spec.Title))
-	lo, hi, empty := chartDomain(spec.Series)
+	var left, right []chartSeries
+	for _, s := range spec.Series {
+		if s.Line && s.Right {
+			right = append(right, s)
+		} else {
+			left = append(left, s)
+		}
+	}
+	marginRight := chartMarginRight
+	if len(right) > 0 {
+		marginRight = chartMarginLeft
+	}
+	lo, hi, emptyLeft := chartDomain(left)
 	l := chartLayout{
 		x0: chartMarginLeft, y0: chartMarginTop,
-		w: float64(spec.Width - chartMarginLeft - chartMarginRight), h: float64(spec.Height - chartMarginTop - chartMarginBottom),
+		w: float64(spec.Width - chartMarginLeft - marginRight), h: float64(spec.Height - chartMarginTop - chartMarginBottom),
 		lo: lo, hi: hi,
 	}
+	r := l
+	var emptyRight bool
+	r.lo, r.hi, emptyRight = chartDomain(right)
+	empty := emptyLeft && emptyRight
 	drawLegend(&b, spec)
-	drawYAxis(&b, l, spec.Format)
+	drawYAxis(&b, l, spec.Format, true)
+	if len(right) > 0 && !empty {
+		drawYAxis(&b, r, spec.RightFormat, false)
+	}
 	n := len(spec.Labels)
 	if empty || n == 0 {
 		fmt.Fprintf(&b, `<text class="chart-empty" x="%.1f" y="%.1f" text-anchor="middle">No data in this range</text>`, l.x0+l.w/2, l.y0+l.h/2)
@@ -95,7 +125,7 @@ func renderChart(spec chartSpec) template.HTML {
 	slot := l.w / float64(n)
 	drawXAxis(&b, l, spec.Labels, slot)
 	drawBars(&b, l, spec, slot)
-	drawLines(&b, l, spec, slot)
+	drawLines(&b, l, r, spec, slot)
 	fmt.Fprintf(&b, `<line class="axis" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`, l.x0, l.y(0), l.x0+l.w, l.y(0))
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
@@ -156,15 +186,27 @@ func drawLegend(b *strings.Builder, spec chartSpec) {
 	}
 }
 
-func drawYAxis(b *strings.Builder, l chartLayout, format func(float64) string) {
+// drawYAxis draws the value axis with its ticks: the left one with grid
+// lines across the plot, or the right one for lines on their own scale.
+func drawYAxis(b *strings.Builder, l chartLayout, format func(float64) string, left bool) {
 	step := (l.hi - l.lo) / chartTicks
+	x, anchor := l.x0-8, "end"
+	if !left {
+		x, anchor = l.x0+l.w+8, "start"
+	}
 	for i := 0; i <= chartTicks; i++ {
 		v := l.lo + step*float64(i)
 		y := l.y(v)
-		fmt.Fprintf(b, `<line class="grid" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`, l.x0, y, l.x0+l.w, y)
-		fmt.Fprintf(b, `<text class="tick" x="%.1f" y="%.1f" text-anchor="end">%s</text>`, l.x0-8, y+4, esc(format(v)))
+		if left {
+			fmt.Fprintf(b, `<line class="grid" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`, l.x0, y, l.x0+l.w, y)
+		}
+		fmt.Fprintf(b, `<text class="tick" x="%.1f" y="%.1f" text-anchor="%s">%s</text>`, x, y+4, anchor, esc(format(v)))
 	}
-	fmt.Fprintf(b, `<line class="axis" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`, l.x0, l.y0, l.x0, l.y0+l.h)
+	axisX := l.x0
+	if !left {
+		axisX = l.x0 + l.w
+	}
+	fmt.Fprintf(b, `<line class="axis" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`, axisX, l.y0, axisX, l.y0+l.h)
 }
 
 func drawXAxis(b *strings.Builder, l chartLayout, labels []string, slot float64) {
@@ -210,10 +252,15 @@ func drawBars(b *strings.Builder, l chartLayout, spec chartSpec, slot float64) {
 	}
 }
 
-func drawLines(b *strings.Builder, l chartLayout, spec chartSpec, slot float64) {
+// drawLines draws the line series, on the left scale l or the right one r.
+func drawLines(b *strings.Builder, left, right chartLayout, spec chartSpec, slot float64) {
 	for _, s := range spec.Series {
 		if !s.Line {
 			continue
+		}
+		l, exact := left, spec.Exact
+		if s.Right {
+			l, exact = right, spec.RightExact
 		}
 		var pts []string
 		for i, v := range s.Values {
@@ -228,7 +275,7 @@ func drawLines(b *strings.Builder, l chartLayout, spec chartSpec, slot float64) 
 				break
 			}
 			fmt.Fprintf(b, `<circle class="dot %s" cx="%.1f" cy="%.1f" r="3"><title>%s %s: %s</title></circle>`,
-				esc(s.Class), l.x0+slot*(float64(i)+0.5), l.y(v), esc(spec.Labels[i]), esc(s.Name), esc(spec.Exact(v)))
+				esc(s.Class), l.x0+slot*(float64(i)+0.5), l.y(v), esc(spec.Labels[i]), esc(s.Name), esc(exact(v)))
 		}
 	}
 }

@@ -141,3 +141,30 @@ func TestCompactNumber(t *testing.T) {
 		}
 	}
 }
+
+func TestChartRightAxisLine(t *testing.T) {
+	svg := string(renderChart(chartSpec{ID: "r", Title: "Clicks and earnings", Labels: []string{"a", "b"},
+		Format: compactNumber, RightFormat: func(v float64) string { return "$" + compactNumber(v) },
+		Series: []chartSeries{
+			{Name: "Clicks", Class: "s1", Values: []float64{100, 200}},
+			{Name: "Earnings", Class: "s2", Line: true, Right: true, Values: []float64{1, 2}},
+		}}))
+	plotTop := float64(chartMarginTop)
+	plotBottom := float64(260 - chartMarginBottom)
+	points := regexp.MustCompile(`<polyline class="line s2" points="[\d.]+,([\d.]+) [\d.]+,([\d.]+)"`).FindStringSubmatch(svg)
+	if points == nil {
+		t.Fatalf("no right-axis line in %s", svg)
+	}
+	y1, _ := strconv.ParseFloat(points[1], 64)
+	y2, _ := strconv.ParseFloat(points[2], 64)
+	// 2 is the top of the right scale (0..2), 1 its middle.
+	if math.Abs(y2-plotTop) > 0.11 || math.Abs(y1-(plotTop+plotBottom)/2) > 0.11 {
+		t.Errorf("line points at y %v and %v; want %v and %v", y1, y2, (plotTop+plotBottom)/2, plotTop)
+	}
+	if !strings.Contains(svg, `text-anchor="start">$2</text>`) || !strings.Contains(svg, `text-anchor="end">200</text>`) {
+		t.Error("want clicks ticks on the left and money ticks on the right")
+	}
+	if !strings.Contains(svg, "<title>b Earnings: $2</title>") {
+		t.Error("right-axis tooltips should use the right format")
+	}
+}

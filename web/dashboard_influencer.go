@@ -145,20 +145,14 @@ func influencerChart(rep affiliates.InfluencerReport) template.HTML {
 	if ccy == "" {
 		ccy = "USD"
 	}
-	// Clicks and money differ in scale: the chart shows earnings and the
-	// clicks under it share the day axis.
-	earnings := renderChart(chartSpec{
-		ID: "chart-earnings", Title: "Earnings by day (" + ccy + ")",
-		Desc: fmt.Sprintf("Commission earned per day on orders placed that day, net of refunds, %s: %s in total.",
-			rep.Range.Label(), money.Format(rep.Totals.EarnedMinor(), ccy)),
-		Labels: dayLabels(days), Format: moneyAxis(ccy), Exact: moneyExact(ccy), Height: 220,
-		Series: []chartSeries{{Name: "Earnings", Class: "s2", Values: earned}},
+	return renderChart(chartSpec{
+		ID: "chart-earnings", Title: "Clicks and earnings by day",
+		Desc: fmt.Sprintf("Bars: valid clicks on your links per day, %d in total. Line (right axis): commission earned on the orders of each day, net of refunds, %s in total.",
+			rep.Totals.ClicksValid, money.Format(rep.Totals.EarnedMinor(), ccy)),
+		Labels: dayLabels(days), RightFormat: moneyAxis(ccy), RightExact: moneyExact(ccy),
+		Series: []chartSeries{
+			{Name: "Valid clicks", Class: "s1", Values: valid},
+			{Name: "Earnings, " + ccy + " (right axis)", Class: "s2", Line: true, Right: true, Values: earned},
+		},
 	})
-	clicks := renderChart(chartSpec{
-		ID: "chart-valid-clicks", Title: "Valid clicks by day",
-		Desc:   fmt.Sprintf("Valid clicks on your links per day: %d in total.", rep.Totals.ClicksValid),
-		Labels: dayLabels(days), Height: 200,
-		Series: []chartSeries{{Name: "Valid clicks", Class: "s1", Values: valid}},
-	})
-	return earnings + clicks
 }

@@ -169,6 +169,10 @@ func dayLabels(days []time.Time) []string {
 	return out
 }
 
+// maxPayablesShown is how many influencers the payouts table lists, largest
+// amounts first.
+const maxPayablesShown = 12
+
 type merchantDashboardPage struct {
 	Report         affiliates.MerchantReport
 	Range          rangeView
@@ -180,7 +184,9 @@ type merchantDashboardPage struct {
 	ClicksChart    template.HTML
 	Queue          []affiliates.AwaitingApproval
 	Payables       []affiliates.Payable
-	Payouts        []affiliates.PayoutView
+	// MorePayables counts the influencers owed less than those listed.
+	MorePayables int
+	Payouts      []affiliates.PayoutView
 }
 
 func (s *Server) merchantDashboard(c echo.Context) error {
@@ -209,6 +215,10 @@ func (s *Server) merchantDashboard(c echo.Context) error {
 	}
 	if page.Payables, err = st.Payables(ctx, user.ID); err != nil {
 		return err
+	}
+	if n := len(page.Payables); n > maxPayablesShown {
+		page.MorePayables = n - maxPayablesShown
+		page.Payables = page.Payables[:maxPayablesShown]
 	}
 	if page.Payouts, err = st.Payouts(ctx, user.ID, 0, 10); err != nil {
 		return err
@@ -268,7 +278,7 @@ func merchantCharts(rep affiliates.MerchantReport) (template.HTML, template.HTML
 			rep.Range.FirstDay.Format("2 Jan"), rep.Range.LastDay.Format("2 Jan 2006"),
 			money.Format(rep.Totals.GMVMinor, ccy), money.Format(rep.Totals.EarnedMinor(), ccy)),
 		Labels: dayLabels(days), Format: moneyAxis(ccy), Exact: moneyExact(ccy),
-		Series: []chartSeries{{Name: "Sales", Class: "s1", Values: sales}, {Name: "Commission", Class: "s2", Line: true, Values: comm}},
+		Series: []chartSeries{{Name: "Sales", Class: "s1", Values: sales}, {Name: "Commission (right axis)", Class: "s2", Line: true, Right: true, Values: comm}},
 	})
 	clicksChart := renderChart(chartSpec{
 		ID: "chart-clicks", Title: "Clicks by day",
