@@ -35,7 +35,7 @@ type chartSpec struct {
 	RightFormat func(float64) string
 	RightExact  func(float64) string
 	Width       int
-	Height int
+	Height      int
 }
 
 // chart geometry, in SVG user units.
