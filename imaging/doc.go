@@ -16,5 +16,12 @@
 //   - decode.go, exif.go: Sniff, DecodeConfig-based limits before decoding,
 //     fast full-size JPEG decode with standard fallback, EXIF orientation.
 //   - resize.go, thumbnails.go: box pre-shrink + proper filter, JPEG thumbnails.
+//   - webp.go:     EncodeWebP for the low-priority WebP variants (pure Go).
 //   - process.go:  Process, the whole pipeline for one original image.
+//
+// Decode only through Decode or CheckHeader. Importing jpegn registers it as a
+// "jpeg" decoder in the standard image registry, and its DecodeConfig panics on
+// some malformed input (found by FuzzExtractPalette), so image.Decode and
+// image.DecodeConfig must not be called on untrusted bytes anywhere in a
+// binary that links this package; Decode guards jpegn with recover.
 package imaging
