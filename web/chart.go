@@ -212,10 +212,12 @@ func drawYAxis(b *strings.Builder, l chartLayout, format func(float64) string, l
 func drawXAxis(b *strings.Builder, l chartLayout, labels []string, slot float64) {
 	last := len(labels) - 1
 	every := (len(labels) + chartMaxLabels - 1) / chartMaxLabels
+	// Every few days and always the last day; the regular label just before
+	// the last one gives way when it would crowd it.
+	lastRegular := last - last%every
 	for i, label := range labels {
-		// Every few days, and always the last day; a regular label too close
-		// before the last one gives way to it.
-		if i != last && (i%every != 0 || (i > 0 && last-i <= every/2)) {
+		show := i == last || (i%every == 0 && !(i == lastRegular && i != last && last-i < every))
+		if !show {
 			continue
 		}
 		x := l.x0 + slot*(float64(i)+0.5)

@@ -273,7 +273,7 @@ func merchantCharts(rep affiliates.MerchantReport) (template.HTML, template.HTML
 	}
 	ccy := rep.Shop.Currency
 	salesChart := renderChart(chartSpec{
-		ID: "chart-sales", Title: "Sales and commission by day (" + ccy + ")",
+		ID: "chart-sales", Title: "Sales and commission by day (" + ccy + ")", Width: 1000, Height: 300,
 		Desc: fmt.Sprintf("Bars: gross sales per day, %s to %s, total %s. Line: commission earned net of reversals, total %s.",
 			rep.Range.FirstDay.Format("2 Jan"), rep.Range.LastDay.Format("2 Jan 2006"),
 			money.Format(rep.Totals.GMVMinor, ccy), money.Format(rep.Totals.EarnedMinor(), ccy)),
@@ -281,7 +281,7 @@ func merchantCharts(rep affiliates.MerchantReport) (template.HTML, template.HTML
 		Series: []chartSeries{{Name: "Sales", Class: "s1", Values: sales}, {Name: "Commission (right axis)", Class: "s2", Line: true, Right: true, Values: comm}},
 	})
 	clicksChart := renderChart(chartSpec{
-		ID: "chart-clicks", Title: "Clicks by day",
+		ID: "chart-clicks", Title: "Clicks by day", Width: 1000, Height: 260,
 		Desc:   fmt.Sprintf("Bars per day: all clicks (%d in total) and valid clicks (%d).", rep.Totals.ClicksRaw, rep.Totals.ClicksValid),
 		Labels: dayLabels(days),
 		Series: []chartSeries{{Name: "All clicks", Class: "s3", Values: raw}, {Name: "Valid", Class: "s1", Values: valid}},
