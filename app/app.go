@@ -135,6 +135,7 @@ func (a *App) build() error {
 	}
 	a.catalog = catalog.NewService(a.db, a.media, queue, catalog.Options{Now: a.now, BaseURL: a.cfg.BaseURL, PaletteEngine: a.cfg.PaletteEngine})
 	catalog.AddWorkers(workers, a.catalog)
+	a.registry.MustRegister(a.catalog.Collectors()...)
 	server, err := web.New(web.Config{
 		BaseURL:        a.cfg.BaseURL,
 		TrustedProxies: a.cfg.TrustedProxies,

@@ -64,6 +64,22 @@ func (img Image) ThumbList() []Thumb {
 	return thumbs
 }
 
+// WebPList returns the image's WebP variants, smallest first (none until the
+// low-priority job has made them).
+func (img Image) WebPList() []Thumb {
+	var thumbs []Thumb
+	if json.Unmarshal([]byte(img.WebP), &thumbs) != nil {
+		return nil
+	}
+	sort.Slice(thumbs, func(i, j int) bool { return thumbs[i].Size < thumbs[j].Size })
+	return thumbs
+}
+
+func sha256Hex(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
 // Swatch is one colour of an image's palette, as pages show it.
 type Swatch struct {
 	Hex    string  `json:"hex"`
@@ -296,6 +312,9 @@ func (s *Service) MoveImage(ctx context.Context, ownerID, productID, imageID int
 		if err := renumber(tx, images); err != nil {
 			return err
 		}
+		if err := s.recategorise(tx, productID); err != nil {
+			return err
+		}
 		return s.touch(tx, productID)
 	})
 }
@@ -331,6 +350,9 @@ func (s *Service) RemoveImage(ctx context.Context, ownerID, productID, imageID i
 		if err := renumber(tx, rest); err != nil {
 			return err
 		}
+		if err := s.recategorise(tx, productID); err != nil {
+			return err
+		}
 		return s.touch(tx, productID)
 	})
 	if err != nil {
@@ -359,7 +381,7 @@ func (s *Service) removeFiles(ctx context.Context, removed []Image) {
 			continue
 		}
 		_ = s.media.Delete(ctx, img.OriginalKey())
-		for _, t := range img.ThumbList() {
+		for _, t := range append(img.ThumbList(), img.WebPList()...) {
 			_ = s.media.Delete(ctx, t.Key)
 		}
 	}

@@ -22,4 +22,13 @@ func (ImportCatalogArgs) Kind() string { return "import_catalog" }
 func AddWorkers(workers *river.Workers, s *Service) {
 	river.AddWorker(workers, &ProcessImageWorker{Catalog: s})
 	river.AddWorker(workers, &ImportCatalogWorker{Catalog: s})
+	river.AddWorker(workers, &MakeWebPWorker{Catalog: s})
 }
+
+// MakeWebPArgs asks for WebP variants of a ready image's thumbnails.
+type MakeWebPArgs struct {
+	ImageID int64 `json:"image_id"`
+}
+
+// Kind names the job for River.
+func (MakeWebPArgs) Kind() string { return "make_webp" }

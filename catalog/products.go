@@ -245,6 +245,9 @@ func (s *Service) UpdateProduct(ctx context.Context, ownerID, productID int64, i
 		if err := tx.Omit("Shop", "Images").Save(&p).Error; err != nil {
 			return err
 		}
+		if err := s.recategorise(tx, p.ID); err != nil { // the declared colour may have changed
+			return err
+		}
 		return s.touch(tx, p.ID)
 	})
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
@@ -47,6 +48,8 @@ type Service struct {
 	fetchTimeout  time.Duration
 	baseURL       string
 	paletteEngine string
+	// outcomes counts processed images by outcome (ready, failed, reused).
+	outcomes *prometheus.CounterVec
 }
 
 // NewService returns a catalogue service over db, storing files in store and
@@ -72,8 +75,15 @@ func NewService(db *gorm.DB, store media.Store, queue enqueuer, opts Options) *S
 		fetchTimeout:  opts.FetchTimeout,
 		baseURL:       strings.TrimRight(opts.BaseURL, "/"),
 		paletteEngine: opts.PaletteEngine,
+		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "warna_images_processed_total",
+			Help: "Product images processed, by outcome: ready (pipeline ran), reused (same file already processed), failed.",
+		}, []string{"outcome"}),
 	}
 }
+
+// Collectors are the catalogue's metrics, for the app's registry.
+func (s *Service) Collectors() []prometheus.Collector { return []prometheus.Collector{s.outcomes} }
 
 // Limits are the image limits uploads are checked against.
 func (s *Service) Limits() imaging.Limits { return s.limits }

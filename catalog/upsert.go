@@ -238,6 +238,9 @@ func (s *Service) applyRow(ctx context.Context, tx *gorm.DB, p *Product, found, 
 			return err
 		}
 	}
+	if err := s.recategorise(tx, p.ID); err != nil { // images or the declared colour changed
+		return err
+	}
 	return s.touch(tx, p.ID)
 }
 
