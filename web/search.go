@@ -43,6 +43,7 @@ func searchValues(v url.Values) url.Values {
 		}
 	}
 	var rows []string
+	total := 0
 	for i, hex := range picks {
 		w := 0
 		if i < len(weights) {
@@ -50,12 +51,21 @@ func searchValues(v url.Values) url.Values {
 		}
 		if w > 0 && strings.TrimSpace(hex) != "" {
 			rows = append(rows, fmt.Sprintf("%s:%d", strings.TrimSpace(hex), w))
+			total += w
 		}
 	}
-	if len(rows) > 0 {
-		// explicit colours may not mix weighted and unweighted: the picker wins
-		out.Set("colors", strings.Join(rows, ","))
+	if len(rows) == 0 {
+		return out
 	}
+	// Chips ticked beside the sliders join with the sliders' mean weight,
+	// since a list must weigh every colour or none.
+	mean := max(1, total/len(rows))
+	for _, c := range strings.Split(strings.Join(v["colors"], ","), ",") {
+		if c = strings.TrimSpace(c); c != "" && !strings.Contains(c, ":") {
+			rows = append(rows, fmt.Sprintf("%s:%d", c, mean))
+		}
+	}
+	out.Set("colors", strings.Join(rows, ","))
 	return out
 }
 
@@ -185,7 +195,8 @@ func whyText(w search.Why) string {
 func pickerState(v url.Values, q search.Query) ([]familyChip, []pickRow) {
 	chosen, excluded := map[string]bool{}, map[string]bool{}
 	for _, c := range strings.Split(strings.Join(v["colors"], ","), ",") {
-		chosen[strings.ToLower(strings.TrimSpace(c))] = true
+		name, _, _ := strings.Cut(c, ":")
+		chosen[strings.ToLower(strings.TrimSpace(name))] = true
 	}
 	for _, c := range strings.Split(strings.Join(v["not"], ","), ",") {
 		excluded[strings.ToLower(strings.TrimSpace(c))] = true
@@ -196,7 +207,7 @@ func pickerState(v url.Values, q search.Query) ([]familyChip, []pickRow) {
 	}
 	var picks []pickRow
 	for _, c := range q.Colours {
-		if strings.HasPrefix(c.Label, "#") || len(picks) > 0 {
+		if strings.HasPrefix(c.Label, "#") && len(picks) < 3 {
 			picks = append(picks, pickRow{Hex: c.Hex(), Weight: int(c.Weight*100 + 0.5)})
 		}
 	}

@@ -86,6 +86,12 @@ func TestSearchPage(t *testing.T) {
 	// the picker rows: red 70 %, blue 30 %, a third row left at 0
 	res = b.get("/search?" + url.Values{"pick": {"#cc1f1f", "#1e90ff", "#888888"}, "pick_w": {"70", "30", "0"}, "match": {"all"}}.Encode())
 	assertOrder(t, res.Body, "Mostly red patchwork top", "Half and half rugby top", "Colour block windbreaker", "White tee with small flags")
+	// a chip ticked beside the sliders joins them with their mean weight
+	res = b.get("/search?" + url.Values{"pick": {"#1e90ff", "#888888"}, "pick_w": {"50", "0"}, "colors": {"white"}, "match": {"all"}}.Encode())
+	if res.Status != http.StatusOK || !strings.Contains(res.Body, `value="white" checked`) {
+		t.Errorf("chip with sliders: status %d, want results with the white chip still ticked", res.Status)
+	}
+	assertOrder(t, res.Body, "Blue and white striped shirt", "White tee with small flags")
 	// family chips and facet links
 	res = b.get("/search?colors=blue&colors=red&per_page=2")
 	if res.Status != http.StatusOK || !strings.Contains(res.Body, "Next →") || !strings.Contains(res.Body, "family=red") {
