@@ -315,6 +315,24 @@ func (w *statsWorld) checkMerchant(shop catalog.Shop, in RangeInput) Totals {
 	if daySum != rep.Totals {
 		w.t.Errorf("%s: daily series sums to %+v, totals %+v", name, daySum, rep.Totals)
 	}
+	// The short top list (ranked from the rows with sales) agrees with the
+	// full one.
+	short, err := w.stats.Merchant(w.ctx, merchantOf(shop), in, 2)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var attributed int64
+	for _, inf := range rep.TopInfluencers {
+		attributed += inf.SalesMinor
+	}
+	if attributed != rep.Totals.AttributedMinor {
+		w.t.Errorf("%s: influencers' sales sum to %d, affiliate sales %d", name, attributed, rep.Totals.AttributedMinor)
+	}
+	for i, inf := range short.TopInfluencers {
+		if i >= len(rep.TopInfluencers) || inf != rep.TopInfluencers[i] {
+			w.t.Errorf("%s: short top list row %d %+v, full list %+v", name, i, inf, rep.TopInfluencers)
+		}
+	}
 	var prodSales int64
 	for _, p := range rep.TopProducts {
 		prodSales += p.SalesMinor

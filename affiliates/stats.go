@@ -500,6 +500,8 @@ func productTitles(db *gorm.DB, ps []ProductTotals) error {
 func (st *Stats) topInfluencers(db *gorm.DB, shopID int64, r Range, rolledUntil int64, n int) ([]InfluencerTotals, error) {
 	sp := splitSpan(r.From, r.To, rolledUntil)
 	byID := map[int64]*InfluencerTotals{}
+	// clicksOf, when set, adds the stored clicks of the influencers ranked.
+	var clicksOf func(ids []int64) error
 	add := func(row LinkHour) {
 		t := byID[row.InfluencerID]
 		if t == nil {
@@ -513,16 +515,43 @@ func (st *Stats) topInfluencers(db *gorm.DB, shopID int64, r Range, rolledUntil 
 		t.EarnedMinor += row.CommAccrued - row.CommReversed
 	}
 	if sp.HourFrom < sp.HourTo {
+		// Rank by the rows with sales first (a partial index holds them);
+		// clicks are then summed for the influencers shown only. Shops where
+		// fewer than n influencers sold rank the rest by clicks.
 		var rows []LinkHour
 		err := db.Model(&LinkHour{}).
-			Select("influencer_id, SUM(clicks_raw) AS clicks_raw, SUM(clicks_valid) AS clicks_valid, SUM(orders) AS orders, "+
-				"SUM(sales_minor) AS sales_minor, SUM(comm_accrued) AS comm_accrued, SUM(comm_reversed) AS comm_reversed").
-			Where("shop_id = ? AND hour >= ? AND hour < ?", shopID, sp.HourFrom, sp.HourTo).Group("influencer_id").Scan(&rows).Error
+			Select("influencer_id, SUM(orders) AS orders, SUM(sales_minor) AS sales_minor, "+
+				"SUM(comm_accrued) AS comm_accrued, SUM(comm_reversed) AS comm_reversed").
+			Where("shop_id = ? AND hour >= ? AND hour < ? AND orders > 0", shopID, sp.HourFrom, sp.HourTo).
+			Group("influencer_id").Scan(&rows).Error
 		if err != nil {
 			return nil, fmt.Errorf("read link roll-up: %w", err)
 		}
 		for _, row := range rows {
 			add(row)
+		}
+		if n <= 0 || len(rows) < n {
+			rows = nil
+			err := db.Model(&LinkHour{}).Select("influencer_id, SUM(clicks_raw) AS clicks_raw, SUM(clicks_valid) AS clicks_valid").
+				Where("shop_id = ? AND hour >= ? AND hour < ?", shopID, sp.HourFrom, sp.HourTo).Group("influencer_id").Scan(&rows).Error
+			if err != nil {
+				return nil, fmt.Errorf("read link roll-up: %w", err)
+			}
+			for _, row := range rows {
+				add(row)
+			}
+		} else {
+			clicksOf = func(ids []int64) error {
+				var rows []LinkHour
+				err := db.Model(&LinkHour{}).
+					Select("influencer_id, SUM(clicks_raw) AS clicks_raw, SUM(clicks_valid) AS clicks_valid").
+					Where("influencer_id IN ? AND shop_id = ? AND hour >= ? AND hour < ?", ids, shopID, sp.HourFrom, sp.HourTo).
+					Group("influencer_id").Scan(&rows).Error
+				for _, row := range rows {
+					add(row)
+				}
+				return err
+			}
 		}
 	}
 	live, _, err := liveRows(db, sp, statsScope{ShopID: shopID})
@@ -552,11 +581,17 @@ func (st *Stats) topInfluencers(db *gorm.DB, shopID int64, r Range, rolledUntil 
 	for _, t := range out {
 		ids = append(ids, t.InfluencerID)
 	}
+	if clicksOf != nil && len(ids) > 0 {
+		if err := clicksOf(ids); err != nil {
+			return nil, fmt.Errorf("read link roll-up: %w", err)
+		}
+	}
 	handles, err := handlesOf(db, ids)
 	if err != nil {
 		return nil, err
 	}
 	for i := range out {
+		out[i] = *byID[out[i].InfluencerID]
 		out[i].Handle = handles[out[i].InfluencerID]
 	}
 	return out, nil
