@@ -149,3 +149,12 @@ func (s *Service) SetFamilyOverride(ctx context.Context, ownerID, productID int6
 		return s.touch(tx, productID)
 	})
 }
+
+// FamilyNames lists the 13 colour families in display order.
+func FamilyNames() []string {
+	names := make([]string, len(imaging.Families))
+	for i, f := range imaging.Families {
+		names[i] = string(f)
+	}
+	return names
+}

@@ -42,13 +42,16 @@ type imageView struct {
 	Status   string
 	Src      string
 	SrcSet   string
-	Large    string
-	Width    int
-	Height   int
-	Pending  bool
-	Failed   bool
-	Error    string
-	Swatches []catalog.Swatch
+	// WebPSrcSet lists the WebP variants once the low-priority job has made
+	// them; pages offer them through <picture>.
+	WebPSrcSet string
+	Large      string
+	Width      int
+	Height     int
+	Pending    bool
+	Failed     bool
+	Error      string
+	Swatches   []catalog.Swatch
 }
 
 func newImageView(img catalog.Image) imageView {
@@ -69,6 +72,13 @@ func newImageView(img catalog.Image) imageView {
 		}
 	}
 	v.SrcSet = strings.Join(parts, ", ")
+	if webp := img.WebPList(); len(webp) > 0 {
+		parts = parts[:0]
+		for _, t := range webp {
+			parts = append(parts, "/media/"+t.Key+" "+strconv.Itoa(t.Width)+"w")
+		}
+		v.WebPSrcSet = strings.Join(parts, ", ")
+	}
 	v.Large = "/media/" + thumbs[len(thumbs)-1].Key
 	return v
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,6 +26,8 @@ func (s *Server) productRoutes(merchant *echo.Group) {
 	merchant.POST("/products/:id/photos", s.uploadPhotos)
 	merchant.POST("/products/:id/photos/:image/move", s.movePhoto)
 	merchant.POST("/products/:id/photos/:image/remove", s.removePhoto)
+	merchant.POST("/products/:id/photos/:image/retry", s.retryPhoto)
+	merchant.POST("/products/:id/families", s.setFamilies)
 }
 
 // productFormPage is the data of the product form.
@@ -36,6 +39,46 @@ type productFormPage struct {
 	Statuses   []catalog.Status
 	MaxPhotos  int
 	MaxBytes   string
+	Colours    colourPanel
+	// Busy is true while a photo is pending or processing: the page
+	// refreshes itself so thumbnails and swatches appear as they are made.
+	Busy bool
+}
+
+// colourPanel is a product's colour categorisation as the merchant sees it.
+type colourPanel struct {
+	Families    []catalog.FamilyShare
+	Dominant    string
+	Multicolour bool
+	Mismatch    bool
+	Declared    string
+	Override    []string
+	Choices     []familyChoice
+}
+
+// familyChoice is one checkbox of the override form.
+type familyChoice struct {
+	Family  string
+	Checked bool
+}
+
+// editPage is the form page of an existing product.
+func editPage(p catalog.Product) productFormPage {
+	page := productFormPage{Product: newProductView(p), Shop: p.Shop}
+	panel := colourPanel{
+		Families: p.FamilyShares(), Dominant: p.DominantFamily, Multicolour: p.Multicolour,
+		Mismatch: p.ColorMismatch, Declared: p.DeclaredColor, Override: p.OverrideFamilies(),
+	}
+	for _, f := range catalog.FamilyNames() {
+		panel.Choices = append(panel.Choices, familyChoice{Family: f, Checked: slices.Contains(panel.Override, f)})
+	}
+	page.Colours = panel
+	for _, img := range p.Images {
+		if img.Status == catalog.ImagePending || img.Status == catalog.ImageProcessing {
+			page.Busy = true
+		}
+	}
+	return page
 }
 
 var productFields = []string{"title", "sku", "description", "category", "price", "stock", "status", "commission", "color"}
@@ -145,7 +188,7 @@ func (s *Server) editProductForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderProductForm(c, http.StatusOK, productFormPage{Product: newProductView(p), Shop: p.Shop}, productForm(p), nil)
+	return s.renderProductForm(c, http.StatusOK, editPage(p), productForm(p), nil)
 }
 
 func (s *Server) updateProduct(c echo.Context) error {
@@ -168,7 +211,7 @@ func (s *Server) updateProduct(c echo.Context) error {
 		if !ok {
 			return err
 		}
-		return s.renderProductForm(c, status, productFormPage{Product: newProductView(current), Shop: current.Shop}, form, errs)
+		return s.renderProductForm(c, status, editPage(current), form, errs)
 	}
 	setFlash(c, "Changes saved.")
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/merchant/products/%d", id))
@@ -247,7 +290,7 @@ func (s *Server) photoProblem(c echo.Context, userID, productID int64, err error
 		delete(errs, "_form")
 		errs["photos"] = msg
 	}
-	return s.renderProductForm(c, status, productFormPage{Product: newProductView(p), Shop: p.Shop}, productForm(p), errs)
+	return s.renderProductForm(c, status, editPage(p), productForm(p), errs)
 }
 
 func (s *Server) uploadPhotos(c echo.Context) error {
@@ -310,4 +353,49 @@ func (s *Server) removePhoto(c echo.Context) error {
 	}
 	setFlash(c, "Photo removed.")
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/merchant/products/%d#photos", id))
+}
+
+// retryPhoto sends a failed photo back through the pipeline.
+func (s *Server) retryPhoto(c echo.Context) error {
+	user, _ := auth.CurrentUser(c)
+	id, err := idParam(c, "id", "no such product")
+	if err != nil {
+		return err
+	}
+	imageID, err := idParam(c, "image", "no such photo")
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Catalog.RetryImage(c.Request().Context(), user.ID, id, imageID); err != nil {
+		return err
+	}
+	setFlash(c, "The photo is queued again; this page refreshes until it is processed.")
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/merchant/products/%d#photos", id))
+}
+
+// setFamilies saves the merchant's colour families (or clears them, so the
+// families found in the photos apply again).
+func (s *Server) setFamilies(c echo.Context) error {
+	user, _ := auth.CurrentUser(c)
+	id, err := idParam(c, "id", "no such product")
+	if err != nil {
+		return err
+	}
+	form, err := c.FormParams()
+	if err != nil {
+		return err
+	}
+	families := form["families"]
+	if c.FormValue("clear") != "" {
+		families = nil
+	}
+	if err := s.deps.Catalog.SetFamilyOverride(c.Request().Context(), user.ID, id, families); err != nil {
+		return err
+	}
+	if len(families) == 0 {
+		setFlash(c, "Colour families reset to the ones found in the photos.")
+	} else {
+		setFlash(c, "Colour families saved; they stay when photos are reprocessed.")
+	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/merchant/products/%d#colours", id))
 }
