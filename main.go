@@ -38,6 +38,9 @@ Usage:
   warna import FILE --shop SLUG     import a marketplace export (CSV or JSON Lines), upserting by SKU
          [--locale id] [--allow-private-urls]
   warna export --shop SLUG [-o F]   export a shop's catalogue as CSV
+  warna colors FILE|HEX|NAME…       colours of images and named colours, as JSON Lines
+  warna thumbs --out DIR [--webp] FILE…  thumbnails and palette JSON of image files
+  warna reprocess [--all]           queue images whose palette engine or version is outdated
   warna version                     print the version
 
 Settings come from the environment (ADDR, DATA_DIR, DATABASE_URL, ELASTICSEARCH_URL,
@@ -76,6 +79,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return exportCatalog(ctx, rest, stdout, stderr)
 	case "reindex":
 		return reindex(ctx, rest, stdout, stderr)
+	case "colors", "colours":
+		return colours(ctx, rest, stdout, stderr)
+	case "thumbs":
+		return thumbs(ctx, rest, stdout, stderr)
+	case "reprocess":
+		return reprocess(ctx, rest, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "warna %s %s\n", version, buildCommit())
 		return nil
