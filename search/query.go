@@ -285,9 +285,10 @@ func (q *Query) parsePrice(v url.Values, defaultCurrency string) error {
 		if s == "" {
 			continue
 		}
-		minor, err := parseMajor(s, money.MinorDigits(q.Currency))
-		if err != nil {
-			return fault.FieldInvalidf(f.name, "%s must be an amount like 150000 or 19.99 (%v)", f.name, err)
+		// Query strings use "." for decimals, as HTML number inputs send them.
+		minor, err := money.Parse(s, q.Currency, "en")
+		if err != nil || minor < 0 {
+			return fault.FieldInvalidf(f.name, "%s must be an amount like 150000 or 19.99", f.name)
 		}
 		*f.dst = &minor
 	}
@@ -295,33 +296,6 @@ func (q *Query) parsePrice(v url.Values, defaultCurrency string) error {
 		return fault.FieldInvalidf("price_max", "price_max is below price_min")
 	}
 	return nil
-}
-
-// parseMajor reads a non-negative amount in major units ("19.99", "150000",
-// "1,250.5") into minor units without floating point.
-func parseMajor(s string, digits int) (int64, error) {
-	s = strings.ReplaceAll(s, ",", "")
-	whole, frac, hasFrac := strings.Cut(s, ".")
-	if whole == "" && !hasFrac {
-		return 0, fmt.Errorf("empty")
-	}
-	for len(frac) > digits && strings.HasSuffix(frac, "0") {
-		frac = frac[:len(frac)-1]
-	}
-	if len(frac) > digits {
-		return 0, fmt.Errorf("at most %d decimal places", digits)
-	}
-	for len(frac) < digits {
-		frac += "0"
-	}
-	if whole == "" {
-		whole = "0"
-	}
-	n, err := strconv.ParseInt(whole+frac, 10, 64)
-	if err != nil || n < 0 || len(whole) > 15 || strings.ContainsAny(whole+frac, "+-") {
-		return 0, fmt.Errorf("not a number")
-	}
-	return n, nil
 }
 
 func parseInt(v url.Values, name string, def, lo, hi int) (int, error) {
