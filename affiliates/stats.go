@@ -325,7 +325,7 @@ func (st *Stats) MerchantShop(ctx context.Context, merchantID int64) (catalog.Sh
 
 // Merchant builds the merchant's dashboard for a range in the shop's zone.
 func (st *Stats) Merchant(ctx context.Context, merchantID int64, in RangeInput, topN int) (MerchantReport, error) {
-	db := st.db.WithContext(ctx)
+	db := st.db.WithContext(withLiveCache(ctx))
 	shop, zone, err := st.MerchantShop(ctx, merchantID)
 	if err != nil {
 		return MerchantReport{}, err
@@ -545,7 +545,8 @@ func (st *Stats) topInfluencers(db *gorm.DB, shopID int64, r Range, rolledUntil 
 				var rows []LinkHour
 				err := db.Model(&LinkHour{}).
 					Select("influencer_id, SUM(clicks_raw) AS clicks_raw, SUM(clicks_valid) AS clicks_valid").
-					Where("influencer_id IN ? AND shop_id = ? AND hour >= ? AND hour < ?", ids, shopID, sp.HourFrom, sp.HourTo).
+					// COALESCE keeps the planner on the influencer index.
+					Where("influencer_id IN ? AND COALESCE(shop_id, 0) = ? AND hour >= ? AND hour < ?", ids, shopID, sp.HourFrom, sp.HourTo).
 					Group("influencer_id").Scan(&rows).Error
 				for _, row := range rows {
 					add(row)

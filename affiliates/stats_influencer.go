@@ -47,7 +47,7 @@ type Unlock struct {
 // Influencer builds the influencer's dashboard for a range in zone; currency
 // "" picks the one they earned most in.
 func (st *Stats) Influencer(ctx context.Context, influencerID int64, in RangeInput, zone *time.Location, currency string) (InfluencerReport, error) {
-	db := st.db.WithContext(ctx)
+	db := st.db.WithContext(withLiveCache(ctx))
 	r, err := ResolveRange(in, zone, st.now())
 	if err != nil {
 		return InfluencerReport{}, err
