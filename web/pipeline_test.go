@@ -1,0 +1,174 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"image/color"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/database/dbtest"
+	"github.com/warna/warna/jobs"
+	"github.com/warna/warna/media"
+	"github.com/warna/warna/web/auth"
+)
+
+// newPipelineSite is a catalogue site whose job queue really runs (started
+// by the test when it wants the workers going).
+func newPipelineSite(t *testing.T) (*catalogSite, *jobs.Queue) {
+	t.Helper()
+	db := dbtest.Open(t, append(append(auth.Migrations(), jobs.Migrations()...), catalog.Migrations()...)...)
+	workers := jobs.NewWorkers()
+	queue, err := jobs.New(db, workers, jobs.Options{PollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := media.NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := catalog.NewService(db, store, queue, catalog.Options{})
+	catalog.AddWorkers(workers, svc)
+	site := newTestSite(t, Config{}, Deps{Auth: auth.NewService(db, nil), Catalog: svc})
+	return &catalogSite{testSite: site, db: db, catalog: svc, store: store}, queue
+}
+
+// waitImage polls until the image satisfies ok or 30 s pass.
+func (s *catalogSite) waitImage(t *testing.T, id int64, what string, ok func(catalog.Image) bool) catalog.Image {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var img catalog.Image
+		if err := s.db.Take(&img, id).Error; err != nil {
+			t.Fatal(err)
+		}
+		if ok(img) {
+			return img
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("image %d never became %s: status %s, error %q", id, what, img.Status, img.Error)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+const refreshTag = `<meta http-equiv="refresh"`
+
+func TestPhotoPipelineOverHTTP(t *testing.T) {
+	ctx := context.Background()
+	site, queue := newPipelineSite(t)
+	b := site.merchant(t, "sari@example.com", "batik-sari")
+	shopper := site.browser()
+	id := createProduct(t, b, "Linen shirt", "19.99", pngPhoto(t, 640, 480, color.RGBA{200, 30, 40, 255}))
+	img := site.product(t, id).Images[0]
+	edit := fmt.Sprintf("/merchant/products/%d", id)
+
+	// Pending: the page refreshes itself.
+	if page := b.get(edit); !strings.Contains(page.Body, refreshTag) || !strings.Contains(page.Body, `data-photo-status="pending"`) {
+		t.Fatalf("edit page with a pending photo: no auto-refresh or status; %.300s", page.Body)
+	}
+
+	// The stored original is damaged: the pipeline refuses it, and the
+	// running queue marks the photo failed at once.
+	realSHA := img.SHA256
+	garbage := strings.Repeat("0", 64)
+	if err := site.store.Put(ctx, garbage+".png", strings.NewReader("not a png")); err != nil {
+		t.Fatal(err)
+	}
+	site.db.Model(&catalog.Image{}).Where("id = ?", img.ID).Update("sha256", garbage)
+	if err := queue.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = queue.Stop(stopCtx)
+	})
+	site.waitImage(t, img.ID, "failed", func(i catalog.Image) bool { return i.Status == catalog.ImageFailed })
+	page := b.get(edit)
+	retry := fmt.Sprintf("%s/photos/%d/retry", edit, img.ID)
+	if strings.Contains(page.Body, refreshTag) || !strings.Contains(page.Body, `data-photo-status="failed"`) ||
+		!strings.Contains(page.Body, `action="`+retry+`"`) || !strings.Contains(page.Body, "not an image") {
+		t.Fatalf("edit page with a failed photo: want no refresh, the status, the reason and a Retry button; %.2000s", page.Body)
+	}
+
+	// Retry: CSRF required; then pending again with a new job that runs.
+	site.db.Model(&catalog.Image{}).Where("id = ?", img.ID).Update("sha256", realSHA)
+	if res := b.post(retry, url.Values{}); res.Status != http.StatusForbidden {
+		t.Errorf("retry without a CSRF token: %d, want 403", res.Status)
+	}
+	var jobsBefore int64
+	site.db.Table("river_job").Where("kind = ?", "process_image").Count(&jobsBefore)
+	if res := b.submit(edit, retry, url.Values{}); res.Status != http.StatusSeeOther {
+		t.Fatalf("retry: %d %.300s", res.Status, res.Body)
+	}
+	var jobsAfter int64
+	site.db.Table("river_job").Where("kind = ?", "process_image").Count(&jobsAfter)
+	if jobsAfter != jobsBefore+1 {
+		t.Errorf("process_image jobs %d → %d, want one more", jobsBefore, jobsAfter)
+	}
+	ready := site.waitImage(t, img.ID, "ready with WebP", func(i catalog.Image) bool {
+		return i.Status == catalog.ImageReady && len(i.WebPList()) > 0
+	})
+	if ready.Error != "" {
+		t.Errorf("ready photo keeps the error %q", ready.Error)
+	}
+
+	// Ready: swatches with hex and name, the families, no refresh.
+	page = b.get(edit)
+	sw := ready.Swatches()[0]
+	if strings.Contains(page.Body, refreshTag) || !strings.Contains(page.Body, "<code>"+sw.Hex+"</code>") || !strings.Contains(page.Body, sw.Name) ||
+		!strings.Contains(page.Body, `data-family="red"`) || !strings.Contains(page.Body, "mostly <strong>red</strong>") {
+		t.Fatalf("edit page of a ready photo: want swatch %s %q, family red dominant, no refresh; %.3000s", sw.Hex, sw.Name, page.Body)
+	}
+	// Shoppers get <picture> with the WebP variants.
+	pub := shopper.get(fmt.Sprintf("/products/%d", id))
+	if !strings.Contains(pub.Body, `<picture><source type="image/webp" srcset="/media/`) || !strings.Contains(pub.Body, ".webp 160w") {
+		t.Errorf("product page has no <picture> with WebP; %.2000s", pub.Body)
+	}
+	webp := regexpFind(t, `/media/[0-9a-f]{64}\.webp`, pub.Body)
+	if got := shopper.get(webp); got.Status != http.StatusOK || got.Header.Get("Content-Type") != "image/webp" {
+		t.Errorf("GET %s: %d %q", webp, got.Status, got.Header.Get("Content-Type"))
+	}
+
+	// Override the families; it survives reprocessing.
+	families := fmt.Sprintf("%s/families", edit)
+	if res := b.submit(edit, families, url.Values{"families": {"white", "pink"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("override families: %d %.300s", res.Status, res.Body)
+	}
+	if res := b.submit(edit, families, url.Values{"families": {"chartreuse"}}); res.Status != http.StatusUnprocessableEntity && res.Status != http.StatusBadRequest {
+		t.Errorf("unknown family: %d, want a 4xx", res.Status)
+	}
+	if n, err := site.catalog.Reprocess(ctx, true, nil); err != nil || n != 1 {
+		t.Fatalf("reprocess: %d %v", n, err)
+	}
+	site.waitImage(t, img.ID, "reprocessed", func(i catalog.Image) bool { return i.Status == catalog.ImageReady && i.PaletteVersion > 0 })
+	page = b.get(edit)
+	for _, f := range []string{"white", "pink"} {
+		if !strings.Contains(page.Body, `value="`+f+`" checked`) {
+			t.Errorf("after reprocessing, the %s checkbox is not checked", f)
+		}
+	}
+	if p := site.product(t, id); len(p.OverrideFamilies()) != 2 {
+		t.Errorf("override after reprocessing = %v, want [white pink]", p.OverrideFamilies())
+	}
+	if res := b.submit(edit, families, url.Values{"clear": {"1"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("clear override: %d", res.Status)
+	}
+	if p := site.product(t, id); p.FamilyOverride != nil {
+		t.Errorf("override after clearing = %q, want none", *p.FamilyOverride)
+	}
+
+	// Another merchant can neither retry nor override.
+	other := site.merchant(t, "budi@example.com", "budi")
+	if res := other.submit("/merchant", retry, url.Values{}); res.Status != http.StatusNotFound {
+		t.Errorf("another merchant's retry: %d, want 404", res.Status)
+	}
+	if res := other.submit("/merchant", families, url.Values{"families": {"red"}}); res.Status != http.StatusNotFound {
+		t.Errorf("another merchant's override: %d, want 404", res.Status)
+	}
+}
