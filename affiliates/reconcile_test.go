@@ -307,6 +307,9 @@ func (w *statsWorld) checkMerchant(shop catalog.Shop, in RangeInput) Totals {
 	var daySum Totals
 	for _, d := range rep.Days {
 		daySum.addTotals(d.Totals)
+		if len(rep.Days) > 31 {
+			continue // the long range's days are each checked in the shorter ranges
+		}
 		dr := daysRange(PresetCustom, d.Day, d.Day)
 		if want := w.bruteForce(shop.ID, 0, "", dr); d.Totals != want {
 			w.t.Errorf("%s: day %s\n %+v\nfrom raw tables\n %+v", name, d.Day.Format("2006-01-02"), d.Totals, want)
@@ -449,7 +452,7 @@ func (w *statsWorld) bruteForce(shopID, influencerID int64, currency string, r R
 
 func TestDashboardNumbersReconcile(t *testing.T) {
 	w := newStatsWorld(t, time.Date(2026, 3, 1, 3, 0, 0, 0, time.UTC))
-	w.simulate(7, 700)
+	w.simulate(7, 450)
 	refunds := int64(0)
 	w.db.Model(&Refund{}).Count(&refunds)
 	var clawbacks, payouts int64
