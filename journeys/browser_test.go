@@ -1,0 +1,319 @@
+package journeys
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// desktopUA is what a person's Chromium sends. Headless Chromium announces
+// itself as "HeadlessChrome", which the click classifier rightly counts as a
+// bot (no commission); the journeys play people, so they present as one.
+const desktopUA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
+
+// newBrowser starts one Chromium for the test with a fresh profile. It may
+// reach only loopback: every other host name resolves to nothing.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromePath),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-default-browser-check", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.Flag("force-color-profile", "srgb"),
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"),
+		chromedp.UserAgent(desktopUA),
+		chromedp.WindowSize(1280, 900),
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	browser, cancelBrowser := chromedp.NewContext(alloc, chromedp.WithLogf(t.Logf))
+	if err := chromedp.Do(browser); err != nil { // starts Chromium
+		cancelBrowser()
+		cancelAlloc()
+		t.Fatalf("start chromium %s: %v", chromePath, err)
+	}
+	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
+	return browser
+}
+
+// user is one person's browser context: its own cookies and storage.
+type user struct {
+	t    *testing.T
+	name string
+	ctx  context.Context
+}
+
+// newUser opens a separate browser context (like a fresh profile) in browser.
+func newUser(t *testing.T, browser context.Context, name string) *user {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+		cancel()
+		t.Fatalf("%s: new browser context: %v", name, err)
+	}
+	t.Cleanup(cancel)
+	return &user{t: t, name: name, ctx: ctx}
+}
+
+// timeout bounds every single step; the polls have their own deadlines.
+const timeout = 30 * time.Second
+
+// do runs steps, failing the test with the page's URL.
+func (u *user) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	u.t.Helper()
+	ctx, cancel := context.WithTimeout(u.ctx, timeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		u.t.Fatalf("%s: %s: %v (at %s)", u.name, what, err, u.location())
+	}
+}
+
+// submit clicks sel (a submit button or link) and waits for the page it
+// leads to, failing on an error status with what the page says.
+func (u *user) submit(what, sel string) {
+	u.t.Helper()
+	ctx, cancel := context.WithTimeout(u.ctx, timeout)
+	defer cancel()
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel)))
+	u.checkResponse(what, resp, err)
+}
+
+// open navigates to path on the server and waits for it to load.
+func (u *user) open(path string) {
+	u.t.Helper()
+	ctx, cancel := context.WithTimeout(u.ctx, timeout)
+	defer cancel()
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(baseURL+path))
+	u.checkResponse("open "+path, resp, err)
+}
+
+func (u *user) checkResponse(what string, resp *network.Response, err error) {
+	u.t.Helper()
+	if err != nil {
+		u.t.Fatalf("%s: %s: %v (at %s)", u.name, what, err, u.location())
+	}
+	if resp != nil && resp.Status >= 400 {
+		u.t.Fatalf("%s: %s: status %d at %s; page says:\n%s", u.name, what, resp.Status, u.location(), u.mainText())
+	}
+}
+
+func (u *user) location() string {
+	ctx, cancel := context.WithTimeout(u.ctx, 5*time.Second)
+	defer cancel()
+	loc, _ := chromedp.Run(ctx, chromedp.Location())
+	return loc
+}
+
+// path is the current URL without the server part.
+func (u *user) path() string { return strings.TrimPrefix(u.location(), baseURL) }
+
+// mainText is the page's main text, for failure messages.
+func (u *user) mainText() string {
+	ctx, cancel := context.WithTimeout(u.ctx, 5*time.Second)
+	defer cancel()
+	s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector("main") || document.body).innerText`))
+	return s
+}
+
+// text is the visible text of the first element matching sel, with runs of
+// white space made one space.
+func (u *user) text(sel string) string {
+	u.t.Helper()
+	u.do("wait for "+sel, waitVisible(sel))
+	ctx, cancel := context.WithTimeout(u.ctx, timeout)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		u.t.Fatalf("%s: read %s: %v (at %s)", u.name, sel, err, u.location())
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// eval evaluates a JavaScript expression in u's page.
+func eval[T any](u *user, what, js string) T {
+	u.t.Helper()
+	ctx, cancel := context.WithTimeout(u.ctx, timeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		u.t.Fatalf("%s: %s: %v (at %s)", u.name, what, err, u.location())
+	}
+	return v
+}
+
+// fill sets form fields (selector, value, selector, value…), as typing would
+// leave them.
+func fill(fields ...string) chromedp.Action[chromedp.Void] {
+	var steps []chromedp.Action[chromedp.Void]
+	for i := 0; i+1 < len(fields); i += 2 {
+		steps = append(steps, chromedp.SetValue(chromedp.CSS(fields[i]), fields[i+1]))
+	}
+	return chromedp.Steps(steps...)
+}
+
+// shot saves a full-page PNG screenshot to artifacts/journeys/name.png.
+func (u *user) shot(name string) {
+	u.t.Helper()
+	ctx, cancel := context.WithTimeout(u.ctx, timeout)
+	defer cancel()
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		u.t.Fatalf("%s: screenshot %s: %v", u.name, name, err)
+	}
+	dir := filepath.Join(repoRoot, "artifacts", "journeys")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		u.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644); err != nil {
+		u.t.Fatal(err)
+	}
+}
+
+// cookie returns the named cookie of the server's origin, or "".
+func (u *user) cookie(name string) string {
+	u.t.Helper()
+	ctx, cancel := context.WithTimeout(u.ctx, timeout)
+	defer cancel()
+	res, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{baseURL}})
+	if err != nil {
+		u.t.Fatalf("%s: cookies: %v", u.name, err)
+	}
+	for _, c := range res.Cookies {
+		if c.Name == name {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// pollReload reloads path until check (a JavaScript boolean expression) is
+// true, failing after within with what the page last said.
+func (u *user) pollReload(what, path, check string, within time.Duration) {
+	u.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		u.open(path)
+		if eval[bool](u, what, check) {
+			return
+		}
+		if time.Now().After(deadline) {
+			u.t.Fatalf("%s: %s: not so after %s at %s; page says:\n%s", u.name, what, within, path, u.mainText())
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// redTeePNG draws a saturated red T-shirt on white, like a product photo.
+func redTeePNG(t *testing.T) string {
+	t.Helper()
+	const w, h = 640, 640
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	white := color.NRGBA{255, 255, 255, 255}
+	red := color.NRGBA{214, 18, 32, 255}
+	dark := color.NRGBA{170, 12, 24, 255}
+	inside := func(x, y int) (bool, bool) {
+		// Body, two sleeves, a neck cut-out; the collar band is darker.
+		fx, fy := float64(x), float64(y)
+		body := fx >= 190 && fx <= 450 && fy >= 120 && fy <= 590
+		left := fy >= 120 && fy <= 300 && fx >= 70 && fx < 190 && fy-120 >= (190-fx)*0.9
+		right := fy >= 120 && fy <= 300 && fx > 450 && fx <= 570 && fy-120 >= (fx-450)*0.9
+		dx, dy := fx-320, fy-112
+		neck := dx*dx/(62*62)+dy*dy/(52*52) <= 1
+		collar := !neck && dx*dx/(74*74)+dy*dy/(64*64) <= 1 && fy >= 120
+		return (body || left || right) && !neck, collar
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			in, collar := inside(x, y)
+			switch {
+			case collar:
+				img.SetNRGBA(x, y, dark)
+			case in:
+				img.SetNRGBA(x, y, red)
+			default:
+				img.SetNRGBA(x, y, white)
+			}
+		}
+	}
+	path := filepath.Join(t.TempDir(), "red-tee.png")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// lockedWriter serialises writes to the server log buffer and reads of it.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func (l *lockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.String()
+}
+
+var _ io.Writer = (*lockedWriter)(nil)
+
+// mustContain fails unless got contains every want, ignoring case: visible
+// text is what CSS made of it (text-transform: uppercase headings, badges).
+func mustContain(t *testing.T, where, got string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(strings.ToLower(got), strings.ToLower(w)) {
+			t.Fatalf("%s: want %q in:\n%s", where, w, got)
+		}
+	}
+}
+
+func uniq(prefix string) string { return fmt.Sprintf("%s%d", prefix, time.Now().UnixNano()%1_000_000) }
+
+// click clicks the first visible element matching the CSS selector.
+func click(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
+
+// waitVisible waits for an element matching the CSS selector to be visible.
+func waitVisible(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.WaitVisible(chromedp.CSS(sel))
+}
+
+// setUploadFiles puts files on a file input, as choosing them would.
+func setUploadFiles(sel string, files ...string) chromedp.Action[chromedp.Void] {
+	return chromedp.SetUploadFiles(chromedp.CSS(sel), files)
+}
