@@ -317,3 +317,26 @@ func waitVisible(sel string) chromedp.Action[chromedp.Void] {
 func setUploadFiles(sel string, files ...string) chromedp.Action[chromedp.Void] {
 	return chromedp.SetUploadFiles(chromedp.CSS(sel), files)
 }
+
+// imagesLoaded waits for the images matching sel to finish loading (lazy ones
+// are scrolled into view first) and fails if any is broken, so a screenshot
+// shows the photos and a bad thumbnail URL is caught.
+func (u *user) imagesLoaded(sel string) {
+	u.t.Helper()
+	js := fmt.Sprintf(`Promise.all([...document.querySelectorAll(%q)].map(img => {
+		img.loading = "eager";
+		img.scrollIntoView({block: "nearest"});
+		return img.complete ? img : new Promise(ok => { img.addEventListener("load", () => ok(img)); img.addEventListener("error", () => ok(img)); });
+	})).then(imgs => Promise.all(imgs.map(i => i.decode().catch(() => null))).then(() => imgs))
+	  .then(imgs => new Promise(ok => requestAnimationFrame(() => requestAnimationFrame(() => ok(imgs)))))
+	  .then(imgs => { window.scrollTo(0, 0); return imgs.filter(i => i.naturalWidth === 0).map(i => i.currentSrc || i.src); })`, sel)
+	ctx, cancel := context.WithTimeout(u.ctx, timeout)
+	defer cancel()
+	broken, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		u.t.Fatalf("%s: images %s: %v (at %s)", u.name, sel, err, u.location())
+	}
+	if len(broken) > 0 {
+		u.t.Fatalf("%s: broken images at %s: %v", u.name, u.path(), broken)
+	}
+}

@@ -121,6 +121,7 @@ func (s *story) merchantListsProduct(t *testing.T, m *user) {
 	if reds == 0 {
 		t.Fatal("no red swatch among the photo's colours")
 	}
+	m.imagesLoaded(`#photos img`)
 	m.shot("03-merchant-photo-processed")
 
 	m.open("/products/" + s.productID)
@@ -133,6 +134,7 @@ func (s *story) merchantListsProduct(t *testing.T, m *user) {
 	if strings.Count(srcset, "w") < 2 {
 		t.Fatalf("main photo srcset %q, want several thumbnail widths", srcset)
 	}
+	m.imagesLoaded(`.gallery img`)
 	m.shot("04-product-page")
 }
 
@@ -188,6 +190,7 @@ func (s *story) shopperBuys(t *testing.T, sh *user) {
 	if got := sh.text(`.product-info h1`); got != productTitle {
 		t.Fatalf("landing page title %q", got)
 	}
+	sh.imagesLoaded(`.gallery img`)
 	sh.shot("07-shopper-landing")
 
 	sh.open("/search")
@@ -206,6 +209,7 @@ func (s *story) shopperBuys(t *testing.T, sh *user) {
 	card := fmt.Sprintf(`.results a[href="/products/%s"]`, s.productID)
 	sh.pollReload("the product in the red results", results, fmt.Sprintf(`!!document.querySelector(%q)`, card), 30*time.Second)
 	mustContain(t, "results", sh.text(`.results`), productTitle)
+	sh.imagesLoaded(`.results img`)
 	sh.shot("09-search-results")
 
 	sh.submit("open the result", card)
