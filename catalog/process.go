@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"image/jpeg"
 	"io"
+	"time"
 	"unicode/utf8"
 
 	"github.com/riverqueue/river"
@@ -213,10 +214,24 @@ type MakeWebPWorker struct {
 	Catalog *Service
 }
 
-// Work makes the WebP variants of one image.
+// Work makes the WebP variants of one image. While photos wait for their
+// JPEGs and palette it steps aside (snoozes, which costs no attempt), so the
+// slow WebP encoding never holds up what merchants are watching.
 func (w *MakeWebPWorker) Work(ctx context.Context, job *river.Job[MakeWebPArgs]) error {
+	var waiting int64
+	if err := w.Catalog.db.WithContext(ctx).Table("river_job").
+		Where("kind = ? AND state IN ?", ProcessImageArgs{}.Kind(), []string{"available", "running"}).
+		Count(&waiting).Error; err != nil {
+		return err
+	}
+	if waiting > 0 {
+		return river.JobSnooze(webpBackoff)
+	}
 	return w.Catalog.MakeWebP(ctx, job.Args.ImageID)
 }
+
+// webpBackoff is how long a WebP job waits while photos are being processed.
+const webpBackoff = 2 * time.Second
 
 // WebPQuality is the quality WebP variants are encoded at.
 const WebPQuality = 80
