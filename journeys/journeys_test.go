@@ -198,10 +198,14 @@ func (s *story) shopperBuys(t *testing.T, sh *user) {
 	if !eval[bool](sh, "red is checked", `document.querySelector('input[name=colors][value=red]').checked`) {
 		t.Fatal("clicking the red swatch did not check it")
 	}
+	sh.do("rule out black", click(`label.chip[title="not black"]`))
+	if !eval[bool](sh, "not black is checked", `document.querySelector('input[name=not][value=black]').checked`) {
+		t.Fatal("clicking the not-black swatch did not check it")
+	}
 	sh.shot("08-search-picker")
 	sh.submit("search", `.search-bar button`)
-	if !strings.Contains(sh.path(), "colors=red") {
-		t.Fatalf("search URL %s does not carry colors=red", sh.path())
+	if p := sh.path(); !strings.Contains(p, "colors=red") || !strings.Contains(p, "not=black") {
+		t.Fatalf("search URL %s does not carry colors=red and not=black", p)
 	}
 	// The search index follows the catalogue through the outbox; reload the
 	// same query until the product is in it.
