@@ -120,12 +120,13 @@ feed:
 	return nil
 }
 
-// reprocess runs `warna reprocess [--all]`: images whose palette came from
-// another engine (PALETTE_ENGINE) or an older extractor version are queued
-// again, and the workers of `warna serve` process them.
+// reprocess runs `warna reprocess [--all]`: ready images whose palette came
+// from another engine (PALETTE_ENGINE) or an older extractor version (with
+// --all, every ready or failed image) are queued again, and the workers of
+// `warna serve` process them.
 func reprocess(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("reprocess", flag.ContinueOnError)
-	all := fs.Bool("all", false, "queue every processed image, not only outdated ones")
+	all := fs.Bool("all", false, "queue every ready or failed image, not only outdated ones")
 	cfg, err := loadConfig("reprocess [--all]", fs, args, stderr)
 	if err != nil {
 		return err

@@ -312,13 +312,16 @@ func (s *Service) requeue(ctx context.Context, tx *gorm.DB, imageID int64) error
 	return s.queue.EnqueueTx(ctx, tx, ProcessImageArgs{ImageID: imageID}, nil)
 }
 
-// Reprocess enqueues the images whose palette was made by another engine or
-// an older extractor version (every image with all), each set back to
-// pending. progress, if not nil, is called after each image.
+// Reprocess enqueues the ready images whose palette was made by another
+// engine or an older extractor version (with all, every ready or failed
+// image), each set back to pending. progress, if not nil, is called after
+// each image.
 func (s *Service) Reprocess(ctx context.Context, all bool, progress func(done, total int)) (int, error) {
-	q := s.db.WithContext(ctx).Model(&Image{}).Where("status IN ?", []ImageStatus{ImageReady, ImageFailed})
-	if !all {
-		q = q.Where("palette_engine <> ? OR palette_version <> ?", s.Engine(), imaging.PaletteVersion)
+	q := s.db.WithContext(ctx).Model(&Image{})
+	if all {
+		q = q.Where("status IN ?", []ImageStatus{ImageReady, ImageFailed})
+	} else {
+		q = q.Where("status = ? AND (palette_engine <> ? OR palette_version <> ?)", ImageReady, s.Engine(), imaging.PaletteVersion)
 	}
 	var ids []int64
 	if err := q.Order("id").Pluck("id", &ids).Error; err != nil {
