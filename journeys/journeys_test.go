@@ -172,8 +172,19 @@ func (s *story) influencerMakesLink(t *testing.T, in *user) {
 	mustContain(t, "links table", in.text(`#links table`), productTitle, "journey", "/r/"+code)
 	in.shot("05-influencer-link-made")
 
+	// The storefront editor: a bio, a collection, the product in it.
+	in.open("/influencer")
+	in.do("fill the bio", fill(`#profile #bio`, "Bold colours, every day."))
+	in.submit("save the profile", `#profile button[type=submit]`)
+	in.do("name a collection", fill(`form[action="/influencer/collections"] #title`, "Red picks"))
+	in.submit("create the collection", `form[action="/influencer/collections"] button[type=submit]`)
+	items := `#storefront form[action$="/items"]`
+	in.do("pick the product", waitVisible(items), fill(items+` input[name=product_id]`, s.productID))
+	in.submit("add it to the collection", items+` button[type=submit]`)
+
 	in.open("/@" + s.handle)
-	mustContain(t, "storefront", in.text(`main`), s.handleName)
+	in.imagesLoaded(`main img`)
+	mustContain(t, "storefront", in.text(`main`), s.handleName, "Bold colours, every day.", "Red picks", productTitle)
 	in.shot("06-influencer-storefront")
 }
 
