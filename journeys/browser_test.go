@@ -179,6 +179,11 @@ func (u *user) shot(name string) {
 	u.t.Helper()
 	ctx, cancel := context.WithTimeout(u.ctx, timeout)
 	defer cancel()
+	// From the top: a page opened at a #fragment is scrolled, and the sticky
+	// header would be drawn in the middle of the full-page capture.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.scrollTo(0, 0), true`)); err != nil {
+		u.t.Fatalf("%s: scroll to top: %v", u.name, err)
+	}
 	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		u.t.Fatalf("%s: screenshot %s: %v", u.name, name, err)
