@@ -2,6 +2,8 @@ package journeys
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -21,6 +23,13 @@ const (
 // one before (the product, the link, the order).
 func TestJourneys(t *testing.T) {
 	requireChromium(t)
+	// Screenshots of an earlier run must not pass for this one's.
+	old, _ := filepath.Glob(filepath.Join(repoRoot, "artifacts", "journeys", "*.png"))
+	for _, f := range old {
+		if err := os.Remove(f); err != nil {
+			t.Fatal(err)
+		}
+	}
 	browser := newBrowser(t)
 	merchant := newUser(t, browser, "merchant")
 	influencer := newUser(t, browser, "influencer")
