@@ -80,7 +80,7 @@ type LinkRate struct {
 type Click struct {
 	ID           string    `gorm:"primaryKey;size:32" json:"id"`
 	LinkID       int64     `gorm:"not null;index:idx_clicks_link_at,priority:1" json:"link_id"`
-	InfluencerID int64     `gorm:"not null;index" json:"influencer_id"`
+	InfluencerID int64     `gorm:"not null" json:"influencer_id"` // indexed with at (StatsMigrations)
 	Visitor      string    `gorm:"size:32;not null" json:"visitor"`
 	At           time.Time `gorm:"not null;index:idx_clicks_link_at,priority:2" json:"at"`
 	Valid        bool      `gorm:"not null" json:"valid"`

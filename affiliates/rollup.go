@@ -209,6 +209,13 @@ func StatsMigrations() []database.Migration {
 			return tx.Exec("CREATE INDEX IF NOT EXISTS idx_ledger_payable ON ledger_entries " +
 				"(shop_id, kind, payout_id, influencer_id, currency, amount_minor)").Error
 		},
+	}, {
+		// (influencer_id, at) above serves every lookup the single-column
+		// index did; each click insert paid for both.
+		ID: "0354_clicks_drop_influencer_index",
+		Up: func(tx *gorm.DB) error {
+			return tx.Exec("DROP INDEX IF EXISTS idx_clicks_influencer_id").Error
+		},
 	}}
 }
 

@@ -130,6 +130,10 @@ func TestRedirectNeverLeavesTheSite(t *testing.T) {
 		if res.Status == http.StatusNotFound && !strings.Contains(res.Body, "doesn't lead anywhere") && strings.HasPrefix(path, "/r/") && !strings.Contains(path, "//") {
 			t.Errorf("GET %s: 404 page is not the friendly link page", path)
 		}
+		// The redirect skips the page security headers; its 404 page must not.
+		if csp := res.Header.Get("Content-Security-Policy"); res.Status == http.StatusNotFound && (csp == "" || res.Header.Get("X-Frame-Options") != "DENY") {
+			t.Errorf("GET %s: 404 page without security headers (CSP %q)", path, csp)
+		}
 	}
 	res := s.browser().getUA("/r/" + good.Code)
 	want := "/products/" + strconv.FormatInt(s.products[0].ID, 10) + "?utm_campaign=ig&utm_medium=influencer&utm_source=warna"

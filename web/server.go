@@ -68,6 +68,10 @@ type Server struct {
 	echo   *echo.Echo
 	views  *renderer
 	logger *slog.Logger
+	// secure sets the security headers (CSP, framing, sniffing, HSTS). It
+	// wraps every route but the tracked redirect, whose bodiless 302 has no
+	// use for them; its "link not found" page applies it itself.
+	secure echo.MiddlewareFunc
 }
 
 // New builds the server and its routes.
@@ -122,7 +126,9 @@ func (s *Server) middleware() {
 			return err
 		},
 	}))
-	e.Use(middleware.RequestID())
+	// The redirect gets no request id: it is not logged line by line, so the
+	// id would correlate nothing (the stored click is its record).
+	e.Use(notOnRedirect(middleware.RequestID()))
 	e.Use(echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
 		Namespace:  "warna",
 		Subsystem:  "http",
@@ -132,14 +138,15 @@ func (s *Server) middleware() {
 		DoNotUseRequestPathFor404: true,
 	}))
 	e.Use(notOnRedirect(s.requestLogger()))
-	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
+	s.secure = middleware.SecureWithConfig(middleware.SecureConfig{
 		XSSProtection:         "0",
 		ContentTypeNosniff:    "nosniff",
 		XFrameOptions:         "DENY",
 		HSTSMaxAge:            31536000,
 		ReferrerPolicy:        "strict-origin-when-cross-origin",
 		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'",
-	}))
+	})
+	e.Use(notOnRedirect(s.secure))
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
 		Skipper: func(c echo.Context) bool {
 			p := c.Request().URL.Path
