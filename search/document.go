@@ -238,6 +238,11 @@ func familyShares(p catalog.Product, palette []Swatch) (map[string]float64, erro
 	return shares, nil
 }
 
+// familiesOf lists the families a family filter matches: those with at
+// least familyThreshold of the colour, and the dominant one (a product
+// mostly in a colour too mixed to reach the threshold still answers to it).
+// Only families in shares count, so a merchant's override (which replaces
+// the shares) is the whole answer and "multicolour" never becomes a family.
 func familiesOf(shares map[string]float64, dominant string) []string {
 	var out []string
 	for f, s := range shares {
