@@ -449,6 +449,22 @@ func (s *Service) PublicProducts(ctx context.Context, pf PublicFilter) (ProductP
 	})
 }
 
+// PublicProductsByID returns the products among ids that shoppers may see,
+// with their images and shop, keyed by id; the others are left out.
+func (s *Service) PublicProductsByID(ctx context.Context, ids []int64) (map[int64]Product, error) {
+	out := make(map[int64]Product, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var items []Product
+	err := visible(withImages(s.db.WithContext(ctx)).Preload("Shop").Model(&Product{})).
+		Where("products.id IN ?", ids).Find(&items).Error
+	for _, p := range items {
+		out[p.ID] = p
+	}
+	return out, err
+}
+
 // PublicProduct returns a product a shopper may see; drafts, archived and
 // sold-out products are not found.
 func (s *Service) PublicProduct(ctx context.Context, productID int64) (Product, error) {

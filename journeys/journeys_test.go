@@ -194,6 +194,15 @@ func (s *story) influencerMakesLink(t *testing.T, in *user) {
 	in.open("/@" + s.handle)
 	in.imagesLoaded(`main img`)
 	mustContain(t, "storefront", in.text(`main`), s.handleName, "Bold colours, every day.", "Red picks", productTitle)
+	// The pick shows the product's photo and swatches and leads through the
+	// influencer's tracked link.
+	pick := eval[bool](in, "storefront pick", `(() => {
+	  const card = document.querySelector('main .product-card');
+	  return !!card && !!card.querySelector('a[href^="/r/"] img') && card.querySelectorAll('.swatch').length > 0;
+	})()`)
+	if !pick {
+		t.Error("the storefront card has no photo, swatches or tracked link")
+	}
 	in.shot("06-influencer-storefront")
 }
 

@@ -343,6 +343,22 @@ func TestMerchantOrdersRefundApprovePayout(t *testing.T) {
 	if page.Status != http.StatusOK || !strings.Contains(page.Body, affiliates.RuleVersion) || !strings.Contains(page.Body, "window 7 days") {
 		t.Fatalf("order page: %d %.500s", page.Status, page.Body)
 	}
+	// A refund amount the form cannot read is refused with the reason and
+	// changes nothing; one written as the merchant would ("Rp 15.000") lands.
+	first := strconv.FormatInt(o.Lines[0].ID, 10)
+	m.submit("/merchant/orders/"+id, "/merchant/orders/"+id+"/refund", url.Values{"line_id": {first}, "amount": {"lots"}})
+	if page := m.get("/merchant/orders/" + id); !strings.Contains(page.Body, "is not an amount to refund: write it in IDR") {
+		t.Errorf("bad refund amount: no reason shown: %.400s", page.Body)
+	}
+	if got, _ := s.aff.OrderForMerchant(ctx, s.merchant.ID, o.ID); got.Lines[0].RefundedMinor != 0 {
+		t.Fatalf("a refused refund changed the line: refunded %d", got.Lines[0].RefundedMinor)
+	}
+	if res := m.submit("/merchant/orders/"+id, "/merchant/orders/"+id+"/refund", url.Values{"line_id": {first}, "amount": {"Rp 15.000"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("refund by amount: %d", res.Status)
+	}
+	if got, _ := s.aff.OrderForMerchant(ctx, s.merchant.ID, o.ID); got.Lines[0].RefundedMinor != 15_000 {
+		t.Fatalf("refund by amount: line refunded %d, want 15000", got.Lines[0].RefundedMinor)
+	}
 	res := m.submit("/merchant/orders/"+id, "/merchant/orders/"+id+"/refund", url.Values{"line_id": {strconv.FormatInt(o.Lines[1].ID, 10)}, "quantity": {"1"}})
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("refund line: %d", res.Status)
@@ -359,8 +375,9 @@ func TestMerchantOrdersRefundApprovePayout(t *testing.T) {
 		t.Fatalf("payout: %d", res.Status)
 	}
 	bs, err := s.aff.Balances(ctx, s.infl.ID, s.shop.ID)
-	// 150000 × 10% = 15000 earned; the refunded 99000 line's 9900 was reversed.
-	if err != nil || len(bs) != 1 || bs[0].Paid != 15_000 || bs[0].Approved != 0 || bs[0].Pending != 0 || bs[0].Reversed != 9_900 {
+	// 150000 × 10% = 15000 earned less 1500 for the 15000 refunded from it;
+	// the refunded 99000 line's 9900 was reversed.
+	if err != nil || len(bs) != 1 || bs[0].Paid != 13_500 || bs[0].Approved != 0 || bs[0].Pending != 0 || bs[0].Reversed != 11_400 {
 		t.Fatalf("balance after payout = %+v, %v", bs, err)
 	}
 	// A second payout has nothing to pay: the merchant sees why.

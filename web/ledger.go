@@ -6,12 +6,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/warna/warna/affiliates"
-	"github.com/warna/warna/fault"
 	"github.com/warna/warna/money"
 	"github.com/warna/warna/web/auth"
 )
-
-var errInvalidAmount = fault.FieldInvalidf("amount_minor", "enter the amount as a whole number of minor units (cents)")
 
 func (s *Server) ledgerRoutes(merchant *echo.Group) {
 	merchant.GET("/commissions", s.commissions)

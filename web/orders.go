@@ -3,10 +3,13 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/warna/warna/affiliates"
+	"github.com/warna/warna/fault"
+	"github.com/warna/warna/money"
 	"github.com/warna/warna/web/auth"
 )
 
@@ -53,9 +56,16 @@ func (s *Server) refundOrderForm(c echo.Context) error {
 		_, err = s.deps.Affiliates.RefundOrder(ctx, user.ID, id)
 	} else {
 		qty, _ := strconv.Atoi(c.FormValue("quantity"))
-		amount, perr := parseMinor(c.FormValue("amount_minor"))
-		if perr != nil {
-			return s.flashBack(c, perr, back)
+		var amount int64
+		if v := strings.TrimSpace(c.FormValue("amount")); v != "" {
+			order, oerr := s.deps.Affiliates.OrderForMerchant(ctx, user.ID, id)
+			if oerr != nil {
+				return oerr
+			}
+			if amount, err = money.Parse(v, order.Currency, ""); err != nil || amount <= 0 {
+				return s.flashBack(c, fault.FieldInvalidf("amount",
+					"%q is not an amount to refund: write it in %s, such as %s", v, order.Currency, money.Plain(order.TotalMinor, order.Currency)), back)
+			}
 		}
 		_, err = s.deps.Affiliates.Refund(ctx, user.ID, id, affiliates.RefundInput{LineID: formID(c, "line_id"), AmountMinor: amount, Quantity: qty})
 	}
@@ -87,14 +97,3 @@ func (s *Server) holdOrder(held bool) echo.HandlerFunc {
 	}
 }
 
-// parseMinor reads an optional whole number of minor units.
-func parseMinor(v string) (int64, error) {
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 {
-		return 0, errInvalidAmount
-	}
-	return n, nil
-}

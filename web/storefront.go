@@ -7,7 +7,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/warna/warna/affiliates"
+	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/fault"
+	"github.com/warna/warna/money"
 	"github.com/warna/warna/web/auth"
 )
 
@@ -20,8 +22,56 @@ func (s *Server) storefrontRoutes(e *echo.Echo, influencer *echo.Group) {
 }
 
 type storefrontPage struct {
-	affiliates.Storefront
-	Only int64 // a single collection, when the link named one
+	Influencer  affiliates.Influencer
+	Collections []shelfView
+	Only        int64 // a single collection, when the link named one
+}
+
+// shelfView is a collection as the storefront shows it.
+type shelfView struct {
+	Collection affiliates.Collection
+	Cards      []storefrontCard
+}
+
+// storefrontCard is a pick with its tracked link; Product is nil when the
+// product cannot be bought now (sold out), and the card says so.
+type storefrontCard struct {
+	affiliates.Card
+	Product *productView
+}
+
+// shelves joins the storefront's picks with their products' photos and
+// colours from the catalogue.
+func (s *Server) shelves(c echo.Context, sf affiliates.Storefront) ([]shelfView, error) {
+	var ids []int64
+	for _, col := range sf.Collections {
+		for _, card := range col.Cards {
+			ids = append(ids, card.ProductID)
+		}
+	}
+	var products map[int64]catalog.Product
+	if s.deps.Catalog != nil { // nil only in tests of the affiliate pages alone
+		var err error
+		if products, err = s.deps.Catalog.PublicProductsByID(c.Request().Context(), ids); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]shelfView, 0, len(sf.Collections))
+	for _, col := range sf.Collections {
+		shelf := shelfView{Collection: col.Collection}
+		for _, card := range col.Cards {
+			sc := storefrontCard{Card: card}
+			if p, ok := products[card.ProductID]; ok {
+				v := newProductView(p)
+				sc.Product = &v
+			} else if products == nil {
+				sc.Product = &productView{ID: card.ProductID, Title: card.Title, Price: money.Format(card.PriceMinor, card.Currency)}
+			}
+			shelf.Cards = append(shelf.Cards, sc)
+		}
+		out = append(out, shelf)
+	}
+	return out, nil
 }
 
 // storefront is an influencer's public page: their collections of picks, each
@@ -36,7 +86,11 @@ func (s *Server) storefront(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	data := storefrontPage{Storefront: sf}
+	shelves, err := s.shelves(c, sf)
+	if err != nil {
+		return err
+	}
+	data := storefrontPage{Influencer: sf.Influencer, Collections: shelves}
 	if id := c.Param("id"); id != "" {
 		data.Only, _ = strconv.ParseInt(id, 10, 64)
 		found := false
