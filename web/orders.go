@@ -96,4 +96,3 @@ func (s *Server) holdOrder(held bool) echo.HandlerFunc {
 		return c.Redirect(http.StatusSeeOther, "/merchant/orders/"+strconv.FormatInt(id, 10))
 	}
 }
-
