@@ -364,6 +364,9 @@ func TestProductRoutesRefuseInfluencersAndOtherMerchants(t *testing.T) {
 			return b.api(http.MethodPatch, a, key, map[string]any{"price_minor": 1})
 		}},
 		{"API archive", func(b *browser, key string) response { return b.api(http.MethodPost, a+"/archive", key, nil) }},
+		{"API families", func(b *browser, key string) response {
+			return b.api(http.MethodPut, a+"/families", key, map[string]any{"families": []string{"red"}})
+		}},
 		{"API delete", func(b *browser, key string) response { return b.api(http.MethodDelete, a, key, nil) }},
 		{"API upload", func(b *browser, key string) response {
 			var body bytes.Buffer

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"image/color"
 	"net/http"
@@ -161,6 +162,35 @@ func TestPhotoPipelineOverHTTP(t *testing.T) {
 	}
 	if p := site.product(t, id); p.FamilyOverride != nil {
 		t.Errorf("override after clearing = %q, want none", *p.FamilyOverride)
+	}
+
+	// The API shows the families and sets the override too.
+	key := site.apiKey(t, b)
+	api := fmt.Sprintf("/api/v1/products/%d", id)
+	var got struct {
+		Colours struct {
+			Families map[string]float64 `json:"families"`
+			Dominant string             `json:"dominant"`
+			Override []string           `json:"override"`
+			Mismatch *bool              `json:"declared_colour_mismatch"`
+		} `json:"colours"`
+	}
+	res := b.api(http.MethodGet, api, key, nil)
+	if err := json.Unmarshal([]byte(res.Body), &got); err != nil || got.Colours.Families["red"] < 0.5 || got.Colours.Dominant != "red" || got.Colours.Mismatch == nil {
+		t.Errorf("API colours of a red product: %+v (%v) %.300s", got.Colours, err, res.Body)
+	}
+	if res := b.api(http.MethodPut, api+"/families", key, map[string]any{"families": []string{"pink", "white"}}); res.Status != http.StatusOK || !strings.Contains(res.Body, `"override":["white","pink"]`) {
+		t.Errorf("API override: %d %.300s", res.Status, res.Body)
+	}
+	if res := b.api(http.MethodPut, api+"/families", key, map[string]any{"families": []string{"chartreuse"}}); res.Status != http.StatusBadRequest || !strings.Contains(res.Body, `"field":"families"`) {
+		t.Errorf("API unknown family: %d %.300s, want 400 naming the field", res.Status, res.Body)
+	}
+	if res := b.api(http.MethodPut, api+"/families", key, map[string]any{"families": []string{}}); res.Status != http.StatusOK || strings.Contains(res.Body, `"override"`) {
+		t.Errorf("API clear override: %d %.300s", res.Status, res.Body)
+	}
+	pubJSON := shopper.get(fmt.Sprintf("/api/v1/catalog/products/%d", id))
+	if !strings.Contains(pubJSON.Body, `"families":{"red":`) || strings.Contains(pubJSON.Body, "mismatch") {
+		t.Errorf("public API colours: %.400s", pubJSON.Body)
 	}
 
 	// Another merchant can neither retry nor override.

@@ -27,6 +27,7 @@ func (s *Server) productAPIRoutes(api *echo.Group) {
 	merchant.POST("/:id/archive", s.apiArchiveProduct)
 	merchant.DELETE("/:id", s.apiArchiveProduct)
 	merchant.POST("/:id/images", s.apiUploadImage)
+	merchant.PUT("/:id/families", s.apiSetFamilies)
 
 	api.GET("/catalog/products", s.apiPublicProducts)
 	api.GET("/catalog/products/:id", s.apiPublicProduct)
@@ -50,8 +51,21 @@ type productJSON struct {
 	Shop          shopRefJSON `json:"shop"`
 	URL           string      `json:"url"`
 	Images        []imageJSON `json:"images"`
+	Colours       coloursJSON `json:"colours"`
 	CreatedAt     time.Time   `json:"created_at"`
 	UpdatedAt     time.Time   `json:"updated_at"`
+}
+
+// coloursJSON is the product's colour categorisation: the families found in
+// its photos with their shares, the merchant's override when set (it is what
+// search and filters use), and, for the owner, whether the declared colour
+// disagrees with the photos.
+type coloursJSON struct {
+	Families    map[string]float64 `json:"families"`
+	Dominant    string             `json:"dominant,omitempty"`
+	Multicolour bool               `json:"multicolour"`
+	Override    []string           `json:"override,omitempty"`
+	Mismatch    *bool              `json:"declared_colour_mismatch,omitempty"`
 }
 
 type shopRefJSON struct {
@@ -85,8 +99,14 @@ func (s *Server) productJSON(p catalog.Product, owner bool) productJSON {
 		Shop: shopRefJSON{Slug: p.Shop.Slug, Name: p.Shop.Name}, URL: s.cfg.BaseURL + "/products/" + strconv.FormatInt(p.ID, 10),
 		Images: []imageJSON{}, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 	}
+	out.Colours = coloursJSON{Families: map[string]float64{}, Dominant: p.DominantFamily, Multicolour: p.Multicolour, Override: p.OverrideFamilies()}
+	for _, f := range p.FamilyShares() {
+		out.Colours.Families[f.Family] = f.Share
+	}
 	if owner {
 		out.CommissionBps = p.CommissionBps
+		mismatch := p.ColorMismatch
+		out.Colours.Mismatch = &mismatch
 	}
 	for _, img := range p.Images {
 		out.Images = append(out.Images, s.imageJSON(img))
@@ -262,6 +282,35 @@ func (s *Server) apiUpdateProduct(c echo.Context) error {
 		return err
 	}
 	p, err := s.deps.Catalog.PatchProduct(ctx, user.ID, id, patch)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.productJSON(p, true))
+}
+
+// apiSetFamilies sets the merchant's colour families of a product from
+// {"families": ["red", "white"]}; an empty list clears the override so the
+// families found in the photos apply again.
+func (s *Server) apiSetFamilies(c echo.Context) error {
+	user, _ := auth.CurrentUser(c)
+	id, err := idParam(c, "id", "no such product")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Families *[]string `json:"families"`
+	}
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Families == nil {
+		return fault.FieldInvalidf("families", `send {"families": ["red", "white"]}, or an empty list to use the families found in the photos`)
+	}
+	ctx := c.Request().Context()
+	if err := s.deps.Catalog.SetFamilyOverride(ctx, user.ID, id, *req.Families); err != nil {
+		return err
+	}
+	p, err := s.deps.Catalog.Product(ctx, user.ID, id)
 	if err != nil {
 		return err
 	}
