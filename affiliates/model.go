@@ -19,6 +19,8 @@ type Influencer struct {
 	Name      string `gorm:"size:100;not null"`
 	Email     string `gorm:"size:254;not null"` // copied from the account, for self-referral checks
 	Bio       string `gorm:"size:500;not null;default:''"`
+	// AvatarKey is the media key of the profile photo; empty shows initials.
+	AvatarKey string `gorm:"size:80;not null;default:''"`
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -251,5 +253,13 @@ func Migrations() []database.Migration {
 	}, {
 		ID: "0302_webhooks",
 		Up: func(tx *gorm.DB) error { return tx.AutoMigrate(&Webhook{}) },
+	}, {
+		ID: "0303_influencer_avatar",
+		Up: func(tx *gorm.DB) error {
+			if tx.Migrator().HasColumn(&Influencer{}, "AvatarKey") {
+				return nil
+			}
+			return tx.Migrator().AddColumn(&Influencer{}, "AvatarKey")
+		},
 	}}
 }

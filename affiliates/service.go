@@ -18,6 +18,7 @@ import (
 
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/fault"
+	"github.com/warna/warna/media"
 )
 
 // DefaultAttributionDays is the cookie lifetime for links not tied to one
@@ -36,6 +37,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Clicks tune the click recorder; zero values take the defaults.
 	Clicks RecorderOptions
+	// Media stores profile photos (the catalogue's store); nil refuses them.
+	Media media.Store
 }
 
 // Service is the affiliate domain: links, clicks, orders and the ledger.
@@ -48,6 +51,7 @@ type Service struct {
 	clicks *Recorder
 	signer *macPool
 	queue  enqueuer
+	media  media.Store
 	// visitorKey caches the current day's visitor-hash key.
 	visitorKey atomic.Pointer[dayKey]
 }
@@ -72,6 +76,7 @@ func NewService(db *gorm.DB, opts Options) (*Service, error) {
 		logger: opts.Logger,
 		links:  newLinkCache(time.Minute, 50_000),
 		signer: newMacPool([]byte(opts.Secret)),
+		media:  opts.Media,
 	}
 	ro := opts.Clicks
 	if ro.Now == nil {

@@ -109,7 +109,11 @@ func (a *App) build() error {
 	a.auth = auth.NewService(a.db, a.now)
 	workers := jobs.NewWorkers()
 	river.AddWorker(workers, &expireSessionsWorker{auth: a.auth})
-	aff, err := affiliates.NewService(a.db, affiliates.Options{Secret: a.secretKey, SpillDir: a.cfg.DataDir, Now: a.now, Logger: a.logger})
+	var err error
+	if a.media, err = media.NewLocal(filepath.Join(a.cfg.DataDir, "media")); err != nil {
+		return err
+	}
+	aff, err := affiliates.NewService(a.db, affiliates.Options{Secret: a.secretKey, SpillDir: a.cfg.DataDir, Now: a.now, Logger: a.logger, Media: a.media})
 	if err != nil {
 		return err
 	}
@@ -130,9 +134,6 @@ func (a *App) build() error {
 	}
 	a.queue = queue
 	aff.UseQueue(queue)
-	if a.media, err = media.NewLocal(filepath.Join(a.cfg.DataDir, "media")); err != nil {
-		return err
-	}
 	a.catalog = catalog.NewService(a.db, a.media, queue, catalog.Options{Now: a.now, BaseURL: a.cfg.BaseURL, PaletteEngine: a.cfg.PaletteEngine})
 	catalog.AddWorkers(workers, a.catalog)
 	a.registry.MustRegister(a.catalog.Collectors()...)

@@ -263,7 +263,34 @@ func redTeePNG(t *testing.T) string {
 			}
 		}
 	}
-	path := filepath.Join(t.TempDir(), "red-tee.png")
+	return savePNG(t, "red-tee.png", img)
+}
+
+// portraitPNG draws a profile photo: head and shoulders on a teal wall,
+// wider than tall so the server's square crop has work to do.
+func portraitPNG(t *testing.T) string {
+	t.Helper()
+	const w, h = 480, 360
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			fx, fy := float64(x-w/2), float64(y)
+			c := color.NRGBA{40, 150 - uint8(y/6), 150, 255}
+			switch {
+			case fx*fx/(70*70)+(fy-140)*(fy-140)/(85*85) <= 1:
+				c = color.NRGBA{224, 172, 130, 255} // face
+			case fy > 250 && fx*fx/(150*150)+(fy-360)*(fy-360)/(120*120) <= 1:
+				c = color.NRGBA{250, 200, 40, 255} // yellow top
+			}
+			img.SetNRGBA(x, y, c)
+		}
+	}
+	return savePNG(t, "portrait.png", img)
+}
+
+func savePNG(t *testing.T, name string, img image.Image) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)

@@ -185,6 +185,8 @@ func (s *story) influencerMakesLink(t *testing.T, in *user) {
 	in.open("/influencer")
 	in.do("fill the bio", fill(`#profile #bio`, "Bold colours, every day."))
 	in.submit("save the profile", `#profile button[type=submit]`)
+	in.do("choose a profile photo", setUploadFiles(`#avatar input[type=file]`, portraitPNG(t)))
+	in.submit("upload the profile photo", `#avatar button[type=submit]`)
 	in.do("name a collection", fill(`form[action="/influencer/collections"] #title`, "Red picks"))
 	in.submit("create the collection", `form[action="/influencer/collections"] button[type=submit]`)
 	items := `#storefront form[action$="/items"]`
@@ -198,10 +200,11 @@ func (s *story) influencerMakesLink(t *testing.T, in *user) {
 	// influencer's tracked link.
 	pick := eval[bool](in, "storefront pick", `(() => {
 	  const card = document.querySelector('main .product-card');
-	  return !!card && !!card.querySelector('a[href^="/r/"] img') && card.querySelectorAll('.swatch').length > 0;
+	  return !!card && !!card.querySelector('a[href^="/r/"] img') && card.querySelectorAll('.swatch').length > 0
+	    && !!document.querySelector('.storefront img.avatar');
 	})()`)
 	if !pick {
-		t.Error("the storefront card has no photo, swatches or tracked link")
+		t.Error("the storefront has no profile photo, or its card has no photo, swatches or tracked link")
 	}
 	in.shot("06-influencer-storefront")
 }

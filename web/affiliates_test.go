@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"github.com/warna/warna/media"
+	"image/color"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -36,8 +38,12 @@ func newAffSite(t *testing.T) *affSite {
 	t.Helper()
 	migs := append(auth.Migrations(), catalog.Migrations()...)
 	db := dbtest.Open(t, append(migs, affiliates.Migrations()...)...)
+	store, err := media.NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
 	aff, err := affiliates.NewService(db, affiliates.Options{Secret: "web-test-secret-0123456789abcdef", SpillDir: t.TempDir(),
-		Clicks: affiliates.RecorderOptions{FlushEvery: 5 * time.Millisecond}})
+		Clicks: affiliates.RecorderOptions{FlushEvery: 5 * time.Millisecond}, Media: store})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,8 +314,24 @@ func TestInfluencerPagesAndQR(t *testing.T) {
 		t.Errorf("other influencer QR: %d, want 404", res.Status)
 	}
 	inf, _ := s.aff.EnsureInfluencer(context.Background(), affiliates.Account{ID: s.infl.ID})
-	if sf := b.get("/@" + inf.Handle); sf.Status != http.StatusOK || !strings.Contains(sf.Body, "Summer") {
-		t.Errorf("storefront: %d", sf.Status)
+	if sf := b.get("/@" + inf.Handle); sf.Status != http.StatusOK || !strings.Contains(sf.Body, "Summer") || !strings.Contains(sf.Body, `<div class="avatar" aria-hidden="true">R</div>`) {
+		t.Errorf("storefront before a profile photo: %d, want the collection and the initials avatar", sf.Status)
+	}
+
+	// A profile photo: a file that is not an image is refused with the
+	// reason; a photo replaces the initials on the storefront.
+	csrf := b.csrf("/influencer")
+	res = b.postMultipart("/influencer/avatar", url.Values{"_csrf": {csrf}}, []upload{{"avatar", "notes.txt", []byte("not a photo at all")}})
+	if page := b.get("/influencer"); res.Status != http.StatusSeeOther || !strings.Contains(page.Body, "not an image: upload a JPEG, PNG, WebP or GIF") {
+		t.Errorf("non-image profile photo: %d, and the area does not say why", res.Status)
+	}
+	res = b.postMultipart("/influencer/avatar", url.Values{"_csrf": {csrf}}, []upload{{"avatar", "me.png", pngPhoto(t, 300, 200, color.RGBA{30, 90, 200, 255})}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("profile photo: %d %.300s", res.Status, res.Body)
+	}
+	inf, _ = s.aff.InfluencerByHandle(context.Background(), inf.Handle)
+	if sf := b.get("/@" + inf.Handle); inf.AvatarKey == "" || !strings.Contains(sf.Body, `<img class="avatar" src="/media/`+inf.AvatarKey+`"`) {
+		t.Errorf("storefront after the profile photo (key %q) does not show it", inf.AvatarKey)
 	}
 }
 

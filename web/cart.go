@@ -71,7 +71,7 @@ func (s *Server) removeFromCart(c echo.Context) error {
 // from; other errors go to the error handler.
 func (s *Server) flashBack(c echo.Context, err error, to string) error {
 	switch fault.KindOf(err) {
-	case fault.Invalid, fault.Conflict, fault.NotFound, fault.Forbidden:
+	case fault.Invalid, fault.TooLarge, fault.Conflict, fault.NotFound, fault.Forbidden:
 		setFlash(c, fault.MessageOf(err))
 		return c.Redirect(http.StatusSeeOther, to)
 	}

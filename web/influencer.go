@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/warna/warna/affiliates"
+	"github.com/warna/warna/fault"
 	"github.com/warna/warna/web/auth"
 )
 
@@ -19,6 +20,7 @@ func (s *Server) affiliateRoutes(e *echo.Echo, influencer, merchant, api *echo.G
 	}
 	e.GET("/r/:code", s.followLink)
 	influencer.POST("/profile", s.updateProfile)
+	influencer.POST("/avatar", s.uploadAvatar)
 	influencer.POST("/links", s.createLink)
 	influencer.POST("/links/:id/disable", s.setLinkDisabled(true))
 	influencer.POST("/links/:id/enable", s.setLinkDisabled(false))
@@ -68,6 +70,25 @@ func (s *Server) influencerHome(c echo.Context) error {
 		return err
 	}
 	return s.render(c, http.StatusOK, "influencer", Page{Title: "Your links", Data: data})
+}
+
+// uploadAvatar sets the profile photo shown on the storefront.
+func (s *Server) uploadAvatar(c echo.Context) error {
+	user, _ := auth.CurrentUser(c)
+	const back = "/influencer#avatar"
+	files, closeAll, err := uploadedFiles(c, "avatar")
+	defer closeAll()
+	if err != nil {
+		return s.flashBack(c, err, back)
+	}
+	if len(files) == 0 {
+		return s.flashBack(c, fault.FieldInvalidf("avatar", "choose a photo to upload"), back)
+	}
+	if _, err := s.deps.Affiliates.SetAvatar(c.Request().Context(), user.ID, files[0]); err != nil {
+		return s.flashBack(c, err, back)
+	}
+	setFlash(c, "Profile photo saved.")
+	return c.Redirect(http.StatusSeeOther, back)
 }
 
 func (s *Server) updateProfile(c echo.Context) error {
