@@ -14,11 +14,11 @@ import (
 
 // Influencer is an influencer's public profile, keyed by their user id.
 type Influencer struct {
-	UserID    int64  `gorm:"primaryKey;autoIncrement:false"`
-	Handle    string `gorm:"size:30;not null;uniqueIndex"`
-	Name      string `gorm:"size:100;not null"`
-	Email     string `gorm:"size:254;not null"` // copied from the account, for self-referral checks
-	Bio       string `gorm:"size:500;not null;default:''"`
+	UserID int64  `gorm:"primaryKey;autoIncrement:false"`
+	Handle string `gorm:"size:30;not null;uniqueIndex"`
+	Name   string `gorm:"size:100;not null"`
+	Email  string `gorm:"size:254;not null"` // copied from the account, for self-referral checks
+	Bio    string `gorm:"size:500;not null;default:''"`
 	// AvatarKey is the media key of the profile photo; empty shows initials.
 	AvatarKey string `gorm:"size:80;not null;default:''"`
 	CreatedAt time.Time
