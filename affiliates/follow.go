@@ -64,6 +64,13 @@ func (s *Service) Follow(ctx context.Context, in FollowInput) (Follow, error) {
 	return Follow{Location: r.Location, ClickID: click.ID, Ref: s.signed("ref", strings.Join(ids, "~")), MaxAge: r.MaxAge}, nil
 }
 
+// Destination is where a link code leads, without recording a click: for
+// visitors over the click rate limit, who still reach the page.
+func (s *Service) Destination(ctx context.Context, code string) (string, error) {
+	r, err := s.resolve(ctx, code)
+	return r.Location, err
+}
+
 // RefClickIDs returns the click ids of a genuine attribution cookie value,
 // newest first, or nil if the value was not made by this site.
 func (s *Service) RefClickIDs(ref string) []string {

@@ -36,6 +36,11 @@ type affSite struct {
 
 func newAffSite(t *testing.T) *affSite {
 	t.Helper()
+	return newAffSiteConfig(t, Config{BaseURL: "http://warna.test"})
+}
+
+func newAffSiteConfig(t *testing.T, cfg Config) *affSite {
+	t.Helper()
 	migs := append(auth.Migrations(), catalog.Migrations()...)
 	db := dbtest.Open(t, append(migs, affiliates.Migrations()...)...)
 	store, err := media.NewLocal(t.TempDir())
@@ -53,7 +58,7 @@ func newAffSite(t *testing.T) *affSite {
 	}
 	t.Cleanup(func() { _ = aff.Close() })
 	authSvc := auth.NewService(db, nil)
-	site := &affSite{testSite: newTestSite(t, Config{BaseURL: "http://warna.test"}, Deps{Auth: authSvc, Affiliates: aff}), db: db, aff: aff}
+	site := &affSite{testSite: newTestSite(t, cfg, Deps{Auth: authSvc, Affiliates: aff}), db: db, aff: aff}
 	site.merchant, err = authSvc.SignUp(ctx, auth.SignUpInput{Email: "shop@example.com", Name: "Batik Sari", Password: "correct horse battery", Role: auth.RoleMerchant})
 	if err != nil {
 		t.Fatal(err)
@@ -164,6 +169,36 @@ func TestRedirectNeverLeavesTheSite(t *testing.T) {
 	}
 	if ids := s.aff.RefClickIDs(ref.Value); len(ids) != 1 {
 		t.Errorf("cookie value %q does not verify to one click id", ref.Value)
+	}
+}
+
+func TestClicksOverTheRateLimitStillRedirect(t *testing.T) {
+	s := newAffSiteConfig(t, Config{BaseURL: "http://warna.test", ClickRate: 0.001, ClickBurst: 3})
+	link := s.link(t, affiliates.LinkInput{Kind: affiliates.TargetProduct, ProductID: s.products[0].ID})
+	want := "/products/" + strconv.FormatInt(s.products[0].ID, 10)
+	b := s.browser()
+	for i := range 5 {
+		res := b.getUA("/r/" + link.Code)
+		if res.Status != http.StatusFound || !strings.HasPrefix(res.Location, want) {
+			t.Fatalf("click %d: %d %q, want a 302 to %s", i+1, res.Status, res.Location, want)
+		}
+		if cookie := strings.Contains(res.Header.Get("Set-Cookie"), affiliates.RefCookie); cookie != (i < 3) {
+			t.Errorf("click %d: attribution cookie set %v, want %v (burst 3)", i+1, cookie, i < 3)
+		}
+	}
+	if got := b.getUA("/r/nosuchcode"); got.Status != http.StatusNotFound {
+		t.Errorf("unknown code over the limit: %d, want 404", got.Status)
+	}
+	if err := s.aff.Clicks().Close(); err != nil { // flushes
+		t.Fatal(err)
+	}
+	var stored int64
+	s.db.Model(&affiliates.Click{}).Where("link_id = ?", link.ID).Count(&stored)
+	if stored != 3 {
+		t.Errorf("%d clicks stored, want the 3 within the limit", stored)
+	}
+	if m := b.get("/metrics"); !strings.Contains(m.Body, "warna_clicks_rate_limited_total 2") {
+		t.Errorf("metrics do not count the 2 unrecorded redirects")
 	}
 }
 

@@ -6,6 +6,9 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 
 	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/fault"
@@ -21,13 +24,15 @@ func (s *Server) followLink(c echo.Context) error {
 		prev = ck.Value
 	}
 	r := c.Request()
+	ip := c.RealIP()
+	if ok, _ := s.clicks.Allow(ip); !ok {
+		return s.followUnrecorded(c)
+	}
 	f, err := s.deps.Affiliates.Follow(r.Context(), affiliates.FollowInput{
-		Code: c.Param("code"), IP: c.RealIP(), UserAgent: r.UserAgent(), PrevRef: prev,
+		Code: c.Param("code"), IP: ip, UserAgent: r.UserAgent(), PrevRef: prev,
 	})
 	if fault.Is(err, fault.NotFound) {
-		return s.secure(func(c echo.Context) error {
-			return s.render(c, http.StatusNotFound, "link-missing", Page{Title: "Link not found"})
-		})(c)
+		return s.linkMissing(c)
 	}
 	if err != nil {
 		return err
@@ -37,6 +42,47 @@ func (s *Server) followLink(c echo.Context) error {
 		HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode,
 	})
 	return c.Redirect(http.StatusFound, f.Location)
+}
+
+// followUnrecorded answers a client over the click rate limit: a flood from
+// one address must not fill the clicks table, but a shopper behind a shared
+// address (mobile carriers put many behind one) still reaches the page. No
+// click is stored and no attribution cookie set; the metric counts them.
+func (s *Server) followUnrecorded(c echo.Context) error {
+	loc, err := s.deps.Affiliates.Destination(c.Request().Context(), c.Param("code"))
+	if fault.Is(err, fault.NotFound) {
+		return s.linkMissing(c)
+	}
+	if err != nil {
+		return err
+	}
+	s.limited.Inc()
+	return c.Redirect(http.StatusFound, loc)
+}
+
+func (s *Server) linkMissing(c echo.Context) error {
+	return s.secure(func(c echo.Context) error {
+		return s.render(c, http.StatusNotFound, "link-missing", Page{Title: "Link not found"})
+	})(c)
+}
+
+// clickLimiter is the per-IP limit on recorded clicks and its counter.
+func clickLimiter(cfg Config) (*middleware.RateLimiterMemoryStore, prometheus.Counter) {
+	r, burst := cfg.ClickRate, cfg.ClickBurst
+	if r <= 0 {
+		r = 5
+	}
+	if burst <= 0 {
+		burst = 60
+	}
+	store := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+		Rate: rate.Limit(r), Burst: burst, ExpiresIn: 10 * time.Minute,
+	})
+	limited := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "warna_clicks_rate_limited_total",
+		Help: "Tracked-link redirects over the per-IP click limit: redirected, not recorded.",
+	})
+	return store, limited
 }
 
 // isRedirect reports whether the request is for the tracked redirect, which

@@ -38,6 +38,11 @@ type Config struct {
 	// per client IP (burst LoginBurst); zero means 1 every 6 s, burst 10.
 	LoginRate  float64
 	LoginBurst int
+	// ClickRate is the sustained rate of tracked-link clicks recorded per
+	// client IP (burst ClickBurst); zero means 5 a second, burst 60. Clicks
+	// over it still redirect, unrecorded and without the attribution cookie.
+	ClickRate  float64
+	ClickBurst int
 }
 
 // Deps are the services the handlers call.
@@ -72,6 +77,10 @@ type Server struct {
 	// wraps every route but the tracked redirect, whose bodiless 302 has no
 	// use for them; its "link not found" page applies it itself.
 	secure echo.MiddlewareFunc
+	// clicks limits recorded clicks per client IP; limited counts the
+	// redirects it left unrecorded.
+	clicks  *middleware.RateLimiterMemoryStore
+	limited prometheus.Counter
 }
 
 // New builds the server and its routes.
@@ -87,6 +96,10 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		deps.Registry = prometheus.NewRegistry()
 	}
 	s := &Server{cfg: cfg, deps: deps, echo: echo.New(), views: views, logger: deps.Logger}
+	s.clicks, s.limited = clickLimiter(cfg)
+	if err := deps.Registry.Register(s.limited); err != nil {
+		return nil, err
+	}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
