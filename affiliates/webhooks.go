@@ -71,6 +71,29 @@ func (s *Service) SetWebhook(ctx context.Context, merchantID int64, rawURL strin
 	return w, err
 }
 
+// WebhookOf returns the merchant's webhook; found is false when none is set.
+func (s *Service) WebhookOf(ctx context.Context, merchantID int64) (w Webhook, found bool, err error) {
+	shop, err := s.ShopOf(ctx, merchantID)
+	if err != nil {
+		return Webhook{}, false, err
+	}
+	err = s.db.WithContext(ctx).Where("shop_id = ?", shop.ID).Take(&w).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Webhook{}, false, nil
+	}
+	return w, err == nil, err
+}
+
+// RemoveWebhook stops deliveries to the merchant's webhook, including those
+// still queued.
+func (s *Service) RemoveWebhook(ctx context.Context, merchantID int64) error {
+	shop, err := s.ShopOf(ctx, merchantID)
+	if err != nil {
+		return err
+	}
+	return s.db.WithContext(ctx).Where("shop_id = ?", shop.ID).Delete(&Webhook{}).Error
+}
+
 // notifyTx enqueues a webhook delivery inside the transaction that made the
 // change, if the shop has a webhook.
 func (s *Service) notifyTx(ctx context.Context, tx *gorm.DB, shopID int64, event string, orderID int64) error {

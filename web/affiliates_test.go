@@ -478,3 +478,43 @@ func TestConversionAPIRateLimited(t *testing.T) {
 		t.Error("300 rapid calls were never limited")
 	}
 }
+
+func TestMerchantManagesTheWebhook(t *testing.T) {
+	s := newAffSite(t)
+	m := s.browser()
+	if res := m.submit("/login", "/login", url.Values{"email": {"shop@example.com"}, "password": {"correct horse battery"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("merchant login: %d", res.Status)
+	}
+	// A bad address is refused with the reason and stores nothing.
+	m.submit("/merchant/api-keys", "/merchant/webhook", url.Values{"url": {"ftp://example.com/hook"}})
+	if page := m.get("/merchant/api-keys"); !strings.Contains(page.Body, "give an http:// or https:// URL") {
+		t.Errorf("bad webhook address: the reason is not shown")
+	}
+	if _, found, err := s.aff.WebhookOf(context.Background(), s.merchant.ID); found || err != nil {
+		t.Fatalf("a refused address was stored (found %v, %v)", found, err)
+	}
+	// A good one shows its signing secret once.
+	res := m.submit("/merchant/api-keys", "/merchant/webhook", url.Values{"url": {"https://shop.example.com/warna"}})
+	hook, found, err := s.aff.WebhookOf(context.Background(), s.merchant.ID)
+	if res.Status != http.StatusOK || !found || err != nil || !strings.Contains(res.Body, hook.Secret) {
+		t.Fatalf("set webhook: %d, found %v (%v); the secret is not on the page", res.Status, found, err)
+	}
+	page := m.get("/merchant/api-keys")
+	if strings.Contains(page.Body, hook.Secret) || !strings.Contains(page.Body, "Sending to <code>https://shop.example.com/warna</code>") {
+		t.Errorf("the page later shows the secret, or not the address")
+	}
+	if res := m.submit("/merchant/api-keys", "/merchant/webhook/remove", url.Values{}); res.Status != http.StatusSeeOther {
+		t.Fatalf("remove webhook: %d", res.Status)
+	}
+	if _, found, _ := s.aff.WebhookOf(context.Background(), s.merchant.ID); found {
+		t.Error("the webhook is still there after removing it")
+	}
+	// Influencers cannot reach it.
+	inf := s.browser()
+	if res := inf.submit("/login", "/login", url.Values{"email": {"rina@example.com"}, "password": {"correct horse battery"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("influencer login: %d", res.Status)
+	}
+	if res := inf.submit("/influencer", "/merchant/webhook", url.Values{"url": {"https://evil.example.com"}}); res.Status != http.StatusForbidden {
+		t.Errorf("influencer setting a webhook: %d, want 403", res.Status)
+	}
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/web/auth"
 )
@@ -17,15 +18,65 @@ func (s *Server) home(c echo.Context) error {
 type apiKeysPage struct {
 	Keys   []auth.APIKey
 	NewKey string
+	// Webhooks is false when the affiliate service is absent (tests).
+	Webhooks bool
+	Webhook  *affiliates.Webhook
+	// NewSecret is the signing secret of a webhook just set, shown once.
+	NewSecret string
 }
 
-func (s *Server) apiKeys(c echo.Context) error {
+// developerPage loads what the API keys page shows besides a new key.
+func (s *Server) developerPage(c echo.Context) (apiKeysPage, error) {
 	user, _ := auth.CurrentUser(c)
-	keys, err := s.deps.Auth.ListAPIKeys(c.Request().Context(), user.ID)
+	ctx := c.Request().Context()
+	keys, err := s.deps.Auth.ListAPIKeys(ctx, user.ID)
+	if err != nil {
+		return apiKeysPage{}, err
+	}
+	page := apiKeysPage{Keys: keys, Webhooks: s.deps.Affiliates != nil}
+	if page.Webhooks {
+		hook, found, err := s.deps.Affiliates.WebhookOf(ctx, user.ID)
+		if err != nil && !fault.Is(err, fault.NotFound) { // no shop yet: no webhook
+			return apiKeysPage{}, err
+		}
+		if found {
+			page.Webhook = &hook
+		}
+	}
+	return page, nil
+}
+
+// setWebhook saves the shop's webhook URL and shows its new signing secret
+// once; a bad URL comes back with the reason.
+func (s *Server) setWebhook(c echo.Context) error {
+	user, _ := auth.CurrentUser(c)
+	hook, err := s.deps.Affiliates.SetWebhook(c.Request().Context(), user.ID, c.FormValue("url"))
+	if err != nil {
+		return s.flashBack(c, err, "/merchant/api-keys#webhook")
+	}
+	page, err := s.developerPage(c)
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "apikeys", Page{Title: "API keys", Data: apiKeysPage{Keys: keys}})
+	page.NewSecret = hook.Secret
+	return s.render(c, http.StatusOK, "apikeys", Page{Title: "API keys", Data: page})
+}
+
+func (s *Server) removeWebhook(c echo.Context) error {
+	user, _ := auth.CurrentUser(c)
+	if err := s.deps.Affiliates.RemoveWebhook(c.Request().Context(), user.ID); err != nil {
+		return s.flashBack(c, err, "/merchant/api-keys#webhook")
+	}
+	setFlash(c, "Webhook removed: no more order events will be sent.")
+	return c.Redirect(http.StatusSeeOther, "/merchant/api-keys#webhook")
+}
+
+func (s *Server) apiKeys(c echo.Context) error {
+	page, err := s.developerPage(c)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "apikeys", Page{Title: "API keys", Data: page})
 }
 
 func (s *Server) createAPIKey(c echo.Context) error {
@@ -35,12 +86,13 @@ func (s *Server) createAPIKey(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	keys, err := s.deps.Auth.ListAPIKeys(ctx, user.ID)
+	page, err := s.developerPage(c)
 	if err != nil {
 		return err
 	}
 	// The key is shown on this response only; it is never stored in clear.
-	return s.render(c, http.StatusCreated, "apikeys", Page{Title: "API keys", Data: apiKeysPage{Keys: keys, NewKey: plain}})
+	page.NewKey = plain
+	return s.render(c, http.StatusCreated, "apikeys", Page{Title: "API keys", Data: page})
 }
 
 func (s *Server) revokeAPIKey(c echo.Context) error {

@@ -27,6 +27,10 @@ func (s *Server) routes() {
 	merchant.GET("/api-keys", s.apiKeys)
 	merchant.POST("/api-keys", s.createAPIKey)
 	merchant.POST("/api-keys/:id/revoke", s.revokeAPIKey)
+	if s.deps.Affiliates != nil {
+		merchant.POST("/webhook", s.setWebhook)
+		merchant.POST("/webhook/remove", s.removeWebhook)
+	}
 
 	influencer := e.Group("/influencer", auth.RequireRole(auth.RoleInfluencer))
 
