@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/imaging"
 	"github.com/warna/warna/media"
@@ -27,10 +28,17 @@ var avatarLimits = imaging.Limits{MaxBytes: avatarMaxBytes, MaxPixels: 40_000_00
 // SetAvatar makes the influencer's profile photo from an uploaded image: the
 // centre square, at most 256 px, stored as JPEG under its content hash. The
 // upload is checked (type, bytes, pixels from the header) before it is
-// decoded; a refused upload changes nothing.
+// decoded; a refused upload or a failed write changes nothing. The photo it
+// replaces is removed unless another profile shows the same file.
 func (s *Service) SetAvatar(ctx context.Context, influencerID int64, r io.Reader) (Influencer, error) {
 	if s.media == nil {
 		return Influencer{}, &fault.Error{Kind: fault.Unavailable, Message: "profile photos are not available on this server"}
+	}
+	var inf Influencer
+	if err := s.db.WithContext(ctx).Where("user_id = ?", influencerID).Take(&inf).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+		return Influencer{}, fault.NotFoundf("no influencer profile")
+	} else if err != nil {
+		return Influencer{}, err
 	}
 	data, err := io.ReadAll(io.LimitReader(r, avatarMaxBytes+1))
 	if err != nil {
@@ -40,35 +48,48 @@ func (s *Service) SetAvatar(ctx context.Context, influencerID int64, r io.Reader
 		return Influencer{}, fault.FieldInvalidf("avatar", "choose a photo to upload")
 	}
 	img, _, err := imaging.Decode(data, avatarLimits)
-	switch {
-	case errors.Is(err, imaging.ErrTooLarge), errors.Is(err, imaging.ErrTooManyPixels):
-		return Influencer{}, &fault.Error{Kind: fault.TooLarge, Field: "avatar", Message: err.Error()}
-	case errors.Is(err, imaging.ErrNotImage):
-		return Influencer{}, &fault.Error{Kind: fault.Invalid, Field: "avatar", Message: err.Error()}
-	case err != nil:
-		return Influencer{}, fmt.Errorf("decode profile photo: %w", err)
+	if err != nil {
+		return Influencer{}, catalog.IntakeError(err, "avatar")
 	}
 	thumbs, err := imaging.Thumbnails(centreSquare(img), imaging.ThumbOptions{Sizes: []int{avatarSize}})
 	if err != nil {
 		return Influencer{}, fmt.Errorf("profile photo: %w", err)
 	}
 	key := media.KeyOf(thumbs[0].SHA256, "jpg")
+	existed, err := s.media.Exists(ctx, key)
+	if err != nil {
+		return Influencer{}, fmt.Errorf("store profile photo: %w", err)
+	}
 	if err := s.media.Put(ctx, key, bytes.NewReader(thumbs[0].JPEG)); err != nil {
 		return Influencer{}, fmt.Errorf("store profile photo: %w", err)
 	}
-	var inf Influencer
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&Influencer{}).Where("user_id = ?", influencerID).
-			Updates(map[string]any{"avatar_key": key, "updated_at": s.now()})
-		if res.Error != nil {
-			return res.Error
+	old := inf.AvatarKey
+	inf.AvatarKey, inf.UpdatedAt = key, s.now()
+	err = s.db.WithContext(ctx).Model(&Influencer{}).Where("user_id = ?", influencerID).
+		Updates(map[string]any{"avatar_key": key, "updated_at": inf.UpdatedAt}).Error
+	if err != nil {
+		if !existed {
+			_ = s.media.Delete(context.WithoutCancel(ctx), key)
 		}
-		if res.RowsAffected == 0 {
-			return fault.NotFoundf("no influencer profile")
-		}
-		return tx.Where("user_id = ?", influencerID).Take(&inf).Error
-	})
-	return inf, err
+		return Influencer{}, fmt.Errorf("save profile photo: %w", err)
+	}
+	if old != "" && old != key {
+		s.removeUnusedAvatar(ctx, old)
+	}
+	return inf, nil
+}
+
+// removeUnusedAvatar deletes a replaced profile photo's file unless another
+// profile shows it. A failure only leaves a file behind, so it is logged.
+func (s *Service) removeUnusedAvatar(ctx context.Context, key string) {
+	var users int64
+	err := s.db.WithContext(ctx).Model(&Influencer{}).Where("avatar_key = ?", key).Count(&users).Error
+	if err == nil && users == 0 {
+		err = s.media.Delete(context.WithoutCancel(ctx), key)
+	}
+	if err != nil {
+		s.logger.Warn("removing a replaced profile photo failed", "key", key, "err", err)
+	}
 }
 
 // centreSquare crops img to its largest centred square.

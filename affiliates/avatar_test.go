@@ -74,4 +74,24 @@ func TestSetAvatarStoresACentredSquare(t *testing.T) {
 	if err != nil || still.AvatarKey != inf.AvatarKey {
 		t.Errorf("after a refused upload the avatar is %q (%v), want %q", still.AvatarKey, err, inf.AvatarKey)
 	}
+
+	// A new photo replaces the old one, whose file goes (no one else shows it).
+	buf.Reset()
+	if err := jpeg.Encode(&buf, image.NewGray(image.Rect(0, 0, 50, 80)), nil); err != nil {
+		t.Fatal(err)
+	}
+	next, err := f.svc.SetAvatar(f.ctx, influencerID, &buf)
+	if err != nil || next.AvatarKey == inf.AvatarKey {
+		t.Fatalf("replacing the photo: key %q (%v)", next.AvatarKey, err)
+	}
+	for key, want := range map[string]bool{inf.AvatarKey: false, next.AvatarKey: true} {
+		if got, err := store.Exists(f.ctx, key); err != nil || got != want {
+			t.Errorf("file %s exists %v (%v), want %v", key, got, err, want)
+		}
+	}
+
+	// No profile: nothing is stored.
+	if _, err := f.svc.SetAvatar(f.ctx, 999_999, strings.NewReader("x")); !fault.Is(err, fault.NotFound) {
+		t.Errorf("photo for a missing profile: %v, want not found", err)
+	}
 }

@@ -100,13 +100,15 @@ func (img Image) Swatches() []Swatch {
 	return pal.Swatches
 }
 
-// intakeError turns an imaging refusal into a domain error the user can act on.
-func intakeError(err error) error {
+// IntakeError turns imaging's refusal of an upload (too large, too many
+// pixels, not an image) into a 4xx error on the form field; other errors
+// pass through.
+func IntakeError(err error, field string) error {
 	switch {
 	case errors.Is(err, imaging.ErrTooLarge), errors.Is(err, imaging.ErrTooManyPixels):
-		return &fault.Error{Kind: fault.TooLarge, Field: "photos", Message: err.Error()}
+		return &fault.Error{Kind: fault.TooLarge, Field: field, Message: err.Error()}
 	case errors.Is(err, imaging.ErrNotImage):
-		return &fault.Error{Kind: fault.Invalid, Field: "photos", Message: err.Error()}
+		return &fault.Error{Kind: fault.Invalid, Field: field, Message: err.Error()}
 	}
 	return err
 }
@@ -130,7 +132,7 @@ func (s *Service) readOriginal(r io.Reader) (original, error) {
 func (s *Service) checkOriginal(data []byte) (original, error) {
 	format, cfg, err := imaging.CheckHeader(data, s.limits)
 	if err != nil {
-		return original{}, intakeError(err)
+		return original{}, IntakeError(err, "photos")
 	}
 	sum := sha256.Sum256(data)
 	return original{data: data, sha256: hex.EncodeToString(sum[:]), format: format, width: cfg.Width, height: cfg.Height}, nil

@@ -58,7 +58,8 @@ func newAffSiteConfig(t *testing.T, cfg Config) *affSite {
 	}
 	t.Cleanup(func() { _ = aff.Close() })
 	authSvc := auth.NewService(db, nil)
-	site := &affSite{testSite: newTestSite(t, cfg, Deps{Auth: authSvc, Affiliates: aff}), db: db, aff: aff}
+	cat := catalog.NewService(db, store, nil, catalog.Options{}) // these tests upload no product photos: no queue
+	site := &affSite{testSite: newTestSite(t, cfg, Deps{Auth: authSvc, Affiliates: aff, Catalog: cat}), db: db, aff: aff}
 	site.merchant, err = authSvc.SignUp(ctx, auth.SignUpInput{Email: "shop@example.com", Name: "Batik Sari", Password: "correct horse battery", Role: auth.RoleMerchant})
 	if err != nil {
 		t.Fatal(err)
@@ -367,6 +368,9 @@ func TestInfluencerPagesAndQR(t *testing.T) {
 	inf, _ = s.aff.InfluencerByHandle(context.Background(), inf.Handle)
 	if sf := b.get("/@" + inf.Handle); inf.AvatarKey == "" || !strings.Contains(sf.Body, `<img class="avatar" src="/media/`+inf.AvatarKey+`"`) {
 		t.Errorf("storefront after the profile photo (key %q) does not show it", inf.AvatarKey)
+	}
+	if img := b.get(inf.AvatarURL()); img.Status != http.StatusOK || img.Header.Get("Content-Type") != "image/jpeg" {
+		t.Errorf("GET %s: %d %q, want the JPEG", inf.AvatarURL(), img.Status, img.Header.Get("Content-Type"))
 	}
 }
 

@@ -7,15 +7,15 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/warna/warna/affiliates"
-	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/fault"
-	"github.com/warna/warna/money"
 	"github.com/warna/warna/web/auth"
 )
 
 func (s *Server) storefrontRoutes(e *echo.Echo, influencer *echo.Group) {
-	e.GET("/@:handle", s.storefront)
-	e.GET("/@:handle/c/:id", s.storefront)
+	if s.deps.Catalog != nil { // the pages show the picks' photos from the catalogue
+		e.GET("/@:handle", s.storefront)
+		e.GET("/@:handle/c/:id", s.storefront)
+	}
 	influencer.POST("/collections", s.createCollection)
 	influencer.POST("/collections/:id/items", s.addToCollection)
 	influencer.POST("/collections/:id/items/:pid/remove", s.removeFromCollection)
@@ -49,12 +49,9 @@ func (s *Server) shelves(c echo.Context, sf affiliates.Storefront) ([]shelfView,
 			ids = append(ids, card.ProductID)
 		}
 	}
-	var products map[int64]catalog.Product
-	if s.deps.Catalog != nil { // nil only in tests of the affiliate pages alone
-		var err error
-		if products, err = s.deps.Catalog.PublicProductsByID(c.Request().Context(), ids); err != nil {
-			return nil, err
-		}
+	products, err := s.deps.Catalog.PublicProductsByID(c.Request().Context(), ids)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]shelfView, 0, len(sf.Collections))
 	for _, col := range sf.Collections {
@@ -64,8 +61,6 @@ func (s *Server) shelves(c echo.Context, sf affiliates.Storefront) ([]shelfView,
 			if p, ok := products[card.ProductID]; ok {
 				v := newProductView(p)
 				sc.Product = &v
-			} else if products == nil {
-				sc.Product = &productView{ID: card.ProductID, Title: card.Title, Price: money.Format(card.PriceMinor, card.Currency)}
 			}
 			shelf.Cards = append(shelf.Cards, sc)
 		}
