@@ -216,6 +216,14 @@ func StatsMigrations() []database.Migration {
 		Up: func(tx *gorm.DB) error {
 			return tx.Exec("DROP INDEX IF EXISTS idx_clicks_influencer_id").Error
 		},
+	}, {
+		// An influencer's clicks are found through their links and the
+		// (link_id, at) index, so (influencer_id, at) only cost every click
+		// insert a fifth B-tree (about 1 µs of the pure-Go SQLite's ~12).
+		ID: "0355_clicks_drop_influencer_at_index",
+		Up: func(tx *gorm.DB) error {
+			return tx.Exec("DROP INDEX IF EXISTS idx_clicks_influencer_at").Error
+		},
 	}}
 }
 
@@ -750,7 +758,9 @@ func aggregateClicks(db *gorm.DB, from, to time.Time, scope statsScope, agg *hou
 		q = q.Where("COALESCE(p.shop_id, 0) = ?", scope.ShopID)
 	}
 	if scope.InfluencerID != 0 {
-		q = q.Where("c.influencer_id = ?", scope.InfluencerID)
+		// Through the link: the planner starts at the influencer's links
+		// and reads each one's clicks from the (link_id, at) index.
+		q = q.Where("l.influencer_id = ?", scope.InfluencerID)
 	}
 	var rows []row
 	if err := q.Scan(&rows).Error; err != nil {

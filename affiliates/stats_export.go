@@ -275,7 +275,7 @@ func (st *Stats) ExportClicks(ctx context.Context, v Viewer, r Range, fn func(Cl
 	if scope.ShopID != 0 {
 		q = q.Where("p.shop_id = ?", scope.ShopID)
 	} else {
-		q = q.Where("c.influencer_id = ?", scope.InfluencerID)
+		q = q.Where("l.influencer_id = ?", scope.InfluencerID)
 	}
 	rows, err := q.Rows()
 	if err != nil {
