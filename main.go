@@ -41,6 +41,7 @@ Usage:
   warna colors FILE|HEX|NAME…       colours of images and named colours, as JSON Lines
   warna thumbs --out DIR [--webp] FILE…  thumbnails and palette JSON of image files
   warna reprocess [--all]           queue images whose palette engine or version is outdated
+  warna stats rebuild [settings]    recompute the dashboards' hourly figures from orders, clicks and ledger
   warna version                     print the version
 
 Settings come from the environment (ADDR, DATA_DIR, DATABASE_URL, ELASTICSEARCH_URL,
@@ -85,6 +86,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return thumbs(ctx, rest, stdout, stderr)
 	case "reprocess":
 		return reprocess(ctx, rest, stdout, stderr)
+	case "stats":
+		return stats(ctx, rest, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "warna %s %s\n", version, buildCommit())
 		return nil
@@ -174,6 +177,34 @@ func reindex(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("reindex: %w", err)
 	}
 	fmt.Fprintf(stdout, "search index rebuilt: %d products visible to shoppers\n", n)
+	return nil
+}
+
+// stats rebuild recomputes every hour of the dashboard roll-ups, for when
+// they are suspected wrong (say, after facts were corrected by hand in the
+// database); the scheduled refresh only revisits hours it knows changed.
+func stats(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "rebuild" {
+		fmt.Fprintf(stderr, "Usage: warna stats rebuild [settings]\n\n%s", usage)
+		return errUsage
+	}
+	fs := flag.NewFlagSet("stats rebuild", flag.ContinueOnError)
+	cfg, err := loadConfig("stats rebuild", fs, args[1:], stderr)
+	if err != nil {
+		return err
+	}
+	bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("recomputing hours"),
+		progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+	start := time.Now()
+	res, err := app.RebuildStats(ctx, cfg, func(done, total int) {
+		bar.ChangeMax(total)
+		_ = bar.Set(done)
+	})
+	_ = bar.Finish()
+	if err != nil {
+		return fmt.Errorf("stats rebuild: %w", err)
+	}
+	fmt.Fprintf(stdout, "dashboard figures rebuilt: %d hours recomputed in %s\n", res.Hours, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

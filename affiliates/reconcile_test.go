@@ -510,8 +510,13 @@ func TestDashboardNumbersReconcile(t *testing.T) {
 	if !reflect.DeepEqual(s1, s2) || !reflect.DeepEqual(l1, l2) || !reflect.DeepEqual(p1, p2) {
 		t.Error("a second refresh changed the roll-ups")
 	}
-	if _, err := w.stats.Rebuild(w.ctx); err != nil {
+	var done, total int
+	rebuilt, err := w.stats.Rebuild(w.ctx, func(d, n int) { done, total = d, n })
+	if err != nil {
 		t.Fatal(err)
+	}
+	if rebuilt.Hours == 0 || done != rebuilt.Hours || total != rebuilt.Hours {
+		t.Errorf("rebuild recomputed %d hours but last reported %d of %d", rebuilt.Hours, done, total)
 	}
 	s3, l3, p3 := w.rollupSnapshot()
 	if !reflect.DeepEqual(s1, s3) || !reflect.DeepEqual(l1, l3) || !reflect.DeepEqual(p1, p3) {

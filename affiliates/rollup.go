@@ -273,6 +273,13 @@ type RefreshResult struct {
 // again without new data recomputes only the late-click margin and changes
 // nothing.
 func (st *Stats) Refresh(ctx context.Context) (RefreshResult, error) {
+	return st.refresh(ctx, nil)
+}
+
+// Progress is told how many of the hours to recompute are done.
+type Progress func(done, total int)
+
+func (st *Stats) refresh(ctx context.Context, progress Progress) (RefreshResult, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	db := st.db.WithContext(ctx)
@@ -308,9 +315,14 @@ func (st *Stats) Refresh(ctx context.Context) (RefreshResult, error) {
 		hours = append(hours, h)
 	}
 	sort.Slice(hours, func(i, j int) bool { return hours[i] < hours[j] })
+	done := 0
 	for _, run := range hourRuns(hours, 24) {
 		if err := st.recompute(ctx, run[0], run[1]); err != nil {
 			return RefreshResult{}, err
+		}
+		if progress != nil {
+			done += int(run[1] - run[0])
+			progress(done, len(hours))
 		}
 	}
 	state.RolledUntil = max(state.RolledUntil, until)
@@ -321,15 +333,19 @@ func (st *Stats) Refresh(ctx context.Context) (RefreshResult, error) {
 	return RefreshResult{Hours: len(hours), RolledUntil: state.RolledUntil}, nil
 }
 
-// Rebuild recomputes every hour from the first fact on, from scratch.
-func (st *Stats) Rebuild(ctx context.Context) (RefreshResult, error) {
+// Rebuild recomputes every hour from the first fact on, from scratch,
+// telling progress (which may be nil) as it goes. The state row is reset
+// rather than deleted, so that it still serialises a refresh running in
+// another process; if the rebuild is interrupted, the next refresh starts
+// from the first fact again.
+func (st *Stats) Rebuild(ctx context.Context, progress Progress) (RefreshResult, error) {
 	st.mu.Lock()
-	err := st.db.WithContext(ctx).Session(&gorm.Session{AllowGlobalUpdate: true}).Delete(&rollupState{}).Error
+	err := st.db.WithContext(ctx).Exec("UPDATE stats_rollup_state SET rolled_until = 0, order_id = 0, ledger_id = 0, refund_id = 0").Error
 	st.mu.Unlock()
 	if err != nil {
 		return RefreshResult{}, fmt.Errorf("reset roll-up state: %w", err)
 	}
-	return st.Refresh(ctx)
+	return st.refresh(ctx, progress)
 }
 
 func loadRollupState(db *gorm.DB) (rollupState, error) {
@@ -799,11 +815,13 @@ type RefreshStatsWorker struct {
 
 // Work refreshes (or rebuilds) the roll-ups; both are idempotent.
 func (w *RefreshStatsWorker) Work(ctx context.Context, job *river.Job[RefreshStatsArgs]) error {
-	refresh := w.Stats.Refresh
+	var res RefreshResult
+	var err error
 	if job.Args.Rebuild {
-		refresh = w.Stats.Rebuild
+		res, err = w.Stats.Rebuild(ctx, nil)
+	} else {
+		res, err = w.Stats.Refresh(ctx)
 	}
-	res, err := refresh(ctx)
 	if err == nil && res.Hours > 24 {
 		w.Stats.logger.Info("dashboard roll-ups refreshed", "hours", res.Hours)
 	}
