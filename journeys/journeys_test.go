@@ -304,4 +304,25 @@ func (s *story) saleIsSeen(t *testing.T, m, in *user) {
 
 	in.open("/influencer")
 	mustContain(t, "influencer earnings", in.text(`#earnings`), commission)
+
+	// The merchant points order events at their own system: the signing
+	// secret is shown once, the address stays, and it can be removed.
+	const hook = "https://erp.example.com/warna-events"
+	m.open("/merchant/api-keys")
+	m.do("fill the webhook address", fill(`#webhook-url`, hook))
+	m.submit("save the webhook", `#webhook form[action="/merchant/webhook"] button[type=submit]`)
+	mustContain(t, "webhook section", m.text(`#webhook`), "Your signing secret", "Sending to "+hook, "since")
+	if secret := m.text(`#webhook code.secret`); len(secret) < 20 {
+		t.Fatalf("signing secret %q, want a long random secret", secret)
+	}
+	m.shot("17-merchant-webhook")
+	m.open("/merchant/api-keys")
+	if strings.Contains(m.text(`#webhook`), "Your signing secret") {
+		t.Fatal("the signing secret is shown again after a reload")
+	}
+	m.submit("remove the webhook", `#webhook form[action="/merchant/webhook/remove"] button`)
+	mustContain(t, "after removing the webhook", m.text(`main`), "Webhook removed")
+	if strings.Contains(m.text(`#webhook`), "Sending to") {
+		t.Fatal("the removed webhook is still shown as sending")
+	}
 }
