@@ -522,3 +522,64 @@ func TestMerchantManagesTheWebhook(t *testing.T) {
 		t.Errorf("influencer setting a webhook: %d, want 403", res.Status)
 	}
 }
+
+// TestStorefrontColourFilter: a storefront offers its picks' colour families
+// as filters, filters by one, says so when none match, and refuses a colour
+// that is not a family.
+func TestStorefrontColourFilter(t *testing.T) {
+	s := newAffSite(t)
+	ctx := context.Background()
+	families := []struct{ shares, dominant string }{
+		{`{"red":0.8,"white":0.2}`, "red"}, {`{"blue":1}`, "blue"}, {`{"red":0.55,"blue":0.45}`, "red"},
+	}
+	for i, f := range families {
+		if err := s.db.Model(&catalog.Product{}).Where("id = ?", s.products[i].ID).
+			Updates(map[string]any{"color_families": f.shares, "dominant_family": f.dominant}).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	summer, err := s.aff.CreateCollection(ctx, s.infl.ID, "Summer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	denim, err := s.aff.CreateCollection(ctx, s.infl.ID, "Denim")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pick := range []struct{ col, product int64 }{{summer.ID, s.products[0].ID}, {summer.ID, s.products[2].ID}, {denim.ID, s.products[1].ID}} {
+		if err := s.aff.AddToCollection(ctx, s.infl.ID, pick.col, pick.product); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inf, _ := s.aff.EnsureInfluencer(ctx, affiliates.Account{ID: s.infl.ID})
+	b := s.browser()
+	page := "/@" + inf.Handle
+
+	all := b.get(page)
+	for _, want := range []string{"Batik 0", "Batik 1", "Batik 2", "All colours", "?colour=red", "red <span class=\"muted\">(2)</span>",
+		"blue <span class=\"muted\">(2)</span>", "white <span class=\"muted\">(1)</span>"} {
+		if all.Status != http.StatusOK || !strings.Contains(all.Body, want) {
+			t.Fatalf("storefront: %d, missing %q", all.Status, want)
+		}
+	}
+	red := b.get(page + "?colour=red")
+	if red.Status != http.StatusOK || !strings.Contains(red.Body, "Batik 0") || !strings.Contains(red.Body, "Batik 2") ||
+		strings.Contains(red.Body, "Batik 1") || strings.Contains(red.Body, "Denim") {
+		t.Errorf("red picks: %d; want Batik 0 and 2 only, and no empty Denim shelf", red.Status)
+	}
+	if !strings.Contains(red.Body, `class="chip active" aria-current="true"><span class="swatch sm" style="background:`) {
+		t.Error("the red filter is not marked as the current one")
+	}
+	teal := b.get(page + "?colour=teal")
+	if teal.Status != http.StatusOK || !strings.Contains(teal.Body, "No teal picks here.") || strings.Contains(teal.Body, "Batik") {
+		t.Errorf("teal picks: %d, want the empty state and no cards", teal.Status)
+	}
+	bad := b.get(page + "?colour=burgundy-ish")
+	if bad.Status != http.StatusBadRequest && bad.Status != http.StatusUnprocessableEntity || !strings.Contains(bad.Body, "Unknown colour &#34;burgundy-ish&#34;; choose one of") {
+		t.Errorf("unknown colour: %d, want a 4xx naming the problem:\n%s", bad.Status, bad.Body)
+	}
+	one := b.get(page + "/c/" + strconv.FormatInt(denim.ID, 10) + "?colour=blue")
+	if one.Status != http.StatusOK || !strings.Contains(one.Body, "Batik 1") || strings.Contains(one.Body, "Batik 2") {
+		t.Errorf("one collection filtered by blue: %d, want only its own blue pick", one.Status)
+	}
+}

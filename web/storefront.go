@@ -2,12 +2,17 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/fault"
+	"github.com/warna/warna/imaging"
+	"github.com/warna/warna/search"
 	"github.com/warna/warna/web/auth"
 )
 
@@ -25,6 +30,12 @@ type storefrontPage struct {
 	Influencer  affiliates.Influencer
 	Collections []shelfView
 	Only        int64 // a single collection, when the link named one
+	// Colours are the colour families of the picks on show, as filter
+	// links; Colour is the one filtered by ("" for all) and AllURL clears it.
+	Colours []facetLink
+	Colour  string
+	AllURL  string
+	Shown   int // picks on show after the filter
 }
 
 // shelfView is a collection as the storefront shows it.
@@ -34,10 +45,12 @@ type shelfView struct {
 }
 
 // storefrontCard is a pick with its tracked link; Product is nil when the
-// product cannot be bought now (sold out), and the card says so.
+// product cannot be bought now (sold out), and the card says so. Families
+// are the colour families a search filter would match it by.
 type storefrontCard struct {
 	affiliates.Card
-	Product *productView
+	Product  *productView
+	Families []string
 }
 
 // shelves joins the storefront's picks with their products' photos and
@@ -61,6 +74,9 @@ func (s *Server) shelves(c echo.Context, sf affiliates.Storefront) ([]shelfView,
 			if p, ok := products[card.ProductID]; ok {
 				v := newProductView(p)
 				sc.Product = &v
+				if doc, err := search.BuildDocument(p); err == nil {
+					sc.Families = doc.Families
+				}
 			}
 			shelf.Cards = append(shelf.Cards, sc)
 		}
@@ -96,7 +112,60 @@ func (s *Server) storefront(c echo.Context) error {
 			return fault.NotFoundf("@%s has no such collection", inf.Handle)
 		}
 	}
+	if err := data.filterByColour(c.Request().URL, c.QueryParam("colour")); err != nil {
+		return err
+	}
 	return s.render(c, http.StatusOK, "storefront", Page{Title: inf.Name + " (@" + inf.Handle + ")", Data: data})
+}
+
+// filterByColour lists the colour families of the picks on show as links
+// (in the colour picker's order, with how many picks each) and, when colour
+// names one, keeps only the picks in it. A sold-out pick has no colours to
+// show and is left out of a filtered view.
+func (d *storefrontPage) filterByColour(page *url.URL, colour string) error {
+	colour = strings.ToLower(strings.TrimSpace(colour))
+	if colour != "" && !slices.Contains(imaging.Families, imaging.Family(colour)) {
+		names := make([]string, len(imaging.Families))
+		for i, f := range imaging.Families {
+			names[i] = string(f)
+		}
+		return fault.FieldInvalidf("colour", "unknown colour %q; choose one of %s", colour, strings.Join(names, ", "))
+	}
+	counts := map[string]int{}
+	for i := range d.Collections {
+		shelf := &d.Collections[i]
+		if d.Only != 0 && shelf.Collection.ID != d.Only {
+			continue
+		}
+		var kept []storefrontCard
+		for _, card := range shelf.Cards {
+			for _, f := range card.Families {
+				counts[f]++
+			}
+			if colour == "" || slices.Contains(card.Families, colour) {
+				kept = append(kept, card)
+				d.Shown++
+			}
+		}
+		shelf.Cards = kept
+	}
+	link := func(colour string) string {
+		q := page.Query()
+		q.Del("colour")
+		if colour != "" {
+			q.Set("colour", colour)
+		}
+		u := url.URL{Path: page.Path, RawQuery: q.Encode()}
+		return u.String()
+	}
+	d.Colour, d.AllURL = colour, link("")
+	for _, f := range imaging.Families {
+		if n := counts[string(f)]; n > 0 {
+			d.Colours = append(d.Colours, facetLink{Label: string(f), Count: n, Active: colour == string(f),
+				Hex: familyHex[string(f)], URL: link(string(f))})
+		}
+	}
+	return nil
 }
 
 func (s *Server) createCollection(c echo.Context) error {
