@@ -16,12 +16,12 @@ import (
 	"github.com/warna/warna/database/dbtest"
 )
 
-// TestImportAndExportCommands runs `warna import` and `warna export` as a
-// user would, against a data directory with the demo shops.
-func TestImportAndExportCommands(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	settings := []string{"-data-dir", dir}
+// commandSettings are the command-line settings of a test's data directory
+// (and scratch PostgreSQL database when TEST_DATABASE_URL is set), as flags
+// and as the configuration they make.
+func commandSettings(t *testing.T, dataDir string) ([]string, app.Config) {
+	t.Helper()
+	settings := []string{"-data-dir", dataDir}
 	if url := dbtest.URL(t); url != "" {
 		settings = append(settings, "-database-url", url)
 	}
@@ -29,6 +29,15 @@ func TestImportAndExportCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return settings, cfg
+}
+
+// TestImportAndExportCommands runs `warna import` and `warna export` as a
+// user would, against a data directory with the demo shops.
+func TestImportAndExportCommands(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	settings, cfg := commandSettings(t, dir)
 	a, err := app.New(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

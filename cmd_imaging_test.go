@@ -12,8 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/warna/warna/database/dbtest"
 )
 
 // writePhoto writes a w×h PNG: a square of c on white.
@@ -153,10 +151,7 @@ func TestThumbsCommand(t *testing.T) {
 }
 
 func TestReprocessCommand(t *testing.T) {
-	settings := []string{"-data-dir", t.TempDir()}
-	if url := dbtest.URL(t); url != "" {
-		settings = append(settings, "-database-url", url)
-	}
+	settings, _ := commandSettings(t, t.TempDir())
 	var stdout, stderr bytes.Buffer
 	if err := run(context.Background(), append([]string{"reprocess", "--all"}, settings...), &stdout, &stderr); err != nil {
 		t.Fatalf("reprocess: %v\n%s", err, stderr.String())

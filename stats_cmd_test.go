@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/app"
 	"github.com/warna/warna/catalog"
-	"github.com/warna/warna/database/dbtest"
 )
 
 // TestStatsRebuildCommand: `warna stats rebuild` recomputes hours the
@@ -19,15 +17,7 @@ import (
 // hour long rolled up.
 func TestStatsRebuildCommand(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	settings := []string{"-data-dir", dir}
-	if url := dbtest.URL(t); url != "" {
-		settings = append(settings, "-database-url", url)
-	}
-	cfg, err := app.LoadConfig(flag.NewFlagSet("test", flag.ContinueOnError), settings, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
+	settings, cfg := commandSettings(t, t.TempDir())
 	db, err := app.OpenDatabase(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
