@@ -8,9 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-	"time"
-
-	"github.com/schollz/progressbar/v3"
 
 	"github.com/warna/warna/app"
 )
@@ -46,16 +43,12 @@ func importCatalog(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	defer a.Close()
-	bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("importing rows"),
-		progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+	bar := newProgressBar(stderr, "importing rows")
 	report, err := a.ImportCatalog(ctx, *shop, f, app.CatalogImportOptions{
 		Format: *format, Locale: *locale, AllowPrivateURLs: *allowPrivate,
-		Progress: func(done, total int) {
-			bar.ChangeMax(total)
-			_ = bar.Set(done)
-		},
+		Progress: bar.report,
 	})
-	_ = bar.Finish()
+	bar.finish()
 	if err != nil {
 		return fmt.Errorf("import %s: %w", file, err)
 	}

@@ -136,13 +136,9 @@ func reprocess(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer a.Close()
-	bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("queueing images"),
-		progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
-	n, err := a.ReprocessImages(ctx, *all, func(done, total int) {
-		bar.ChangeMax(total)
-		_ = bar.Set(done)
-	})
-	_ = bar.Finish()
+	bar := newProgressBar(stderr, "queueing images")
+	n, err := a.ReprocessImages(ctx, *all, bar.report)
+	bar.finish()
 	fmt.Fprintf(stdout, "%d image(s) queued for reprocessing\n", n)
 	return err
 }

@@ -15,8 +15,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/warna/warna/app"
 )
 
@@ -166,13 +164,9 @@ func reindex(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("indexing products"),
-		progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
-	n, err := app.Reindex(ctx, cfg, func(done, total int) {
-		bar.ChangeMax(total)
-		_ = bar.Set(done)
-	})
-	_ = bar.Finish()
+	bar := newProgressBar(stderr, "indexing products")
+	n, err := app.Reindex(ctx, cfg, bar.report)
+	bar.finish()
 	if err != nil {
 		return fmt.Errorf("reindex: %w", err)
 	}
@@ -193,14 +187,10 @@ func stats(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("recomputing hours"),
-		progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+	bar := newProgressBar(stderr, "recomputing hours")
 	start := time.Now()
-	res, err := app.RebuildStats(ctx, cfg, func(done, total int) {
-		bar.ChangeMax(total)
-		_ = bar.Set(done)
-	})
-	_ = bar.Finish()
+	res, err := app.RebuildStats(ctx, cfg, bar.report)
+	bar.finish()
 	if err != nil {
 		return fmt.Errorf("stats rebuild: %w", err)
 	}
