@@ -507,6 +507,10 @@ func TestMerchantManagesTheWebhook(t *testing.T) {
 	if strings.Contains(page.Body, hook.Secret) || !strings.Contains(page.Body, "Sending to <code>https://shop.example.com/warna</code>") {
 		t.Errorf("the page later shows the secret, or not the address")
 	}
+	jakarta, _ := time.LoadLocation("Asia/Jakarta")
+	if since := hook.UpdatedAt.In(jakarta).Format("2 Jan 2006 15:04 MST"); !strings.Contains(page.Body, "since "+since) {
+		t.Errorf("the page does not give the webhook's time in the shop's zone (%s)", since)
+	}
 	if res := m.submit("/merchant/api-keys", "/merchant/webhook/remove", url.Values{}); res.Status != http.StatusSeeOther {
 		t.Fatalf("remove webhook: %d", res.Status)
 	}

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -40,10 +42,28 @@ func (s *Server) developerPage(c echo.Context) (apiKeysPage, error) {
 			return apiKeysPage{}, err
 		}
 		if found {
+			hook.UpdatedAt = s.inShopZone(ctx, user.ID, hook.UpdatedAt)
 			page.Webhook = &hook
 		}
 	}
 	return page, nil
+}
+
+// inShopZone shows t in the time zone of the merchant's shop (UTC when the
+// shop or its zone cannot be read: the page names the zone either way).
+func (s *Server) inShopZone(ctx context.Context, ownerID int64, t time.Time) time.Time {
+	if s.deps.Catalog == nil {
+		return t.UTC()
+	}
+	shop, err := s.deps.Catalog.ShopOf(ctx, ownerID)
+	if err != nil {
+		return t.UTC()
+	}
+	loc, err := time.LoadLocation(shop.TimeZone)
+	if err != nil {
+		return t.UTC()
+	}
+	return t.In(loc)
 }
 
 // setWebhook saves the shop's webhook URL and shows its new signing secret
