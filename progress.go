@@ -17,7 +17,6 @@ type progressBar struct {
 	w    io.Writer
 	desc string
 	bar  *progressbar.ProgressBar
-	max  int
 }
 
 func newProgressBar(w io.Writer, desc string) *progressBar {
@@ -34,10 +33,8 @@ func (p *progressBar) report(done, total int) {
 	if p.bar == nil {
 		p.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(p.w), progressbar.OptionSetDescription(p.desc),
 			progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
-		p.max = total
-	} else if total != p.max {
+	} else if total != p.bar.GetMax() {
 		p.bar.ChangeMax(total)
-		p.max = total
 	}
 	_ = p.bar.Set(done)
 }

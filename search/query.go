@@ -118,7 +118,7 @@ func ParseQuery(v url.Values, defaultCurrency string) (Query, error) {
 		}
 		q.Tolerance = t
 	}
-	if q.Families, err = parseFamilies(v["family"]); err != nil {
+	if q.Families, err = ParseFamilies(v["family"]); err != nil {
 		return Query{}, err
 	}
 	q.Category = strings.ToLower(strings.TrimSpace(v.Get("category")))
@@ -233,7 +233,9 @@ func joined(v url.Values, name string) string {
 	return strings.Join(parts, ",")
 }
 
-func parseFamilies(values []string) ([]string, error) {
+// ParseFamilies reads family names given as repeated or comma-separated
+// values ("grey" is gray), refusing any that is not a colour family.
+func ParseFamilies(values []string) ([]string, error) {
 	var out []string
 	for _, v := range values {
 		for _, f := range strings.Split(v, ",") {

@@ -560,13 +560,13 @@ func TestStorefrontColourFilter(t *testing.T) {
 	page := "/@" + inf.Handle
 
 	all := b.get(page)
-	for _, want := range []string{"Batik 0", "Batik 1", "Batik 2", "All colours", "?colour=red", "red <span class=\"muted\">(2)</span>",
+	for _, want := range []string{"Batik 0", "Batik 1", "Batik 2", "All colours", "?family=red", "red <span class=\"muted\">(2)</span>",
 		"blue <span class=\"muted\">(2)</span>", "white <span class=\"muted\">(1)</span>"} {
 		if all.Status != http.StatusOK || !strings.Contains(all.Body, want) {
 			t.Fatalf("storefront: %d, missing %q", all.Status, want)
 		}
 	}
-	red := b.get(page + "?colour=red")
+	red := b.get(page + "?family=red")
 	if red.Status != http.StatusOK || !strings.Contains(red.Body, "Batik 0") || !strings.Contains(red.Body, "Batik 2") ||
 		strings.Contains(red.Body, "Batik 1") || strings.Contains(red.Body, "Denim") {
 		t.Errorf("red picks: %d; want Batik 0 and 2 only, and no empty Denim shelf", red.Status)
@@ -574,15 +574,15 @@ func TestStorefrontColourFilter(t *testing.T) {
 	if !strings.Contains(red.Body, `class="chip active" aria-current="true"><span class="swatch sm" style="background:`) {
 		t.Error("the red filter is not marked as the current one")
 	}
-	teal := b.get(page + "?colour=teal")
+	teal := b.get(page + "?family=teal")
 	if teal.Status != http.StatusOK || !strings.Contains(teal.Body, "No teal picks here.") || strings.Contains(teal.Body, "Batik") {
 		t.Errorf("teal picks: %d, want the empty state and no cards", teal.Status)
 	}
-	bad := b.get(page + "?colour=burgundy-ish")
-	if bad.Status != http.StatusBadRequest && bad.Status != http.StatusUnprocessableEntity || !strings.Contains(bad.Body, "Unknown colour &#34;burgundy-ish&#34;; choose one of") {
+	bad := b.get(page + "?family=burgundy-ish")
+	if bad.Status != http.StatusBadRequest && bad.Status != http.StatusUnprocessableEntity || !strings.Contains(bad.Body, "&#34;burgundy-ish&#34; is not a colour family; use one of") {
 		t.Errorf("unknown colour: %d, want a 4xx naming the problem:\n%s", bad.Status, bad.Body)
 	}
-	one := b.get(page + "/c/" + strconv.FormatInt(denim.ID, 10) + "?colour=blue")
+	one := b.get(page + "/c/" + strconv.FormatInt(denim.ID, 10) + "?family=blue")
 	if one.Status != http.StatusOK || !strings.Contains(one.Body, "Batik 1") || strings.Contains(one.Body, "Batik 2") {
 		t.Errorf("one collection filtered by blue: %d, want only its own blue pick", one.Status)
 	}

@@ -31,9 +31,10 @@ type storefrontPage struct {
 	Collections []shelfView
 	Only        int64 // a single collection, when the link named one
 	// Colours are the colour families of the picks on show, as filter
-	// links; Colour is the one filtered by ("" for all) and AllURL clears it.
+	// links; Filter names the families filtered by ("" for all, else "red"
+	// or "red or blue") and AllURL clears it.
 	Colours []facetLink
-	Colour  string
+	Filter  string
 	AllURL  string
 	Shown   int // picks on show after the filter
 }
@@ -112,25 +113,20 @@ func (s *Server) storefront(c echo.Context) error {
 			return fault.NotFoundf("@%s has no such collection", inf.Handle)
 		}
 	}
-	if err := data.filterByColour(c.Request().URL, c.QueryParam("colour")); err != nil {
+	families, err := search.ParseFamilies(c.QueryParams()["family"])
+	if err != nil {
 		return err
 	}
+	data.filterByFamily(c.Request().URL, families)
 	return s.render(c, http.StatusOK, "storefront", Page{Title: inf.Name + " (@" + inf.Handle + ")", Data: data})
 }
 
-// filterByColour lists the colour families of the picks on show as links
-// (in the colour picker's order, with how many picks each) and, when colour
-// names one, keeps only the picks in it. A sold-out pick has no colours to
-// show and is left out of a filtered view.
-func (d *storefrontPage) filterByColour(page *url.URL, colour string) error {
-	colour = strings.ToLower(strings.TrimSpace(colour))
-	if colour != "" && !slices.Contains(imaging.Families, imaging.Family(colour)) {
-		names := make([]string, len(imaging.Families))
-		for i, f := range imaging.Families {
-			names[i] = string(f)
-		}
-		return fault.FieldInvalidf("colour", "unknown colour %q; choose one of %s", colour, strings.Join(names, ", "))
-	}
+// filterByFamily lists the colour families of the picks on show as links
+// (in the colour picker's order, with how many picks each) and, when
+// families are given, keeps only the picks in one of them. The query
+// parameter is /search's "family". A sold-out pick has no colours to show
+// and is left out of a filtered view.
+func (d *storefrontPage) filterByFamily(page *url.URL, families []string) {
 	counts := map[string]int{}
 	for i := range d.Collections {
 		shelf := &d.Collections[i]
@@ -142,30 +138,29 @@ func (d *storefrontPage) filterByColour(page *url.URL, colour string) error {
 			for _, f := range card.Families {
 				counts[f]++
 			}
-			if colour == "" || slices.Contains(card.Families, colour) {
+			if len(families) == 0 || slices.ContainsFunc(card.Families, func(f string) bool { return slices.Contains(families, f) }) {
 				kept = append(kept, card)
 				d.Shown++
 			}
 		}
 		shelf.Cards = kept
 	}
-	link := func(colour string) string {
+	link := func(family string) string {
 		q := page.Query()
-		q.Del("colour")
-		if colour != "" {
-			q.Set("colour", colour)
+		q.Del("family")
+		if family != "" {
+			q.Set("family", family)
 		}
 		u := url.URL{Path: page.Path, RawQuery: q.Encode()}
 		return u.String()
 	}
-	d.Colour, d.AllURL = colour, link("")
+	d.Filter, d.AllURL = strings.Join(families, " or "), link("")
 	for _, f := range imaging.Families {
 		if n := counts[string(f)]; n > 0 {
-			d.Colours = append(d.Colours, facetLink{Label: string(f), Count: n, Active: colour == string(f),
+			d.Colours = append(d.Colours, facetLink{Label: string(f), Count: n, Active: slices.Contains(families, string(f)),
 				Hex: familyHex[string(f)], URL: link(string(f))})
 		}
 	}
-	return nil
 }
 
 func (s *Server) createCollection(c echo.Context) error {
