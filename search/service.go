@@ -3,7 +3,10 @@ package search
 import (
 	"context"
 	"fmt"
+	"math/bits"
+	"runtime"
 	"sort"
+	"sync"
 
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/money"
@@ -191,40 +194,28 @@ func PriceEdges(currency string) []int64 {
 	return []int64{25_00, 50_00, 100_00, 250_00}
 }
 
+// facetsOf counts the matches' colour families, categories and price
+// ranges. Large match lists are counted in parts on every CPU, as they are
+// scored: a broad colour query matches a fifth of the catalogue.
 func facetsOf(hits []Hit, currency string) Facets {
-	var familyCounts [len(facetFamilies)]int
-	other, categories := map[string]int{}, map[string]int{}
 	edges := PriceEdges(currency)
-	counts := make([]int, len(edges)+1)
-	lastCategory, lastCount := "", 0
-	for i := range hits {
-		d := hits[i].Doc
-		for _, f := range d.Families {
-			if k := familyIndex(f); k >= 0 {
-				familyCounts[k]++
-			} else {
-				other[f]++
-			}
-		}
-		if d.Category != "" {
-			// runs of one category are common after a category filter
-			if d.Category != lastCategory {
-				if lastCount > 0 {
-					categories[lastCategory] += lastCount
-				}
-				lastCategory, lastCount = d.Category, 0
-			}
-			lastCount++
-		}
-		if d.Currency == currency {
-			counts[sort.Search(len(edges), func(k int) bool { return edges[k] > d.PriceMinor })]++
-		}
+	parts := 1
+	if len(hits) >= parallelFrom {
+		parts = runtime.GOMAXPROCS(0)
 	}
-	if lastCount > 0 {
-		categories[lastCategory] += lastCount
+	counts := make([]facetCounts, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := p*len(hits)/parts, (p+1)*len(hits)/parts
+		wg.Go(func() { counts[p] = countFacets(hits[lo:hi], currency, edges) })
 	}
-	families := other
-	for k, n := range familyCounts {
+	wg.Wait()
+	total := counts[0]
+	for _, c := range counts[1:] {
+		total.add(c)
+	}
+	families := total.other
+	for k, n := range total.families {
 		if n > 0 {
 			families[facetFamilies[k]] += n
 		}
@@ -233,10 +224,10 @@ func facetsOf(hits []Hit, currency string) Facets {
 	for _, kv := range sortedCounts(families) {
 		f.Families = append(f.Families, FamilyCount{Family: kv.key, Count: kv.n})
 	}
-	for _, kv := range sortedCounts(categories) {
+	for _, kv := range sortedCounts(total.categories) {
 		f.Categories = append(f.Categories, CategoryCount{Category: kv.key, Count: kv.n})
 	}
-	for i, n := range counts {
+	for i, n := range total.prices {
 		if n == 0 {
 			continue
 		}
@@ -251,6 +242,71 @@ func facetsOf(hits []Hit, currency string) Facets {
 		f.PriceRanges = append(f.PriceRanges, r)
 	}
 	return f
+}
+
+// facetCounts are the counts behind Facets for one part of the matches.
+type facetCounts struct {
+	families   [len(facetFamilies)]int
+	other      map[string]int // families outside facetFamilies
+	categories map[string]int
+	prices     []int // by PriceEdges bucket
+}
+
+func countFacets(hits []Hit, currency string, edges []int64) facetCounts {
+	c := facetCounts{other: map[string]int{}, categories: map[string]int{}, prices: make([]int, len(edges)+1)}
+	lastCategory, lastCount := "", 0
+	for i := range hits {
+		d := hits[i].Doc
+		if mask, ok := d.familyMask(); ok {
+			for ; mask != 0; mask &= mask - 1 {
+				c.families[bits.TrailingZeros16(mask)]++
+			}
+		} else {
+			for _, f := range d.Families {
+				if k := familyIndex(f); k >= 0 {
+					c.families[k]++
+				} else {
+					c.other[f]++
+				}
+			}
+		}
+		if d.Category != "" {
+			// runs of one category are common after a category filter
+			if d.Category != lastCategory {
+				if lastCount > 0 {
+					c.categories[lastCategory] += lastCount
+				}
+				lastCategory, lastCount = d.Category, 0
+			}
+			lastCount++
+		}
+		if d.Currency == currency {
+			k := 0
+			for k < len(edges) && edges[k] <= d.PriceMinor {
+				k++
+			}
+			c.prices[k]++
+		}
+	}
+	if lastCount > 0 {
+		c.categories[lastCategory] += lastCount
+	}
+	return c
+}
+
+func (c *facetCounts) add(o facetCounts) {
+	for k, n := range o.families {
+		c.families[k] += n
+	}
+	for f, n := range o.other {
+		c.other[f] += n
+	}
+	for cat, n := range o.categories {
+		c.categories[cat] += n
+	}
+	for k, n := range o.prices {
+		c.prices[k] += n
+	}
 }
 
 type keyCount struct {
@@ -284,6 +340,7 @@ func PriceLabel(from, to int64, currency string) string {
 }
 
 // facetFamilies are the family names counted without a map lookup.
+// (at most 16: a document keeps the ones it has as a bit mask).
 var facetFamilies = [...]string{"black", "white", "gray", "red", "orange", "yellow", "green", "teal", "blue", "purple", "pink", "brown", "beige", "multicolour"}
 
 func familyIndex(f string) int {

@@ -73,11 +73,15 @@ func (m textMatcher) score(d *Document) float64 {
 	return got / float64(len(m.terms))
 }
 
-// docTerms are a document's analysed words and swatch cells, kept so that
-// ranking many documents does not redo that work for every query.
+// docTerms are a document's analysed words, swatch cells and families, kept
+// so that ranking many documents does not redo that work for every query.
 type docTerms struct {
 	title, body []string
 	cells       []int32
+	// families has bit k set when Families holds facetFamilies[k];
+	// allFamilies is false when Families holds a name outside them.
+	families    uint16
+	allFamilies bool
 }
 
 // Prepare analyses the document's text once. Backends that keep documents
@@ -85,7 +89,23 @@ type docTerms struct {
 // document other goroutines are reading.
 func (d *Document) Prepare() {
 	title, body := analyse(d)
-	d.prepared = &docTerms{title: title, body: body, cells: cellsOf(d.Palette)}
+	d.prepared = &docTerms{title: title, body: body, cells: cellsOf(d.Palette), allFamilies: true}
+	for _, f := range d.Families {
+		if k := familyIndex(f); k >= 0 {
+			d.prepared.families |= 1 << k
+		} else {
+			d.prepared.allFamilies = false
+		}
+	}
+}
+
+// familyMask returns the document's families as bits of facetFamilies, when
+// it has been prepared and every family is one of them.
+func (d *Document) familyMask() (uint16, bool) {
+	if d.prepared == nil || !d.prepared.allFamilies {
+		return 0, false
+	}
+	return d.prepared.families, true
 }
 
 // BodyText is what the text query searches besides the title.
