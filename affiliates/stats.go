@@ -688,34 +688,38 @@ type Payable struct {
 	Currency     string
 }
 
-// Payables lists what the merchant owes each influencer now: approved
-// commission net of clawbacks that no payout has taken (CreatePayout pays
-// exactly this).
-func (st *Stats) Payables(ctx context.Context, merchantID int64) ([]Payable, error) {
+// Payables lists what the merchant owes each influencer now, largest first:
+// approved commission net of clawbacks that no payout has taken
+// (CreatePayout pays exactly this). It returns at most limit rows (0: all)
+// and how many more influencers are owed something.
+func (st *Stats) Payables(ctx context.Context, merchantID int64, limit int) (rows []Payable, more int, err error) {
 	db := st.db.WithContext(ctx)
 	shop, err := shopOwnedBy(db, merchantID)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	var rows []Payable
 	err = db.Model(&LedgerEntry{}).Select("influencer_id, currency, SUM(amount_minor) AS amount_minor").
 		Where("shop_id = ? AND kind IN ? AND payout_id IS NULL", shop.ID, []EntryKind{EntryApprove, EntryClawback}).
 		Group("influencer_id, currency").Having("SUM(amount_minor) <> 0").Order("amount_minor DESC, influencer_id").Scan(&rows).Error
 	if err != nil {
-		return nil, fmt.Errorf("sum payable commission: %w", err)
+		return nil, 0, fmt.Errorf("sum payable commission: %w", err)
 	}
+	if limit > 0 && len(rows) > limit {
+		rows, more = rows[:limit], len(rows)-limit
+	}
+	// Handles only for the rows shown: a busy shop owes a thousand people.
 	ids := make([]int64, 0, len(rows))
 	for _, r := range rows {
 		ids = append(ids, r.InfluencerID)
 	}
 	handles, err := handlesOf(db, ids)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	for i := range rows {
 		rows[i].Handle = handles[rows[i].InfluencerID]
 	}
-	return rows, nil
+	return rows, more, nil
 }
 
 // PayoutView is a payout with the names of both sides.

@@ -213,12 +213,8 @@ func (s *Server) merchantDashboard(c echo.Context) error {
 	if page.Queue, err = st.ApprovalQueue(ctx, user.ID, 15); err != nil {
 		return err
 	}
-	if page.Payables, err = st.Payables(ctx, user.ID); err != nil {
+	if page.Payables, page.MorePayables, err = st.Payables(ctx, user.ID, maxPayablesShown); err != nil {
 		return err
-	}
-	if n := len(page.Payables); n > maxPayablesShown {
-		page.MorePayables = n - maxPayablesShown
-		page.Payables = page.Payables[:maxPayablesShown]
 	}
 	if page.Payouts, err = st.Payouts(ctx, user.ID, 0, 10); err != nil {
 		return err

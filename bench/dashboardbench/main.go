@@ -27,6 +27,7 @@ import (
 	"os"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -50,6 +51,7 @@ type config struct {
 	days        int
 	n           int
 	budget      time.Duration
+	cpuprofile  string
 }
 
 func main() {
@@ -64,6 +66,7 @@ func main() {
 	flag.IntVar(&cfg.days, "days", 90, "days of history")
 	flag.IntVar(&cfg.n, "n", 20, "requests per page and range")
 	flag.DurationVar(&cfg.budget, "budget", 200*time.Millisecond, "p95 budget per page")
+	flag.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of the measured requests to this file")
 	flag.Parse()
 	if err := run(cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "dashboardbench:", err)
@@ -148,6 +151,17 @@ func run(cfg config) error {
 	}
 	ranges := []string{"range=today", "range=7d", "range=30d", "range=month", "range=lastmonth",
 		"range=custom&from=" + time.Now().AddDate(0, 0, -cfg.days).Format("2006-01-02") + "&to=" + time.Now().Format("2006-01-02")}
+	if cfg.cpuprofile != "" {
+		f, err := os.Create(cfg.cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var failed []string
 	for _, page := range []struct {
 		name   string
