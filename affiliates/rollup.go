@@ -224,6 +224,16 @@ func StatsMigrations() []database.Migration {
 		Up: func(tx *gorm.DB) error {
 			return tx.Exec("DROP INDEX IF EXISTS idx_clicks_influencer_at").Error
 		},
+	}, {
+		// The influencer dashboard's sums over all of an influencer's ledger
+		// (earning currencies, balances, pending unlocks by order) read from
+		// the index alone instead of looking up every entry's row: a busy
+		// influencer has thousands.
+		ID: "0356_ledger_influencer_sums_index",
+		Up: func(tx *gorm.DB) error {
+			return tx.Exec("CREATE INDEX IF NOT EXISTS idx_ledger_influencer_sums ON ledger_entries " +
+				"(influencer_id, currency, kind, order_id, amount_minor)").Error
+		},
 	}}
 }
 
