@@ -184,18 +184,27 @@ func SwatchTerms(palette []Swatch) []string {
 	return out
 }
 
-// swatchCells are the grid indexes of the palette's swatches, in order.
-func (d *Document) swatchCells() []int32 {
-	if d.prepared != nil && len(d.prepared.cells) == len(d.Palette) {
-		return d.prepared.cells
-	}
-	return cellsOf(d.Palette)
+// colourPoint is a swatch as the scorer reads it: its colour, share and
+// grid cell side by side, so that scoring a document touches one small
+// array instead of the palette and a cell list.
+type colourPoint struct {
+	lab   imaging.Lab
+	share float64
+	cell  int32
 }
 
-func cellsOf(palette []Swatch) []int32 {
-	out := make([]int32, len(palette))
+// colourPoints are the palette's swatches as colour points, in order.
+func (d *Document) colourPoints() []colourPoint {
+	if d.prepared != nil && len(d.prepared.points) == len(d.Palette) {
+		return d.prepared.points
+	}
+	return pointsOf(d.Palette)
+}
+
+func pointsOf(palette []Swatch) []colourPoint {
+	out := make([]colourPoint, len(palette))
 	for i, s := range palette {
-		out[i] = int32(CellOf(s.Lab()).index())
+		out[i] = colourPoint{lab: s.Lab(), share: s.Share, cell: int32(CellOf(s.Lab()).index())}
 	}
 	return out
 }

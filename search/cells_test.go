@@ -50,7 +50,7 @@ func TestBeyondByLightnessIsALowerBound(t *testing.T) {
 		a := imaging.LabFromRGB(uint8(rng.IntN(256)), uint8(rng.IntN(256)), uint8(rng.IntN(256)))
 		b := imaging.LabFromRGB(uint8(rng.IntN(256)), uint8(rng.IntN(256)), uint8(rng.IntN(256)))
 		radius := 2 + rng.Float64()*78
-		if beyondByLightness(a, Swatch{L: b.L, A: b.A, B: b.B}, radius) && imaging.DeltaE00(a, b) < radius {
+		if beyondByLightness(a, b, radius) && imaging.DeltaE00(a, b) < radius {
 			t.Fatalf("%s and %s: ΔE00 %.2f < %.2f but skipped by lightness", a.Hex(), b.Hex(), imaging.DeltaE00(a, b), radius)
 		}
 	}

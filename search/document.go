@@ -15,6 +15,10 @@ import (
 // Document is what the index holds for one visible product. Its JSON is the
 // Elasticsearch _source and the embedded backend's stored record.
 type Document struct {
+	// prepared comes first, on the same cache line as ID: scoring reads
+	// both for every candidate.
+	prepared *docTerms
+
 	ID          int64     `json:"id"`
 	Title       string    `json:"title"`
 	Description string    `json:"description"`
@@ -39,8 +43,6 @@ type Document struct {
 	Dominant [3]float64 `json:"dominant"`
 	// Thumb is the media key of the first image's smallest thumbnail.
 	Thumb string `json:"thumb,omitempty"`
-
-	prepared *docTerms
 }
 
 // Swatch is one colour of a product's palette.

@@ -110,11 +110,11 @@ func newRanker(q Query) *ranker {
 // reach hold less than floor of the product, coverage cannot reach floor
 // and no ΔE00 is computed.
 func (r *ranker) coverage(c imaging.Lab, reach *cellEntry, d *Document, floor float64) float64 {
-	cells := d.swatchCells()
+	points := d.colourPoints()
 	var inReach float64
-	for i, s := range d.Palette {
-		if reach.has(cells[i]) {
-			inReach += s.Share
+	for _, p := range points {
+		if reach.has(p.cell) {
+			inReach += p.share
 		}
 	}
 	if inReach == 0 || inReach < floor {
@@ -122,9 +122,9 @@ func (r *ranker) coverage(c imaging.Lab, reach *cellEntry, d *Document, floor fl
 	}
 	var cov float64
 	radius := MatchRadius(r.q.Tolerance)
-	for i, s := range d.Palette {
-		if reach.has(cells[i]) && !beyondByLightness(c, s, radius) {
-			cov += s.Share * kernel(imaging.DeltaE00(c, s.Lab()), r.q.Tolerance)
+	for _, p := range points {
+		if reach.has(p.cell) && !beyondByLightness(c, p.lab, radius) {
+			cov += p.share * kernel(imaging.DeltaE00(c, p.lab), r.q.Tolerance)
 		}
 	}
 	return cov
@@ -133,7 +133,7 @@ func (r *ranker) coverage(c imaging.Lab, reach *cellEntry, d *Document, floor fl
 // beyondByLightness is a cheap exact test that ΔE00 ≥ radius: the
 // lightness term alone, |ΔL|/SL, already reaches it (the chroma and hue
 // terms, rotation included, only add to ΔE00²).
-func beyondByLightness(c imaging.Lab, s Swatch, radius float64) bool {
+func beyondByLightness(c, s imaging.Lab, radius float64) bool {
 	dl := c.L - s.L
 	lbar := (c.L+s.L)/2 - 50
 	sl := 1 + 0.015*lbar*lbar/math.Sqrt(20+lbar*lbar)

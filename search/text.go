@@ -73,11 +73,11 @@ func (m textMatcher) score(d *Document) float64 {
 	return got / float64(len(m.terms))
 }
 
-// docTerms are a document's analysed words, swatch cells and families, kept
+// docTerms are a document's analysed words, colour points and families, kept
 // so that ranking many documents does not redo that work for every query.
 type docTerms struct {
 	title, body []string
-	cells       []int32
+	points      []colourPoint
 	// families has bit k set when Families holds facetFamilies[k];
 	// allFamilies is false when Families holds a name outside them.
 	families    uint16
@@ -89,7 +89,7 @@ type docTerms struct {
 // document other goroutines are reading.
 func (d *Document) Prepare() {
 	title, body := analyse(d)
-	d.prepared = &docTerms{title: title, body: body, cells: cellsOf(d.Palette), allFamilies: true}
+	d.prepared = &docTerms{title: title, body: body, points: pointsOf(d.Palette), allFamilies: true}
 	for _, f := range d.Families {
 		if k := familyIndex(f); k >= 0 {
 			d.prepared.families |= 1 << k
