@@ -195,37 +195,16 @@ func deltaE00(p, q Lab, kL float64) float64 {
 	ap1, ap2 := (1+g)*p.A, (1+g)*q.A
 	cp1 := math.Sqrt(ap1*ap1 + p.B*p.B)
 	cp2 := math.Sqrt(ap2*ap2 + q.B*q.B)
-	hp1, hp2 := hueDegrees(p.B, ap1), hueDegrees(q.B, ap2)
-
 	dL := q.L - p.L
 	dC := cp2 - cp1
-	cProduct := cp1 * cp2
-	dh, hMean := 0.0, hp1+hp2
-	if cProduct != 0 {
-		dh = hp2 - hp1
-		switch {
-		case dh > 180:
-			dh -= 360
-		case dh < -180:
-			dh += 360
-		}
-		switch {
-		case math.Abs(hp1-hp2) <= 180:
-			hMean /= 2
-		case hMean < 360:
-			hMean = (hMean + 360) / 2
-		default:
-			hMean = (hMean - 360) / 2
-		}
-	}
-	dH := 2 * math.Sqrt(cProduct) * math.Sin(dh*math.Pi/360)
+	dH, hMean, cosH, sinH := hueTerms(ap1, p.B, cp1, ap2, q.B, cp2)
 
 	lMean := (p.L+q.L)/2 - 50
 	cpMean := (cp1 + cp2) / 2
 	cpMean7 := pow7(cpMean)
 	sL := 1 + 0.015*lMean*lMean/math.Sqrt(20+lMean*lMean)
 	sC := 1 + 0.045*cpMean
-	sH := 1 + 0.015*cpMean*hueWeight(hMean)
+	sH := 1 + 0.015*cpMean*hueWeight(cosH, sinH)
 	dTheta := 30 * math.Exp(-sqr((hMean-275)/25))
 	rT := -2 * math.Sqrt(cpMean7/(cpMean7+pow25to7)) * math.Sin(dTheta*math.Pi/90)
 
@@ -233,15 +212,68 @@ func deltaE00(p, q Lab, kL float64) float64 {
 	return math.Sqrt(tL*tL + tC*tC + tH*tH + rT*tC*tH)
 }
 
-// hueWeight is CIEDE2000's T(h), with the four cosines derived from one
-// sincos by the multiple-angle formulas.
-func hueWeight(hDeg float64) float64 {
+// hueTerms are CIEDE2000's ΔH′ and mean hue h̄′ (in degrees, with its
+// cosine and sine) of two colours given as (a′, b, C′). For two chromatic
+// colours that are not exactly opposite they come from the unit hue vectors
+// u1, u2 alone: 2 sin(Δh′/2) = |u1 − u2| (the chord), so ΔH′ =
+// √(C′1C′2)·|u1 − u2| with the sign of the hue turn (the cross product), and
+// h̄′ is the direction of u1 + u2, which is the textbook's mean along the
+// shorter arc. That takes one arctangent where the angles take two, a sine
+// and a sine-cosine pair (ΔE00 runs for every swatch a colour search
+// considers); the textbook way remains for the other cases, where its
+// conventions decide.
+func hueTerms(a1, b1, c1, a2, b2, c2 float64) (dH, hMean, cosH, sinH float64) {
+	cross, dot := a1*b2-b1*a2, a1*a2+b1*b2
+	if c1*c2 == 0 || (cross == 0 && dot < 0) {
+		dH, hMean = hueTermsByAngle(a1, b1, a2, b2, c1*c2)
+		sinH, cosH = math.Sincos(hMean * math.Pi / 180)
+		return dH, hMean, cosH, sinH
+	}
+	u1a, u1b, u2a, u2b := a1/c1, b1/c1, a2/c2, b2/c2
+	da, db := u1a-u2a, u1b-u2b
+	dH = math.Sqrt(c1*c2) * math.Sqrt(da*da+db*db)
+	if cross < 0 {
+		dH = -dH
+	}
+	ua, ub := u1a+u2a, u1b+u2b
+	n := math.Sqrt(ua*ua + ub*ub)
+	return dH, hueDegrees(ub, ua), ua / n, ub / n
+}
+
+// hueTermsByAngle is the textbook computation of ΔH′ and h̄′ from the hue
+// angles, with its conventions for achromatic and opposite colours.
+func hueTermsByAngle(a1, b1, a2, b2, cProduct float64) (dH, hMean float64) {
+	hp1, hp2 := hueDegrees(b1, a1), hueDegrees(b2, a2)
+	hMean = hp1 + hp2
+	if cProduct == 0 {
+		return 0, hMean
+	}
+	dh := hp2 - hp1
+	switch {
+	case dh > 180:
+		dh -= 360
+	case dh < -180:
+		dh += 360
+	}
+	switch {
+	case math.Abs(hp1-hp2) <= 180:
+		hMean /= 2
+	case hMean < 360:
+		hMean = (hMean + 360) / 2
+	default:
+		hMean = (hMean - 360) / 2
+	}
+	return 2 * math.Sqrt(cProduct) * math.Sin(dh*math.Pi/360), hMean
+}
+
+// hueWeight is CIEDE2000's T(h̄′) from the cosine and sine of h̄′, the other
+// three cosines derived by the multiple-angle formulas.
+func hueWeight(c1, s1 float64) float64 {
 	const (
 		cos30, sin30 = 0.8660254037844387, 0.5
 		cos6, sin6   = 0.9945218953682733, 0.10452846326765347
 		cos63, sin63 = 0.45399049973954675, 0.8910065241883679
 	)
-	s1, c1 := math.Sincos(hDeg * math.Pi / 180)
 	c2, s2 := 2*c1*c1-1, 2*s1*c1
 	c3, s3 := c1*c2-s1*s2, s1*c2+c1*s2
 	c4, s4 := 2*c2*c2-1, 2*s2*c2

@@ -214,3 +214,29 @@ func BenchmarkDeltaE00(b *testing.B) {
 	}
 	_ = sum
 }
+
+// TestHueTermsMatchTheAngles checks the vector form of ΔH′ and h̄′ against
+// the textbook computation from hue angles on random colour pairs, near
+// pairs and pairs almost opposite in hue.
+func TestHueTermsMatchTheAngles(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 8))
+	for i := range 100_000 {
+		a1, b1 := rng.Float64()*260-130, rng.Float64()*260-130
+		a2, b2 := rng.Float64()*260-130, rng.Float64()*260-130
+		switch i % 3 {
+		case 1: // a near colour
+			a2, b2 = a1+rng.Float64()*2-1, b1+rng.Float64()*2-1
+		case 2: // almost the opposite hue
+			a2, b2 = -a1*rng.Float64()+rng.Float64()*1e-3, -b1*rng.Float64()
+		}
+		c1, c2 := math.Hypot(a1, b1), math.Hypot(a2, b2)
+		dH, hMean, cosH, sinH := hueTerms(a1, b1, c1, a2, b2, c2)
+		wantDH, wantMean := hueTermsByAngle(a1, b1, a2, b2, c1*c2)
+		meanGap := math.Abs(hMean - wantMean)
+		meanGap = math.Min(meanGap, 360-meanGap)
+		if math.Abs(dH-wantDH) > 1e-9*(1+c1+c2) || meanGap > 1e-6 ||
+			math.Abs(cosH-math.Cos(wantMean*math.Pi/180)) > 1e-8 || math.Abs(sinH-math.Sin(wantMean*math.Pi/180)) > 1e-8 {
+			t.Fatalf("(%g, %g) and (%g, %g): ΔH′ %g, h̄′ %g; the angles give %g, %g", a1, b1, a2, b2, dH, hMean, wantDH, wantMean)
+		}
+	}
+}
