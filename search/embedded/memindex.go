@@ -184,20 +184,32 @@ func (m *memIndex) candidates(q search.Query) []*search.Document {
 		narrow(colours)
 	}
 	f := newFilter(q)
-	out := make([]*search.Document, 0, len(m.slot)/4)
+	var out []*search.Document
 	keep := func(s int32) {
 		if d := m.docs[s]; d != nil && f.match(d) {
 			out = append(out, d)
 		}
 	}
 	if set == nil {
+		out = make([]*search.Document, 0, len(m.slot))
 		for s := range m.docs {
 			keep(int32(s))
 		}
 		return out
 	}
+	// Sized once: a broad colour query keeps most of a large catalogue,
+	// and growing the list would allocate twice that for the collector.
+	out = make([]*search.Document, 0, set.count())
 	set.each(keep)
 	return out
+}
+
+func (b bitset) count() int {
+	n := 0
+	for _, w := range b {
+		n += bits.OnesCount64(w)
+	}
+	return n
 }
 
 // filter is the non-colour, non-text part of a query.
