@@ -175,34 +175,41 @@ func Rank(q Query, docs []*Document, from, n int) (page, matches []Hit) {
 	return page, matches
 }
 
-// parallelFrom is the candidate count from which scoring is split across
-// the CPUs.
+// parallelFrom is the item count from which scoring and facet counting are
+// split across the CPUs.
 const parallelFrom = 4096
+
+// inParts runs fn over [0, n) in consecutive parts, one per CPU from
+// parallelFrom items (in this goroutine below it), and returns the parts'
+// results in order.
+func inParts[T any](n int, fn func(lo, hi int) T) []T {
+	if n < parallelFrom {
+		return []T{fn(0, n)}
+	}
+	parts := runtime.GOMAXPROCS(0)
+	out := make([]T, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		wg.Go(func() { out[p] = fn(p*n/parts, (p+1)*n/parts) })
+	}
+	wg.Wait()
+	return out
+}
 
 // scoreAll scores every document, keeping the matches in document order.
 func (r *ranker) scoreAll(docs []*Document) []Hit {
-	parts := 1
-	if len(docs) >= parallelFrom {
-		parts = runtime.GOMAXPROCS(0)
-	}
-	chunks := make([][]Hit, parts)
-	var wg sync.WaitGroup
-	for p := range parts {
-		lo, hi := p*len(docs)/parts, (p+1)*len(docs)/parts
-		wg.Go(func() {
-			out := make([]Hit, 0, (hi-lo)/2)
-			for _, d := range docs[lo:hi] {
-				if d.ID == r.q.ExcludeID {
-					continue
-				}
-				if h, ok := r.score(d); ok {
-					out = append(out, h)
-				}
+	chunks := inParts(len(docs), func(lo, hi int) []Hit {
+		out := make([]Hit, 0, (hi-lo)/2)
+		for _, d := range docs[lo:hi] {
+			if d.ID == r.q.ExcludeID {
+				continue
 			}
-			chunks[p] = out
-		})
-	}
-	wg.Wait()
+			if h, ok := r.score(d); ok {
+				out = append(out, h)
+			}
+		}
+		return out
+	})
 	return slices.Concat(chunks...)
 }
 

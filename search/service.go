@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/bits"
-	"runtime"
 	"sort"
-	"sync"
 
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/money"
@@ -199,17 +197,7 @@ func PriceEdges(currency string) []int64 {
 // scored: a broad colour query matches a fifth of the catalogue.
 func facetsOf(hits []Hit, currency string) Facets {
 	edges := PriceEdges(currency)
-	parts := 1
-	if len(hits) >= parallelFrom {
-		parts = runtime.GOMAXPROCS(0)
-	}
-	counts := make([]facetCounts, parts)
-	var wg sync.WaitGroup
-	for p := range parts {
-		lo, hi := p*len(hits)/parts, (p+1)*len(hits)/parts
-		wg.Go(func() { counts[p] = countFacets(hits[lo:hi], currency, edges) })
-	}
-	wg.Wait()
+	counts := inParts(len(hits), func(lo, hi int) facetCounts { return countFacets(hits[lo:hi], currency, edges) })
 	total := counts[0]
 	for _, c := range counts[1:] {
 		total.add(c)

@@ -191,14 +191,14 @@ func (m *memIndex) candidates(q search.Query) []*search.Document {
 		}
 	}
 	if set == nil {
-		out = make([]*search.Document, 0, len(m.slot))
+		out = make([]*search.Document, 0, len(m.slot)/4)
 		for s := range m.docs {
 			keep(int32(s))
 		}
 		return out
 	}
-	// Sized once: a broad colour query keeps most of a large catalogue,
-	// and growing the list would allocate twice that for the collector.
+	// Sized once for every candidate: a broad colour query keeps most of a
+	// large catalogue, and growing the list allocated about twice that.
 	out = make([]*search.Document, 0, set.count())
 	set.each(keep)
 	return out
