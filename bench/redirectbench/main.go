@@ -4,8 +4,9 @@
 // throughput of a bare echo handler answering 302, with a p99 latency no more
 // than 2 × the bare one.
 //
-// A third server answers the same redirect with the same code but stores its
-// clicks only after the measured rounds (its recorder starts once they are
+// A third server answers the same redirect (through a second link to the same
+// product, so that its clicks can be counted apart) but stores its clicks
+// only after the measured rounds (its recorder starts once they are
 // over, so clicks wait in its queue): it separates what the request path
 // costs from what storing the clicks costs. It is reported, not budgeted.
 //
@@ -215,16 +216,20 @@ func run(cfg config) error {
 		deferredArm.rps()/bareArm.rps(), float64(percentile(deferredArm.latencies, 0.99))/float64(percentile(bareArm.latencies, 0.99)),
 		deferredArm.requests+deferredArm.warm, storeLater.Round(time.Millisecond))
 	var problems []error
-	for i, a := range []*arm{trackedArm, deferredArm} {
-		svc := []*affiliates.Service{aff, deferred}[i]
+	for _, t := range []struct {
+		arm  *arm
+		svc  *affiliates.Service
+		code string
+	}{{trackedArm, aff, codes[0]}, {deferredArm, deferred, codes[1]}} {
+		a, stats := t.arm, t.svc.Clicks().Stats()
 		var stored int64
 		if err := db.Model(&affiliates.Click{}).Joins("JOIN links ON links.id = clicks.link_id").
-			Where("links.code = ?", codes[i]).Count(&stored).Error; err != nil {
+			Where("links.code = ?", t.code).Count(&stored).Error; err != nil {
 			return err
 		}
 		want := a.requests + a.warm
 		fmt.Printf("%s: clicks stored %d of %d requests (incl. warm-up), spilled %d, storage failures %d\n",
-			a.name, stored, want, svc.Clicks().Stats().Spilled, svc.Clicks().Stats().Failures)
+			a.name, stored, want, stats.Spilled, stats.Failures)
 		if stored != want {
 			problems = append(problems, fmt.Errorf("%s: %d clicks stored for %d redirects", a.name, stored, want))
 		}
