@@ -59,11 +59,7 @@ func (s *Server) inShopZone(ctx context.Context, ownerID int64, t time.Time) tim
 	if err != nil {
 		return t.UTC()
 	}
-	loc, err := time.LoadLocation(shop.TimeZone)
-	if err != nil {
-		return t.UTC()
-	}
-	return t.In(loc)
+	return t.In(affiliates.LoadZone(shop.TimeZone))
 }
 
 // setWebhook saves the shop's webhook URL and shows its new signing secret
