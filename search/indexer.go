@@ -92,15 +92,20 @@ func (ix *Indexer) Run(ctx context.Context) error {
 				break
 			}
 		}
-		ix.observeLag(ctx)
+		ix.observeLag(context.WithoutCancel(ctx)) // not interrupted, like DrainOnce
 		timer.Reset(ix.every)
 	}
 }
 
 // DrainOnce indexes one batch of due outbox rows and returns how many rows
-// it handled.
+// it handled. Its database statements are not cancelled with ctx (Run stops
+// between batches): interrupting SQLite mid-statement at shutdown gains
+// nothing on a batch this small, and the driver's interrupt can still be
+// running when the database is closed right after (the race detector caught
+// it in TestIndexerRunStopsWithContext).
 func (ix *Indexer) DrainOnce(ctx context.Context) (int, error) {
-	db := ix.db.WithContext(ctx)
+	dbCtx := context.WithoutCancel(ctx)
+	db := ix.db.WithContext(dbCtx)
 	var rows []catalog.OutboxEntry
 	if err := db.Where("next_attempt_at <= ?", ix.now().UTC()).Order("id").Limit(ix.batch).Find(&rows).Error; err != nil {
 		return 0, fmt.Errorf("read outbox: %w", err)
@@ -117,7 +122,7 @@ func (ix *Indexer) DrainOnce(ctx context.Context) (int, error) {
 			productIDs = append(productIDs, r.ProductID)
 		}
 	}
-	docs, gone, err := LoadDocuments(ctx, ix.db, productIDs)
+	docs, gone, err := LoadDocuments(dbCtx, ix.db, productIDs)
 	if err == nil {
 		err = ix.apply(ctx, docs, gone)
 	}
