@@ -177,10 +177,10 @@ func TestJPEGFastDecoderMatchesStandard(t *testing.T) {
 	for _, name := range []string{"kite.jpg", "ladybird.jpg", "progressive.jpg"} {
 		t.Run(name, func(t *testing.T) {
 			data := readTestdata(t, name)
-			if !readJPEGHeader(data).jpegnSafe {
-				t.Fatal("file is diverted to image/jpeg; this test needs one jpegn decodes")
+			if f, err := readJPEGFile(data); err != nil || !f.fast() {
+				t.Fatalf("file is diverted to image/jpeg (%v); this test needs one jpegn decodes", err)
 			}
-			fast, err := decodeJPEG(data, decodeOptions{})
+			fast, _, err := decodeJPEG(data, true)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -217,8 +217,8 @@ func TestRaggedProgressiveGoesToStandardDecoder(t *testing.T) {
 	if d := meanAbsDiff(t, raw, std); d[0] < 3 {
 		t.Errorf("jpegn now decodes this file (difference %.2f): remove the ragged guard", d[0])
 	}
-	if readJPEGHeader(data).jpegnSafe {
-		t.Error("readJPEGHeader says jpegn is safe for a ragged progressive file")
+	if f, err := readJPEGFile(data); err != nil || f.fast() {
+		t.Errorf("readJPEGFile (error %v) says jpegn is safe for a ragged progressive file", err)
 	}
 	img, _, err := Decode(data, DefaultLimits)
 	if err != nil {
@@ -230,33 +230,33 @@ func TestRaggedProgressiveGoesToStandardDecoder(t *testing.T) {
 }
 
 func TestRagged(t *testing.T) {
-	// sof builds the body of a SOF segment: precision, height, width, then
-	// components with sampling factors h×v.
-	sof := func(width int, factors ...byte) []byte {
-		b := []byte{8, 0, 16, byte(width >> 8), byte(width), byte(len(factors))}
-		for i, f := range factors {
-			b = append(b, byte(i+1), f, 0)
+	// frame is a progressive frame of the given width whose components have
+	// sampling factors h×v.
+	frame := func(width int, factors ...[2]int) jpegFile {
+		f := jpegFile{frame: markerSOF2, precision: 8, width: width, height: 16}
+		for i, hv := range factors {
+			f.components = append(f.components, jpegComponent{id: byte(i + 1), h: hv[0], v: hv[1]})
 		}
-		return b
+		return f
 	}
+	one := [2]int{1, 1}
 	tests := []struct {
 		name string
-		sof  []byte
+		f    jpegFile
 		want bool
 	}{
-		{"4:2:0, 2056 wide (257 blocks, 258 in MCUs)", sof(2056, 0x22, 0x11, 0x11), true},
-		{"4:2:0, 648 wide", sof(648, 0x22, 0x11, 0x11), true},
-		{"4:2:0, 652 wide (82 blocks)", sof(652, 0x22, 0x11, 0x11), false},
-		{"4:2:0, 640 wide", sof(640, 0x22, 0x11, 0x11), false},
-		{"4:2:2, 644 wide", sof(644, 0x21, 0x11, 0x11), true},
-		{"4:4:0, 644 wide", sof(644, 0x12, 0x11, 0x11), false},
-		{"4:1:1, 656 wide", sof(656, 0x41, 0x11, 0x11), true},
-		{"4:4:4, odd width", sof(643, 0x11, 0x11, 0x11), false},
-		{"grey, odd width", sof(643, 0x11), false},
-		{"truncated", []byte{8, 0, 16}, false},
+		{"4:2:0, 2056 wide (257 blocks, 258 in MCUs)", frame(2056, [2]int{2, 2}, one, one), true},
+		{"4:2:0, 648 wide", frame(648, [2]int{2, 2}, one, one), true},
+		{"4:2:0, 652 wide (82 blocks)", frame(652, [2]int{2, 2}, one, one), false},
+		{"4:2:0, 640 wide", frame(640, [2]int{2, 2}, one, one), false},
+		{"4:2:2, 644 wide", frame(644, [2]int{2, 1}, one, one), true},
+		{"4:4:0, 644 wide", frame(644, [2]int{1, 2}, one, one), false},
+		{"4:1:1, 656 wide", frame(656, [2]int{4, 1}, one, one), true},
+		{"4:4:4, odd width", frame(643, one, one, one), false},
+		{"grey, odd width", frame(643, one), false},
 	}
 	for _, tt := range tests {
-		if got := ragged(tt.sof); got != tt.want {
+		if got := tt.f.ragged(); got != tt.want {
 			t.Errorf("%s: ragged = %v, want %v", tt.name, got, tt.want)
 		}
 	}
@@ -282,7 +282,7 @@ func TestJPEGFallbackToStandardDecoder(t *testing.T) {
 	}
 
 	// The switch used for files jpegn decodes wrongly without an error.
-	img, err = decodeJPEG(readTestdata(t, "kite.jpg"), decodeOptions{stdJPEG: true})
+	img, _, err = decodeJPEG(readTestdata(t, "kite.jpg"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -449,8 +449,8 @@ func TestDecodeAppliesEXIFOrientation(t *testing.T) {
 		for _, order := range []binary.ByteOrder{binary.BigEndian, binary.LittleEndian} {
 			t.Run(tt.name+" "+order.String(), func(t *testing.T) {
 				data := jpegWithOrientation(t, quadrants(), tt.orientation, order)
-				if got := readJPEGHeader(data).orientation; got != int(tt.orientation) {
-					t.Fatalf("orientation read = %d, want %d", got, tt.orientation)
+				if f, err := readJPEGFile(data); err != nil || f.orientation != int(tt.orientation) {
+					t.Fatalf("orientation read = %d (error %v), want %d", f.orientation, err, tt.orientation)
 				}
 				img, _, err := Decode(data, DefaultLimits)
 				if err != nil {
