@@ -337,13 +337,19 @@ func checkDamaged(t *testing.T, data []byte) {
 // jpegWithOrientation encodes img and inserts an EXIF APP1 segment holding
 // only the orientation tag, in the given byte order.
 func jpegWithOrientation(t *testing.T, img image.Image, orientation uint16, order binary.ByteOrder) []byte {
-	if order == nil {
-		order = binary.BigEndian
-	}
 	t.Helper()
 	var encoded bytes.Buffer
 	if err := jpeg.Encode(&encoded, img, &jpeg.Options{Quality: 95}); err != nil {
 		t.Fatal(err)
+	}
+	return insertEXIF(encoded.Bytes(), orientation, order)
+}
+
+// insertEXIF returns a JPEG with an EXIF APP1 segment, holding a Make tag
+// and the orientation, inserted after its SOI marker.
+func insertEXIF(jpegFile []byte, orientation uint16, order binary.ByteOrder) []byte {
+	if order == nil {
+		order = binary.BigEndian
 	}
 	var tiff bytes.Buffer
 	if order == binary.LittleEndian {
@@ -367,11 +373,11 @@ func jpegWithOrientation(t *testing.T, img image.Image, orientation uint16, orde
 	payload := append([]byte("Exif\x00\x00"), tiff.Bytes()...)
 
 	var out bytes.Buffer
-	out.Write(encoded.Bytes()[:2]) // SOI
+	out.Write(jpegFile[:2]) // SOI
 	out.Write([]byte{0xFF, 0xE1})
 	binary.Write(&out, binary.BigEndian, uint16(len(payload)+2))
 	out.Write(payload)
-	out.Write(encoded.Bytes()[2:])
+	out.Write(jpegFile[2:])
 	return out.Bytes()
 }
 
