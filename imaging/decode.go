@@ -219,7 +219,12 @@ func decode(data []byte, limits Limits, opts decodeOptions) (decoded, error) {
 	switch h.format {
 	case JPEG:
 		d.orientation, icc = h.jpeg.orientation, h.jpeg.icc
-		d.img, d.decoder, err = decodeJPEG(data, !opts.stdJPEG && h.jpeg.fast())
+		if h.jpeg.needsSplit() {
+			d.decoder = "image/jpeg split"
+			d.img, err = guard(func() (image.Image, error) { return decodeSplitProgressive(data, h.jpeg) })
+		} else {
+			d.img, d.decoder, err = decodeJPEG(data, !opts.stdJPEG && h.jpeg.fast())
+		}
 	case PNG:
 		icc = pngICC(data)
 		d.decoder = "image/png"

@@ -229,6 +229,36 @@ func TestRaggedProgressiveGoesToStandardDecoder(t *testing.T) {
 	}
 }
 
+// TestSplitProgressiveMatchesDjpeg covers image/jpeg's restart bug on a
+// committed file (cjpeg -sample 2x2 -progressive -restart 1 of a 141 × 99
+// crop of a photo) against djpeg's decode of it, stored as PNG. If the
+// first check fails, image/jpeg has been fixed and decodeSplitProgressive
+// can go.
+func TestSplitProgressiveMatchesDjpeg(t *testing.T) {
+	data := readTestdata(t, "progressive-restart.jpg")
+	if _, err := jpeg.Decode(bytes.NewReader(data)); err == nil {
+		t.Error("image/jpeg now decodes progressive JPEGs with restart markers and 4:2:0: remove decodeSplitProgressive")
+	}
+	f, err := readJPEGFile(data)
+	if err != nil || !f.needsSplit() || f.fast() {
+		t.Fatalf("readJPEGFile = %+v, %v; want a file for decodeSplitProgressive", f, err)
+	}
+	img, _, err := Decode(data, DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := png.Decode(bytes.NewReader(readTestdata(t, "progressive-restart.djpeg.png")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Bounds().Size() != ref.Bounds().Size() {
+		t.Fatalf("size %v, djpeg's %v", img.Bounds().Size(), ref.Bounds().Size())
+	}
+	if mean, worst := gridDeltaE(onWhite(img), onWhite(ref)); mean > maxMeanDeltaE || worst > maxCellDeltaE {
+		t.Errorf("differs from djpeg: mean ΔE %.2f, worst cell %.2f", mean, worst)
+	}
+}
+
 func TestRagged(t *testing.T) {
 	// frame is a progressive frame of the given width whose components have
 	// sampling factors h×v.

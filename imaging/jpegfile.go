@@ -211,13 +211,17 @@ func (f jpegFile) unreadable() string {
 		return fmt.Sprintf("this JPEG has %d colour components, which Warna cannot read: %s", len(f.components), again)
 	case !f.complete:
 		return "the JPEG file is cut short (its end is missing): upload the complete file"
-	case f.frame == markerSOF2 && f.restarts && f.subsampled():
-		// image/jpeg counts restart intervals in whole MCUs in the
-		// single-component scans of such files, where they count blocks,
-		// and fails at the first restart marker.
-		return "this progressive JPEG has restart markers and subsampled colour, which Warna cannot read yet: " + again
+	case f.needsSplit() && !f.splittable():
+		return "this progressive JPEG has restart markers and an unusual colour layout, which Warna cannot read: " + again
 	}
 	return ""
+}
+
+// needsSplit reports whether image/jpeg can read the file only through
+// decodeSplitProgressive: progressive, with restart markers and subsampled
+// chroma.
+func (f jpegFile) needsSplit() bool {
+	return f.frame == markerSOF2 && f.restarts && f.subsampled()
 }
 
 // subsampled reports whether the components of a colour image have
