@@ -303,9 +303,12 @@ func (s splitComponent) splitDCScan(out *bytes.Buffer, scan scanHeader, at int, 
 			w.write(uint32(v&1), 1)
 			continue
 		}
-		diff := v - prev
+		diff := int64(v) - int64(prev)
 		prev = v
 		size := bitLength(diff)
+		if size >= len(standardDCCodes) {
+			return fmt.Errorf("DC difference %d too large for 8-bit samples", diff)
+		}
 		w.write(standardDCCodes[size].code, standardDCCodes[size].length)
 		if size > 0 {
 			bits := diff
@@ -340,7 +343,7 @@ func (s splitComponent) componentFactors(id byte) (int, int) {
 	return 1, 1
 }
 
-func bitLength(v int32) int {
+func bitLength(v int64) int {
 	if v < 0 {
 		v = -v
 	}
@@ -433,7 +436,7 @@ func (r *bitReader) decode(t *huffmanTable) (int, error) {
 		code = code<<1 | int32(b)
 		if code <= t.maxCode[length] {
 			i := t.valPtr[length] + code - t.minCode[length]
-			if int(i) >= len(t.values) {
+			if i < 0 || int(i) >= len(t.values) {
 				return 0, errors.New("bad Huffman code")
 			}
 			return int(t.values[i]), nil
