@@ -184,11 +184,7 @@ func Decode(data []byte, limits Limits) (image.Image, Format, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	img := orient(d.img, d.orientation)
-	if d.colour.transform != nil {
-		img = d.colour.transform.image(img)
-	}
-	return img, d.format, nil
+	return d.upright(), d.format, nil
 }
 
 // decodeOptions are switches for tests and benchmarks.
@@ -204,6 +200,16 @@ type decoded struct {
 	decoder     string // the package that decoded it
 	orientation int    // EXIF orientation, 1 to 8
 	colour      colourProfile
+}
+
+// upright is the decoded image turned by its EXIF orientation and
+// converted to sRGB.
+func (d decoded) upright() image.Image {
+	img := orient(d.img, d.orientation)
+	if d.colour.transform != nil {
+		img = d.colour.transform.image(img)
+	}
+	return img
 }
 
 // decode is Decode without orientation and colour conversion, which it

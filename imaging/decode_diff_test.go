@@ -79,7 +79,7 @@ func checkDiffCase(t *testing.T, c diffCase) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, _, err := Decode(data, DefaultLimits)
+	d, err := decode(data, DefaultLimits, decodeOptions{})
 	if c.ref == "" {
 		if err == nil {
 			t.Fatalf("decoded a file that must be refused (%q)", c.refuse)
@@ -92,10 +92,7 @@ func checkDiffCase(t *testing.T, c diffCase) string {
 	if err != nil {
 		t.Fatalf("Decode: %v", err)
 	}
-	d, err := decode(data, DefaultLimits, decodeOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := d.upright() // what Decode returns
 	refData, err := os.ReadFile(c.ref)
 	if err != nil {
 		t.Fatal(err)
@@ -181,13 +178,15 @@ func paletteDistance(p, q Palette) float64 {
 	return sum
 }
 
-// pipelineKinds are the kinds of JPEG that checkPipeline also runs
-// through Process: restart markers (what jpegn got wrong), progressive,
-// 4:1:1 and the fast path.
+// pipelineKinds are the kinds checkPipeline also runs through Process (with
+// EXIF orientation 6): one of each decoder path, restart markers (what
+// jpegn got wrong), CMYK, colour profiles, transparency and lossy WebP.
 var pipelineKinds = map[string]bool{
-	"jpegtran -copy none": true, "jpegtran -restart 1": true, "jpegtran -progressive": true,
-	"cjpeg 4:2:0 -restart 3": true, "cjpeg 4:1:1 -restart 5B": true, "cjpeg -rgb -restart 1": true,
-	"jpegtran -progressive -restart 2": true, "cjpeg 4:2:2 -progressive -restart 2": true,
+	"jpegtran -copy none": true, "jpegtran -restart 1": true, "cjpeg 4:2:0 -restart 3": true,
+	"jpegtran -progressive -restart 2": true,
+	"ImageMagick CMYK (YCCK, Adobe)":   true, "ImageMagick JPEG + DisplayP3-v4.icc": true,
+	"ImageMagick JPEG + AdobeRGB1998.icc": true, "ImageMagick PNG alpha": true,
+	"cwebp lossy": true, "cwebp lossy alpha": true,
 }
 
 // jpegCases makes the JPEG corpus of one photo: jpegtran's lossless
@@ -307,7 +306,7 @@ func imageMagickCases(t *testing.T, dir, src string) []diffCase {
 	add := func(kind, file string, space ColourSpace) {
 		toSRGB := space != ""
 		cases = append(cases, diffCase{kind: kind, source: src, file: file, ref: reference(file, toSRGB), space: space,
-			pipeline: space == DisplayP3 || space == AdobeRGB || strings.Contains(kind, "alpha") || strings.Contains(kind, "lossy")})
+			pipeline: pipelineKinds[kind]})
 	}
 
 	// CMYK: ImageMagick writes YCCK (Adobe transform 2); vips copies it as
@@ -321,7 +320,7 @@ func imageMagickCases(t *testing.T, dir, src string) []diffCase {
 	for kind, file := range map[string]string{"ImageMagick CMYK (YCCK, Adobe)": ycck, "vips CMYK (Adobe, inverted)": cmyk} {
 		ref := file + ".pnm"
 		run(t, "djpeg", "-pnm", "-outfile", ref, file)
-		cases = append(cases, diffCase{kind: kind, source: src, file: file, ref: ref, pipeline: true})
+		cases = append(cases, diffCase{kind: kind, source: src, file: file, ref: ref, pipeline: pipelineKinds[kind]})
 	}
 
 	// ICC profiles: ImageMagick converts the sRGB photo into each space

@@ -210,6 +210,9 @@ func (f jpegFile) unreadable() string {
 	case len(f.components) != 1 && len(f.components) != 3 && len(f.components) != 4:
 		return fmt.Sprintf("this JPEG has %d colour components, which Warna cannot read: %s", len(f.components), again)
 	case !f.complete:
+		// Refused rather than decoded in part: libjpeg fills the missing
+		// rows with grey and image/jpeg fails, and a grey band would count
+		// in the palette as part of the product.
 		return "the JPEG file is cut short (its end is missing): upload the complete file"
 	case f.needsSplit() && !f.splittable():
 		return "this progressive JPEG has restart markers and an unusual colour layout, which Warna cannot read: " + again

@@ -148,6 +148,10 @@ func netpbmHeader(data []byte) (string, map[string]int, []byte, error) {
 func onWhite(img image.Image) *image.RGBA {
 	b := img.Bounds()
 	out := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	if opaque, ok := img.(interface{ Opaque() bool }); ok && opaque.Opaque() {
+		draw.Draw(out, out.Rect, img, b.Min, draw.Src) // draw's fast paths
+		return out
+	}
 	draw.Draw(out, out.Rect, image.White, image.Point{}, draw.Src)
 	draw.Draw(out, out.Rect, img, b.Min, draw.Over)
 	return out
