@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"image"
+	"image/jpeg"
 	"image/png"
 	"math"
 	"os"
@@ -109,6 +110,9 @@ func checkDiffCase(t *testing.T, c diffCase) string {
 		t.Errorf("differs from the reference: mean ΔE %.2f (want ≤ %.1f), worst cell %.2f (want ≤ %.1f)",
 			mean, maxMeanDeltaE, worst, maxCellDeltaE)
 	}
+	if d.decoder == "jpegn" {
+		checkSameAsStandard(t, data, d.img)
+	}
 	wantSpace := c.space
 	if wantSpace == "" {
 		wantSpace = SRGB
@@ -120,6 +124,25 @@ func checkDiffCase(t *testing.T, c diffCase) string {
 		checkPipeline(t, data, ref)
 	}
 	return fmt.Sprintf("%-17s %-12s %.2f (%.2f)", d.decoder, d.colour.space, mean, worst)
+}
+
+// checkSameAsStandard proves a jpegn decode pixel for pixel: no sample may
+// differ from image/jpeg's by more than the two decoders' IDCT rounding.
+// (A grid average would hide a wrong block.)
+func checkSameAsStandard(t *testing.T, data []byte, fast image.Image) {
+	t.Helper()
+	std, err := jpeg.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("image/jpeg: %v", err)
+	}
+	a, b := onWhite(fast), onWhite(std)
+	worst := 0
+	for i := range a.Pix {
+		worst = max(worst, int(a.Pix[i])-int(b.Pix[i]), int(b.Pix[i])-int(a.Pix[i]))
+	}
+	if worst > 3 {
+		t.Errorf("jpegn differs from image/jpeg by up to %d levels (want ≤ 3)", worst)
+	}
 }
 
 // checkPipeline runs Process on the file and on a lossless copy of the

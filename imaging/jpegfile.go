@@ -241,14 +241,16 @@ func (f jpegFile) subsampled() bool {
 var fastSamplings = [][2]int{{1, 1}, {2, 1}, {2, 2}, {1, 2}, {4, 1}}
 
 // fast reports whether jpegn v0.3.0 decodes files of this kind exactly like
-// image/jpeg and libjpeg-turbo. TestDecodeMatchesLibjpeg checks every kind
-// it admits against djpeg on files made by jpegtran and cjpeg; everything
-// else goes to image/jpeg. Found by that test: jpegn turns files with
-// restart markers into a uniform or scrambled picture, decodes arithmetic
-// coding and CMYK as garbage without an error, and misplaces the rows of
-// progressive files whose width is not a whole number of MCUs.
+// image/jpeg and libjpeg-turbo: baseline only. TestDecodeMatchesLibjpeg
+// checks every kind it admits against djpeg and image/jpeg on files made by
+// jpegtran and cjpeg; everything else goes to image/jpeg. Found by that
+// test: jpegn turns files with restart markers into a uniform or scrambled
+// picture, decodes arithmetic coding and CMYK as garbage without an error,
+// misplaces the rows of progressive files whose width is not a whole number
+// of MCUs, and gets blocks of other progressive files wrong by up to 20
+// levels (the last block row of a 640 × 400 4:2:2 file from cjpeg).
 func (f jpegFile) fast() bool {
-	if f.frame != markerSOF0 && f.frame != markerSOF2 || f.precision != 8 || f.restarts || !f.complete {
+	if f.frame != markerSOF0 || f.precision != 8 || f.restarts || !f.complete {
 		return false
 	}
 	switch len(f.components) {
@@ -261,29 +263,7 @@ func (f jpegFile) fast() bool {
 			return false
 		}
 		y, cb, cr := f.components[0], f.components[1], f.components[2]
-		if cb.h != 1 || cb.v != 1 || cr.h != 1 || cr.v != 1 || !slices.Contains(fastSamplings, [2]int{y.h, y.v}) {
-			return false
-		}
-		return f.frame != markerSOF2 || !f.ragged()
-	}
-	return false
-}
-
-// ragged reports whether a component's width in 8 × 8 blocks falls short of
-// the MCU grid, for example 4:2:0 with a width of 2056: ceil(2056/8) = 257
-// luma blocks per row, 258 in whole MCUs. jpegn v0.3.0 decodes such
-// progressive files without an error but with every row of blocks misplaced.
-func (f jpegFile) ragged() bool {
-	hmax := 1
-	for _, c := range f.components {
-		hmax = max(hmax, c.h)
-	}
-	mcus := (f.width + 8*hmax - 1) / (8 * hmax)
-	for _, c := range f.components {
-		compWidth := (f.width*c.h + hmax - 1) / hmax
-		if (compWidth+7)/8 != mcus*c.h {
-			return true
-		}
+		return cb.h == 1 && cb.v == 1 && cr.h == 1 && cr.v == 1 && slices.Contains(fastSamplings, [2]int{y.h, y.v})
 	}
 	return false
 }
