@@ -174,13 +174,13 @@ func TestCheckHeaderReportsSizes(t *testing.T) {
 // TestJPEGFastDecoderMatchesStandard proves jpegn (used at full size only) is
 // not washed out: its pixels match image/jpeg's to a fraction of a level.
 func TestJPEGFastDecoderMatchesStandard(t *testing.T) {
-	for _, name := range []string{"kite.jpg", "ladybird.jpg", "progressive.jpg"} {
+	for _, name := range []string{"kite.jpg", "ladybird.jpg"} {
 		t.Run(name, func(t *testing.T) {
 			data := readTestdata(t, name)
-			if !readJPEGHeader(data).jpegnSafe {
-				t.Fatal("file is diverted to image/jpeg; this test needs one jpegn decodes")
+			if f, err := readJPEGFile(data); err != nil || !f.fast() {
+				t.Fatalf("file is diverted to image/jpeg (%v); this test needs one jpegn decodes", err)
 			}
-			fast, err := decodeJPEG(data, decodeOptions{})
+			fast, _, err := decodeJPEG(data, true)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -200,11 +200,12 @@ func TestJPEGFastDecoderMatchesStandard(t *testing.T) {
 	}
 }
 
-// TestRaggedProgressiveGoesToStandardDecoder covers a jpegn v0.3.0 bug:
+// TestProgressiveGoesToStandardDecoder covers a jpegn v0.3.0 bug:
 // progressive JPEGs whose width in blocks is not a whole number of MCUs
-// decode without error but scrambled. If the first check fails, jpegn has
-// been fixed and the ragged guard can go.
-func TestRaggedProgressiveGoesToStandardDecoder(t *testing.T) {
+// decode without error but scrambled (and others have wrong blocks, see
+// jpegFile.fast). If the first check fails, jpegn has been fixed for this
+// file.
+func TestProgressiveGoesToStandardDecoder(t *testing.T) {
 	data := readTestdata(t, "progressive-ragged.jpg")
 	std, err := jpeg.Decode(bytes.NewReader(data))
 	if err != nil {
@@ -215,10 +216,12 @@ func TestRaggedProgressiveGoesToStandardDecoder(t *testing.T) {
 		t.Fatal(err)
 	}
 	if d := meanAbsDiff(t, raw, std); d[0] < 3 {
-		t.Errorf("jpegn now decodes this file (difference %.2f): remove the ragged guard", d[0])
+		t.Errorf("jpegn now decodes this file (difference %.2f)", d[0])
 	}
-	if readJPEGHeader(data).jpegnSafe {
-		t.Error("readJPEGHeader says jpegn is safe for a ragged progressive file")
+	for _, name := range []string{"progressive-ragged.jpg", "progressive.jpg"} {
+		if f, err := readJPEGFile(readTestdata(t, name)); err != nil || f.fast() {
+			t.Errorf("%s: readJPEGFile (error %v) says jpegn may decode a progressive file", name, err)
+		}
 	}
 	img, _, err := Decode(data, DefaultLimits)
 	if err != nil {
@@ -229,36 +232,33 @@ func TestRaggedProgressiveGoesToStandardDecoder(t *testing.T) {
 	}
 }
 
-func TestRagged(t *testing.T) {
-	// sof builds the body of a SOF segment: precision, height, width, then
-	// components with sampling factors h×v.
-	sof := func(width int, factors ...byte) []byte {
-		b := []byte{8, 0, 16, byte(width >> 8), byte(width), byte(len(factors))}
-		for i, f := range factors {
-			b = append(b, byte(i+1), f, 0)
-		}
-		return b
+// TestSplitProgressiveMatchesDjpeg covers image/jpeg's restart bug on a
+// committed file (cjpeg -sample 2x2 -progressive -restart 1 of a 141 × 99
+// crop of a photo) against djpeg's decode of it, stored as PNG. If the
+// first check fails, image/jpeg has been fixed and decodeSplitProgressive
+// can go.
+func TestSplitProgressiveMatchesDjpeg(t *testing.T) {
+	data := readTestdata(t, "progressive-restart.jpg")
+	if _, err := jpeg.Decode(bytes.NewReader(data)); err == nil {
+		t.Error("image/jpeg now decodes progressive JPEGs with restart markers and 4:2:0: remove decodeSplitProgressive")
 	}
-	tests := []struct {
-		name string
-		sof  []byte
-		want bool
-	}{
-		{"4:2:0, 2056 wide (257 blocks, 258 in MCUs)", sof(2056, 0x22, 0x11, 0x11), true},
-		{"4:2:0, 648 wide", sof(648, 0x22, 0x11, 0x11), true},
-		{"4:2:0, 652 wide (82 blocks)", sof(652, 0x22, 0x11, 0x11), false},
-		{"4:2:0, 640 wide", sof(640, 0x22, 0x11, 0x11), false},
-		{"4:2:2, 644 wide", sof(644, 0x21, 0x11, 0x11), true},
-		{"4:4:0, 644 wide", sof(644, 0x12, 0x11, 0x11), false},
-		{"4:1:1, 656 wide", sof(656, 0x41, 0x11, 0x11), true},
-		{"4:4:4, odd width", sof(643, 0x11, 0x11, 0x11), false},
-		{"grey, odd width", sof(643, 0x11), false},
-		{"truncated", []byte{8, 0, 16}, false},
+	f, err := readJPEGFile(data)
+	if err != nil || !f.needsSplit() || f.fast() {
+		t.Fatalf("readJPEGFile = %+v, %v; want a file for decodeSplitProgressive", f, err)
 	}
-	for _, tt := range tests {
-		if got := ragged(tt.sof); got != tt.want {
-			t.Errorf("%s: ragged = %v, want %v", tt.name, got, tt.want)
-		}
+	img, _, err := Decode(data, DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := png.Decode(bytes.NewReader(readTestdata(t, "progressive-restart.djpeg.png")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Bounds().Size() != ref.Bounds().Size() {
+		t.Fatalf("size %v, djpeg's %v", img.Bounds().Size(), ref.Bounds().Size())
+	}
+	if mean, worst := gridDeltaE(onWhite(img), onWhite(ref)); mean > maxMeanDeltaE || worst > maxCellDeltaE {
+		t.Errorf("differs from djpeg: mean ΔE %.2f, worst cell %.2f", mean, worst)
 	}
 }
 
@@ -282,7 +282,7 @@ func TestJPEGFallbackToStandardDecoder(t *testing.T) {
 	}
 
 	// The switch used for files jpegn decodes wrongly without an error.
-	img, err = decodeJPEG(readTestdata(t, "kite.jpg"), decodeOptions{stdJPEG: true})
+	img, _, err = decodeJPEG(readTestdata(t, "kite.jpg"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,13 +337,19 @@ func checkDamaged(t *testing.T, data []byte) {
 // jpegWithOrientation encodes img and inserts an EXIF APP1 segment holding
 // only the orientation tag, in the given byte order.
 func jpegWithOrientation(t *testing.T, img image.Image, orientation uint16, order binary.ByteOrder) []byte {
-	if order == nil {
-		order = binary.BigEndian
-	}
 	t.Helper()
 	var encoded bytes.Buffer
 	if err := jpeg.Encode(&encoded, img, &jpeg.Options{Quality: 95}); err != nil {
 		t.Fatal(err)
+	}
+	return insertEXIF(encoded.Bytes(), orientation, order)
+}
+
+// insertEXIF returns a JPEG with an EXIF APP1 segment, holding a Make tag
+// and the orientation, inserted after its SOI marker.
+func insertEXIF(jpegFile []byte, orientation uint16, order binary.ByteOrder) []byte {
+	if order == nil {
+		order = binary.BigEndian
 	}
 	var tiff bytes.Buffer
 	if order == binary.LittleEndian {
@@ -367,11 +373,11 @@ func jpegWithOrientation(t *testing.T, img image.Image, orientation uint16, orde
 	payload := append([]byte("Exif\x00\x00"), tiff.Bytes()...)
 
 	var out bytes.Buffer
-	out.Write(encoded.Bytes()[:2]) // SOI
+	out.Write(jpegFile[:2]) // SOI
 	out.Write([]byte{0xFF, 0xE1})
 	binary.Write(&out, binary.BigEndian, uint16(len(payload)+2))
 	out.Write(payload)
-	out.Write(encoded.Bytes()[2:])
+	out.Write(jpegFile[2:])
 	return out.Bytes()
 }
 
@@ -449,8 +455,8 @@ func TestDecodeAppliesEXIFOrientation(t *testing.T) {
 		for _, order := range []binary.ByteOrder{binary.BigEndian, binary.LittleEndian} {
 			t.Run(tt.name+" "+order.String(), func(t *testing.T) {
 				data := jpegWithOrientation(t, quadrants(), tt.orientation, order)
-				if got := readJPEGHeader(data).orientation; got != int(tt.orientation) {
-					t.Fatalf("orientation read = %d, want %d", got, tt.orientation)
+				if f, err := readJPEGFile(data); err != nil || f.orientation != int(tt.orientation) {
+					t.Fatalf("orientation read = %d (error %v), want %d", f.orientation, err, tt.orientation)
 				}
 				img, _, err := Decode(data, DefaultLimits)
 				if err != nil {

@@ -13,8 +13,13 @@
 //   - palette.go, mask.go, kmeans.go, prominent.go: ExtractPalette and its two
 //     engines (deterministic weighted k-means in Lab; a wrapper around
 //     github.com/EdlinOrg/prominentcolor).
-//   - decode.go, exif.go: Sniff, DecodeConfig-based limits before decoding,
-//     fast full-size JPEG decode with standard fallback, EXIF orientation.
+//   - decode.go, exif.go, jpegfile.go, jpegsplit.go: Sniff, limits and
+//     refusals before decoding, the choice of JPEG decoder from the file's
+//     markers (jpegn only where TestDecodeMatchesLibjpeg proves it right),
+//     progressive JPEGs with restart markers split per component for
+//     image/jpeg, EXIF orientation.
+//   - icc.go:      embedded ICC profiles (JPEG, PNG, WebP) recognised by their
+//     primaries and curves and converted to sRGB.
 //   - resize.go, thumbnails.go: box pre-shrink + proper filter, JPEG thumbnails.
 //   - webp.go:     EncodeWebP for the low-priority WebP variants (pure Go).
 //   - process.go:  Process, the whole pipeline for one original image.

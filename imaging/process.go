@@ -9,8 +9,11 @@ import (
 type Result struct {
 	Format        Format
 	Width, Height int // of the upright original
-	Thumbs        []Thumb
-	Palette       Palette
+	// ColourSpace is the original's, from its embedded ICC profile; Thumbs
+	// and Palette are sRGB whatever it is.
+	ColourSpace ColourSpace
+	Thumbs      []Thumb
+	Palette     Palette
 }
 
 // ProcessOptions configure Process; zero values take each part's defaults.
@@ -24,14 +27,14 @@ type ProcessOptions struct {
 // the limits, a full-size decode, the JPEG thumbnails and the palette.
 //
 // The only full-size work is decoding and the first reduction: thumbnails
-// are turned upright after resizing, and the palette is extracted from a
-// thumbnail while the thumbnails are encoded.
+// are turned upright and converted to sRGB after resizing, and the palette
+// is extracted from a thumbnail while the thumbnails are encoded.
 func Process(data []byte, opts ProcessOptions) (Result, error) {
-	img, format, orientation, err := decode(data, opts.Limits, decodeOptions{})
+	d, err := decode(data, opts.Limits, decodeOptions{})
 	if err != nil {
 		return Result{}, err
 	}
-	set, err := resizeThumbs(pictureOf(img), orientation, opts.Thumbs)
+	set, err := resizeThumbs(pictureOf(d.img), d.orientation, d.colour.transform, opts.Thumbs)
 	if err != nil {
 		return Result{}, fmt.Errorf("thumbnails: %w", err)
 	}
@@ -47,9 +50,9 @@ func Process(data []byte, opts ProcessOptions) (Result, error) {
 	if paletteErr != nil {
 		return Result{}, fmt.Errorf("palette: %w", paletteErr)
 	}
-	w, h := img.Bounds().Dx(), img.Bounds().Dy()
-	if orientation >= 5 {
+	w, h := d.img.Bounds().Dx(), d.img.Bounds().Dy()
+	if d.orientation >= 5 {
 		w, h = h, w
 	}
-	return Result{Format: format, Width: w, Height: h, Thumbs: thumbs, Palette: palette}, nil
+	return Result{Format: d.format, Width: w, Height: h, ColourSpace: d.colour.space, Thumbs: thumbs, Palette: palette}, nil
 }

@@ -3,8 +3,6 @@ package imaging
 import (
 	"errors"
 	"math"
-	"os"
-	"path/filepath"
 	"testing"
 )
 
@@ -50,14 +48,10 @@ func TestProcess(t *testing.T) {
 	}
 }
 
-// TestProcessFullSizePhoto runs the pipeline on one of the shared camera
-// photos (1600 × 1203, progressive).
+// TestProcessFullSizePhoto runs the pipeline on a camera photo at its full
+// size (1600 × 1203, progressive, 4:2:0).
 func TestProcessFullSizePhoto(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(photosDir, "mate_FreshFlower.jpg"))
-	if err != nil {
-		t.Skipf("shared photos not available: %v", err)
-	}
-	res, err := Process(data, ProcessOptions{})
+	res, err := Process(readTestdata(t, "photos/full/mate_FreshFlower-1600.jpg"), ProcessOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,7 +53,7 @@ type Thumb struct {
 // thumbnail at the original size. img is taken as upright; transparency is
 // flattened onto white.
 func Thumbnails(img image.Image, opts ThumbOptions) ([]Thumb, error) {
-	set, err := resizeThumbs(pictureOf(img), 1, opts)
+	set, err := resizeThumbs(pictureOf(img), 1, nil, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -69,10 +69,13 @@ type thumbSet struct {
 }
 
 // resizeThumbs makes the thumbnails of pic, turned upright by EXIF
-// orientation o: the largest from pic, the smaller ones from the largest
-// (cheap, and bench/imaging.sh measures them as close to a Lanczos resize of
-// the original as vipsthumbnail's).
-func resizeThumbs(pic picture, o int, opts ThumbOptions) (thumbSet, error) {
+// orientation o and converted to sRGB by t (nil when pic is sRGB): the
+// largest from pic, the smaller ones from the largest (cheap, and
+// bench/imaging.sh measures them as close to a Lanczos resize of the
+// original as vipsthumbnail's). Converting the largest thumbnail rather than
+// the original costs a fraction of the time, and differs from converting
+// first by less than the resampling does.
+func resizeThumbs(pic picture, o int, t *colourTransform, opts ThumbOptions) (thumbSet, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return thumbSet{}, err
@@ -91,6 +94,9 @@ func resizeThumbs(pic picture, o int, opts ThumbOptions) (thumbSet, error) {
 	}
 	set.pics = make([]picture, len(set.sizes))
 	set.pics[0] = pic.resize(w, h).orient(o)
+	if t != nil {
+		set.pics[0] = t.picture(set.pics[0])
+	}
 	for i, s := range set.sizes[1:] {
 		set.pics[i+1] = set.pics[0].resize(s.w, s.h)
 	}

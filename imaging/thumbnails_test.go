@@ -156,7 +156,7 @@ func TestThumbnailsOrientation(t *testing.T) {
 	}
 	for _, src := range []image.Image{ycbcr, quadrants()} {
 		for _, tt := range orientationCases {
-			set, err := resizeThumbs(pictureOf(src), int(tt.orientation), ThumbOptions{Sizes: []int{40}})
+			set, err := resizeThumbs(pictureOf(src), int(tt.orientation), nil, ThumbOptions{Sizes: []int{40}})
 			if err != nil {
 				t.Fatal(err)
 			}
