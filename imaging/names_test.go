@@ -20,10 +20,8 @@ func TestNamingLeaveOneOut(t *testing.T) {
 		if p.family == "" {
 			continue
 		}
-		got, _, _ := names.classify(p.lab, i)
-		if f, _, ok := neutralFamily(p.lab); ok {
-			got = f
-		}
+		m, _ := names.classify(p.lab, i)
+		got := Families[argmaxFamily(m)]
 		total++
 		if got == p.family {
 			correct++
@@ -66,7 +64,7 @@ func TestClassifyMatchesBruteForce(t *testing.T) {
 	names := surveyNames()
 	for i := 0; i < 1<<24; i += 12289 {
 		c := LabFromRGB(uint8(i>>16), uint8(i>>8), uint8(i))
-		family, p, nearest := names.classify(c, -1)
+		m, nearest := names.classify(c, -1)
 		var all []neighbour
 		for j, proto := range names.prototypes {
 			all = append(all, neighbour{j, DeltaE00(c, proto.lab)})
@@ -79,13 +77,20 @@ func TestClassifyMatchesBruteForce(t *testing.T) {
 		})
 		var voters []neighbour
 		for _, nb := range all {
-			if names.prototypes[nb.index].family != "" && len(voters) < familyNeighbours {
+			if names.prototypes[nb.index].isVoter() && len(voters) < familyNeighbours {
 				voters = append(voters, nb)
 			}
 		}
-		wantFamily, wantP := names.vote(c, voters)
-		if nearest != all[0].index || family != wantFamily || p != wantP {
-			t.Fatalf("classify(%v) = %s %.3f %q, full scan %s %.3f %q", c, family, p, names.prototypes[nearest].name, wantFamily, wantP, names.prototypes[all[0].index].name)
+		var want [13]float64
+		neutral := neutralDegree(c)
+		addNeutral(&want, c, neutral)
+		if neutral < 1 {
+			for k, v := range names.vote(c, voters) {
+				want[k] += (1 - neutral) * v
+			}
+		}
+		if nearest != all[0].index || m != want {
+			t.Fatalf("classify(%v) = %v %q, full scan %v %q", c, m, names.prototypes[nearest].name, want, names.prototypes[all[0].index].name)
 		}
 	}
 }
@@ -170,7 +175,7 @@ func TestName(t *testing.T) {
 			t.Errorf("Name(%s) = %s, %.2f, %q; want %s, %q", tc.hex, family, p, name, tc.wantFamily, tc.wantName)
 		}
 		if p < 0.5 || p > 1 || math.IsNaN(p) {
-			t.Errorf("Name(%s) family_p = %v, want in [0.5, 1]", tc.hex, p)
+			t.Errorf("Name(%s) family_p = %v, want in [0.5, 1] for a clear colour", tc.hex, p)
 		}
 	}
 }
@@ -184,17 +189,59 @@ func TestNeutralGate(t *testing.T) {
 		{Lab{10, 3, -8}, Black}, // very dark: more chroma allowed
 		{Lab{50, 1, 1}, Gray},
 		{Lab{95, 0, 2}, White},
-		{Lab{50, 10, 0}, ""},
-		{Lab{15, 5, -30}, ""}, // navy
-		{Lab{94, 2, 14}, ""},  // cream
+		{Lab{93, 1, 9}, White}, // an off-white: light tints are still white
+		{Lab{50, 14, 0}, ""},
+		{Lab{15, 5, -30}, ""},  // navy
+		{Lab{94, 2, 24}, ""},   // cream
+		{Lab{60, -4, -11}, ""}, // a dusty blue, not gray
 	}
 	for _, tc := range tests {
-		got, p, _ := neutralFamily(tc.lab)
-		if got != tc.want {
-			t.Errorf("neutralFamily(%v) = %q, want %q", tc.lab, got, tc.want)
+		m := FamilyMembership(tc.lab)
+		family, p, _ := Name(tc.lab)
+		neutral := m[Black] + m[White] + m[Gray]
+		switch {
+		case tc.want == "" && (neutral >= 0.5 || family == Black || family == White || family == Gray):
+			t.Errorf("%v: membership %v, family %s; want mostly chromatic", tc.lab, m, family)
+		case tc.want != "" && (family != tc.want || p < 0.5):
+			t.Errorf("%v: family %s (p %.3f, membership %v), want %s with p ≥ 0.5", tc.lab, family, p, m, tc.want)
 		}
-		if got != "" && (p < 0.5 || p > 1) {
-			t.Errorf("neutralFamily(%v) p = %v, want in [0.5, 1]", tc.lab, p)
+	}
+}
+
+// TestFamilyMembership checks the soft membership's shape: shares of at
+// least minMembership, 3 decimals, summing to exactly 1, the hard family the
+// largest; and that ambiguous colours really are shared.
+func TestFamilyMembership(t *testing.T) {
+	for i := 0; i < 1<<24; i += 40961 {
+		c := LabFromRGB(uint8(i>>16), uint8(i>>8), uint8(i))
+		m := FamilyMembership(c)
+		family, p, _ := Name(c)
+		units := 0
+		for f, share := range m {
+			units += int(math.Round(share * 1000))
+			if share < minMembership-1e-9 || math.Abs(share*1000-math.Round(share*1000)) > 1e-6 || share > m[family] {
+				t.Fatalf("%s: membership %v (family %s) has share %v for %s", c.Hex(), m, family, share, f)
+			}
+		}
+		if units != 1000 || m[family] != p {
+			t.Fatalf("%s: membership %v sums to %d/1000 or misses family %s p %v", c.Hex(), m, units, family, p)
+		}
+	}
+	tests := []struct {
+		lab  Lab
+		want []Family // families that must each hold ≥ 0.2
+	}{
+		{Lab{91.6, 0.7, 11.6}, []Family{White, Beige}}, // "Ancient Ivory" #f1e6d1
+		{Lab{60, -1, -6.5}, []Family{Blue, Gray}},      // a greyish blue
+		{Lab{24, 0.5, -1.5}, []Family{Black, Gray}},    // charcoal
+		{Lab{45, 58, 42}, []Family{Red}},
+	}
+	for _, tc := range tests {
+		m := FamilyMembership(tc.lab)
+		for _, f := range tc.want {
+			if m[f] < 0.2 {
+				t.Errorf("FamilyMembership(%v %s) = %v, want %s ≥ 0.2", tc.lab, tc.lab.Hex(), m, f)
+			}
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"regexp"
@@ -77,8 +78,15 @@ func checkPaletteInvariants(t *testing.T, p Palette) {
 		if familyIndex(s.Family) < 0 {
 			t.Errorf("swatch %d family %q is not one of Families", i, s.Family)
 		}
-		if s.FamilyP < 0 || s.FamilyP > 1 {
-			t.Errorf("swatch %d family_p = %v, want 0..1", i, s.FamilyP)
+		sum := 0.0
+		for f, share := range s.FamilyP {
+			sum += share
+			if familyIndex(f) < 0 || share < minMembership || share > s.FamilyP[s.Family] {
+				t.Errorf("swatch %d family_p %v: %s %v is not a family of at least %v under its family %s", i, s.FamilyP, f, share, minMembership, s.Family)
+			}
+		}
+		if math.Abs(sum-1) > 1e-9 {
+			t.Errorf("swatch %d family_p %v sums to %v, want 1", i, s.FamilyP, sum)
 		}
 		lab := swatchLab(s)
 		if lab.Hex() != s.Hex {
@@ -387,7 +395,7 @@ func TestPaletteJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	shape := regexp.MustCompile(`^\{"engine":"lab-kmeans","version":2,"bg_uncertain":false,"swatches":\[\{"hex":"#[0-9a-f]{6}","lab":\[-?\d+(\.\d{1,2})?,-?\d+(\.\d{1,2})?,-?\d+(\.\d{1,2})?\],"share":1,"family":"brown","family_p":\d(\.\d{1,3})?,"name":"[a-z ]+"\}\]\}$`)
+	shape := regexp.MustCompile(`^\{"engine":"lab-kmeans","version":3,"bg_uncertain":false,"swatches":\[\{"hex":"#[0-9a-f]{6}","lab":\[-?\d+(\.\d{1,2})?,-?\d+(\.\d{1,2})?,-?\d+(\.\d{1,2})?\],"share":1,"family":"brown","family_p":\{"brown":(1|0\.\d{1,3})(,"[a-z]+":0\.\d{1,3})*\},"name":"[a-z ]+"\}\]\}$`)
 	if !shape.Match(data) {
 		t.Errorf("JSON %s does not have the documented shape", data)
 	}
@@ -534,5 +542,52 @@ func BenchmarkExtractPalette(b *testing.B) {
 				b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/image")
 			})
 		}
+	}
+}
+
+// TestSwatchReadsOldFamilyP reads palettes stored before version 3, whose
+// family_p was the confidence in the family, and the current shape.
+func TestSwatchReadsOldFamilyP(t *testing.T) {
+	tests := []struct {
+		name, json string
+		want       Membership
+		wantErr    bool
+	}{
+		{"version 2 number", `{"hex":"#c80f2d","lab":[42.47,65.97,36.23],"share":1,"family":"red","family_p":0.875,"name":"cherry"}`, Membership{Red: 1}, false},
+		{"membership", `{"hex":"#f1e6d1","share":1,"family":"white","family_p":{"white":0.6,"beige":0.4},"name":"off white"}`, Membership{White: 0.6, Beige: 0.4}, false},
+		{"missing", `{"hex":"#c80f2d","share":1,"family":"red","name":"cherry"}`, Membership{Red: 1}, false},
+		{"null", `{"hex":"#c80f2d","share":1,"family":"red","family_p":null,"name":"cherry"}`, Membership{Red: 1}, false},
+		{"a string", `{"hex":"#c80f2d","share":1,"family":"red","family_p":"high","name":"cherry"}`, nil, true},
+	}
+	for _, tc := range tests {
+		var s Swatch
+		err := json.Unmarshal([]byte(tc.json), &s)
+		if (err != nil) != tc.wantErr {
+			t.Errorf("%s: error %v, want error %v", tc.name, err, tc.wantErr)
+			continue
+		}
+		if err == nil && (!maps.Equal(s.FamilyP, tc.want) || s.Hex == "" || s.Family == "" || s.Name == "" || s.Share != 1) {
+			t.Errorf("%s: got %+v, want family_p %v and the other fields kept", tc.name, s, tc.want)
+		}
+	}
+	var p Palette
+	old := `{"engine":"lab-kmeans","version":2,"bg_uncertain":false,"swatches":[{"hex":"#c80f2d","lab":[42.47,65.97,36.23],"share":0.7927,"family":"red","family_p":1,"name":"cherry"},{"hex":"#c9cfda","lab":[83.06,0,-6.25],"share":0.2073,"family":"gray","family_p":0.575,"name":"light blue grey"}]}`
+	if err := json.Unmarshal([]byte(old), &p); err != nil || len(p.Swatches) != 2 || p.Swatches[1].FamilyConfidence() != 1 || p.Swatches[1].Lab != [3]float64{83.06, 0, -6.25} {
+		t.Errorf("version 2 palette: %+v, %v", p, err)
+	}
+	again, err := json.Marshal(p.Swatches[0])
+	if err != nil || !strings.Contains(string(again), `"family_p":{"red":1}`) {
+		t.Errorf("re-encoded %s (%v), want the membership form", again, err)
+	}
+}
+
+func TestMembershipJSON(t *testing.T) {
+	data, err := json.Marshal(Membership{Beige: 0.4, White: 0.6, Gray: 0.05})
+	if err != nil || string(data) != `{"white":0.6,"beige":0.4,"gray":0.05}` {
+		t.Errorf("got %s (%v), want largest first", data, err)
+	}
+	data, err = json.Marshal(Membership{Blue: 0.5, Gray: 0.5})
+	if err != nil || string(data) != `{"gray":0.5,"blue":0.5}` {
+		t.Errorf("got %s (%v), want ties in the order of Families", data, err)
 	}
 }
