@@ -1,6 +1,8 @@
 package imaging
 
 import (
+	"bytes"
+	"fmt"
 	"image"
 	_ "image/jpeg"
 	_ "image/png"
@@ -10,16 +12,23 @@ import (
 	"testing"
 )
 
-// requireTool returns the path of an external tool. Without it the test is
-// skipped, except on CI (CI set), which must install it.
-func requireTool(t *testing.T, name, pkg string) string {
+// requireImageMagick returns the path of ImageMagick's convert. Without it
+// the test is skipped, except on CI (CI set), which must install it.
+func requireImageMagick(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s not found: CI must install the Debian package %s", name, pkg)
+	path, err := exec.LookPath("convert")
+	if err == nil {
+		// Some machines have a convert that is not ImageMagick's.
+		if out, verr := exec.Command(path, "-version").CombinedOutput(); verr != nil || !bytes.Contains(out, []byte("ImageMagick")) {
+			err = fmt.Errorf("%s is not ImageMagick's convert", path)
 		}
-		t.Skipf("%s not found (Debian package %s)", name, pkg)
+	}
+	if err != nil {
+		const name, pkg = "convert", "imagemagick"
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s: %v — CI must install the Debian package %s", name, err, pkg)
+		}
+		t.Skipf("%s: %v (Debian package %s)", name, err, pkg)
 	}
 	return path
 }
@@ -30,7 +39,7 @@ func requireTool(t *testing.T, name, pkg string) string {
 // with a drop shadow in its alpha channel. The palette must be the
 // product's colour alone.
 func TestPaletteOnImageMagickBackdrops(t *testing.T) {
-	convert := requireTool(t, "convert", "imagemagick")
+	convert := requireImageMagick(t)
 	tests := []struct {
 		name   string
 		file   string
