@@ -193,10 +193,13 @@ func plainBackdrop(s *paletteSample, ring []int) (backdrop, []colourCluster, boo
 	if len(opaque) == 0 {
 		return backdrop{}, nil, false
 	}
+	dist := make([]float64, len(opaque))
 	if field, ok := fitField(s, opaque); ok {
-		bg := backdrop{predicted: field.predictions(s.w, s.h)}
-		if bg.fitRing(s, opaque) && bg.medianDistance(s, opaque) <= fieldMedianDistance {
-			return bg, nil, true
+		for k, i := range opaque {
+			dist[k] = DeltaE00(s.labOf(i), field.at(i%s.w, i/s.w))
+		}
+		if t, plain := ringThreshold(dist); plain && dist[len(dist)/2] <= fieldMedianDistance {
+			return backdrop{predicted: field.predictions(s.w, s.h), threshold: t}, nil, true
 		}
 	}
 	clusters := ringClusters(s, opaque)
@@ -213,41 +216,24 @@ func plainBackdrop(s *paletteSample, ring []int) (backdrop, []colourCluster, boo
 	if len(bg.colours) == 0 {
 		return backdrop{threshold: bgThresholdMin}, clusters, false
 	}
-	return bg, clusters, bg.fitRing(s, opaque)
+	for k, i := range opaque {
+		dist[k] = nearestDeltaE00(s.labOf(i), bg.colours)
+	}
+	t, plain := ringThreshold(dist)
+	bg.threshold = t
+	return bg, clusters, plain
 }
 
-// fitRing sets the threshold from the ring's spread around the model and
-// reports whether the model explains enough of the ring.
-func (bg *backdrop) fitRing(s *paletteSample, ring []int) bool {
-	dist := make([]float64, len(ring))
-	for k, i := range ring {
-		dist[k] = bg.distance(s, i)
-	}
+// ringThreshold sorts the ring's CIEDE2000 distances from a backdrop model
+// and returns the threshold they call for (following the backdrop's own
+// noise) and whether the model explains enough of the ring.
+func ringThreshold(dist []float64) (float64, bool) {
 	slices.Sort(dist)
 	spread := dist[len(dist)/4] // the backdrop's own noise, ignoring the product
 	t := 3 + 3*spread
-	bg.threshold = min(bgThresholdMax, max(bgThresholdMin, t))
-	covered, _ := slices.BinarySearch(dist, bg.threshold)
-	return t <= bgThresholdMax && float64(covered) >= plainCoverage*float64(len(ring))
-}
-
-// medianDistance is the median CIEDE2000 difference of the ring from the
-// model.
-func (bg *backdrop) medianDistance(s *paletteSample, ring []int) float64 {
-	dist := make([]float64, len(ring))
-	for k, i := range ring {
-		dist[k] = bg.distance(s, i)
-	}
-	slices.Sort(dist)
-	return dist[len(dist)/2]
-}
-
-// distance is the CIEDE2000 difference of pixel i from the backdrop model.
-func (bg *backdrop) distance(s *paletteSample, i int) float64 {
-	if bg.predicted != nil {
-		return DeltaE00(s.labOf(i), bg.predicted[i])
-	}
-	return nearestDeltaE00(s.labOf(i), bg.colours)
+	threshold := min(bgThresholdMax, max(bgThresholdMin, t))
+	covered, _ := slices.BinarySearch(dist, threshold)
+	return threshold, t <= bgThresholdMax && float64(covered) >= plainCoverage*float64(len(dist))
 }
 
 // matches reports whether pixel i is within t of the backdrop model.
