@@ -123,7 +123,7 @@ feed:
 // reprocess runs `warna reprocess [--all]`: ready images whose palette came
 // from another engine (PALETTE_ENGINE) or an older extractor version (with
 // --all, every ready or failed image) are queued again, and the workers of
-// `warna serve` process them.
+// `warna serve` make their thumbnails and palette anew.
 func reprocess(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("reprocess", flag.ContinueOnError)
 	all := fs.Bool("all", false, "queue every ready or failed image, not only outdated ones")

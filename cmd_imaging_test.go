@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,10 +53,11 @@ func TestColorsCommand(t *testing.T) {
 	var img struct {
 		Input   string
 		Palette []struct {
-			Hex    string
-			Share  float64
-			Family string
-			Name   string
+			Hex     string
+			Share   float64
+			Family  string
+			FamilyP map[string]float64 `json:"family_p"`
+			Name    string
 		}
 		Families map[string]float64
 		Dominant string
@@ -71,6 +73,9 @@ func TestColorsCommand(t *testing.T) {
 		!strings.HasPrefix(img.Palette[0].Hex, "#") || img.Dominant != "red" || img.Families["red"] < 0.9 || sum < 0.999 || sum > 1.001 {
 		t.Errorf("image line = %+v, want a red palette summing to 1", img)
 	}
+	if p := img.Palette[0].FamilyP; p["red"] < 0.5 || membershipSum(p) != 1 {
+		t.Errorf("first swatch family_p = %v, want mostly red, summing to 1", p)
+	}
 	want := []struct{ input, family, name, hex string }{
 		{"#1e90ff", "blue", "", "#1e90ff"},
 		{"burgundy", "red", "burgundy", ""},
@@ -83,6 +88,9 @@ func TestColorsCommand(t *testing.T) {
 		if got["input"] != w.input || got["family"] != w.family || (w.name != "" && got["name"] != w.name) || (w.hex != "" && got["hex"] != w.hex) || got["name"] == "" {
 			t.Errorf("line %d = %v, want %+v", i+2, got, w)
 		}
+		if p, ok := got["family_p"].(map[string]any); !ok || p[w.family] == nil {
+			t.Errorf("line %d family_p = %v, want an object of family shares including %s", i+2, got["family_p"], w.family)
+		}
 	}
 	var bad map[string]any
 	if err := json.Unmarshal([]byte(lines[3]), &bad); err != nil || bad["input"] != "not-a-colour" || bad["error"] == nil {
@@ -91,6 +99,16 @@ func TestColorsCommand(t *testing.T) {
 	if err := run(context.Background(), []string{"colors", "navy blue"}, &stdout, &stderr); err != nil {
 		t.Errorf("colors of a good colour: %v", err)
 	}
+}
+
+// membershipSum adds up family shares, rounded to the 3 decimals they are
+// written with.
+func membershipSum(p map[string]float64) float64 {
+	sum := 0.0
+	for _, v := range p {
+		sum += v
+	}
+	return math.Round(sum*1000) / 1000
 }
 
 func TestThumbsCommand(t *testing.T) {

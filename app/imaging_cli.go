@@ -33,12 +33,12 @@ type ImageColours struct {
 // NamedColour is what `warna colors` prints for a colour such as "#1e90ff"
 // or "burgundy".
 type NamedColour struct {
-	Input   string     `json:"input"`
-	Family  string     `json:"family"`
-	FamilyP float64    `json:"family_p"`
-	Name    string     `json:"name"`
-	Hex     string     `json:"hex"`
-	Lab     [3]float64 `json:"lab"`
+	Input   string             `json:"input"`
+	Family  string             `json:"family"`
+	FamilyP imaging.Membership `json:"family_p"` // soft membership of each family, as in a palette's swatches
+	Name    string             `json:"name"`
+	Hex     string             `json:"hex"`
+	Lab     [3]float64         `json:"lab"`
 }
 
 // DescribeColours reads one argument of `warna colors`: an image file when a
@@ -72,10 +72,10 @@ func DescribeColours(input, engine string) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("no such file, and %w", err)
 	}
-	family, p, name := imaging.Name(lab)
+	family, _, name := imaging.Name(lab)
 	round := func(v float64) float64 { return math.Round(v*100) / 100 }
 	return NamedColour{
-		Input: input, Family: string(family), FamilyP: math.Round(p*1000) / 1000, Name: name, Hex: lab.Hex(),
+		Input: input, Family: string(family), FamilyP: imaging.FamilyMembership(lab), Name: name, Hex: lab.Hex(),
 		Lab: [3]float64{round(lab.L), round(lab.A), round(lab.B)},
 	}, nil
 }

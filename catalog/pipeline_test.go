@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/warna/warna/imaging"
+	"github.com/warna/warna/media"
 )
 
 var (
@@ -178,6 +179,67 @@ func TestFamilyOverrideSurvivesReprocess(t *testing.T) {
 	e.db.Model(&Image{}).Where("id = ?", img.ID).Update("palette_version", imaging.PaletteVersion-1)
 	if n, err := e.svc.Reprocess(ctx, false, nil); err != nil || n != 1 {
 		t.Errorf("Reprocess with an old palette version = %d, %v; want 1", n, err)
+	}
+}
+
+// TestReprocessAfterUpgrade is what an operator's `warna reprocess` does
+// after an upgrade that bumps imaging.PaletteVersion: an image processed by
+// the older extractor (its palette stored in the version 2 shape, whose
+// family_p was a number, and its thumbnails from a decoder that got the
+// picture wrong) still reads, is picked up, and processing it again redoes
+// the thumbnails from the original as well as the palette.
+func TestReprocessAfterUpgrade(t *testing.T) {
+	ctx := context.Background()
+	e := newTestEnv(t, Options{})
+	e.shop(1, "mine", "USD")
+	p := e.product(1, "SH-1", "10")
+	img := e.addProcessed(1, p.ID, red)
+	var fresh Image
+	e.db.Take(&fresh, img.ID)
+
+	stale := photo(t, 160, 120, green) // the wrong picture an old decoder made
+	staleKey := media.KeyOf(sha256Hex(stale), "jpg")
+	if err := e.store.Put(ctx, staleKey, bytes.NewReader(stale)); err != nil {
+		t.Fatal(err)
+	}
+	staleThumbs, err := jsonString([]Thumb{{Size: 160, Width: 160, Height: 120, Key: staleKey}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldPalette := `{"engine":"lab-kmeans","version":2,"bg_uncertain":false,"swatches":[{"hex":"#008700","lab":[48.91,-52.06,50.31],"share":1,"family":"green","family_p":0.875,"name":"green"}]}`
+	if err := e.db.Model(&Image{}).Where("id = ?", img.ID).Updates(map[string]any{
+		"thumbs": staleThumbs, "webp": staleThumbs, "palette": oldPalette, "palette_version": 2,
+	}).Error; err != nil {
+		t.Fatal(err)
+	}
+	// The version 2 palette still reads: the product's colours come from it.
+	if err := e.svc.finishImage(ctx, img.ID, map[string]any{"status": ImageReady}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.reload(p.ID); got.DominantFamily != "green" {
+		t.Fatalf("dominant family from the stored version 2 palette = %q, want green", got.DominantFamily)
+	}
+
+	webpJobs := e.jobs("make_webp")
+	if n, err := e.svc.Reprocess(ctx, false, nil); err != nil || n != 1 {
+		t.Fatalf("Reprocess(outdated) = %d, %v; want the one image of version 2", n, err)
+	}
+	if err := e.svc.ProcessImage(ctx, img.ID); err != nil {
+		t.Fatal(err)
+	}
+	var again Image
+	e.db.Take(&again, img.ID)
+	if again.Status != ImageReady || again.PaletteVersion != imaging.PaletteVersion || !strings.Contains(again.Palette, `"family_p":{"red":`) {
+		t.Errorf("reprocessed: status %s, version %d, palette %s; want ready, version %d, a red membership", again.Status, again.PaletteVersion, again.Palette, imaging.PaletteVersion)
+	}
+	if again.Thumbs == staleThumbs || again.Thumbs != fresh.Thumbs {
+		t.Errorf("thumbnails after reprocessing = %s, want them made again from the original (%s), not the stale %s", again.Thumbs, fresh.Thumbs, staleThumbs)
+	}
+	if again.WebP != "[]" || e.jobs("make_webp") != webpJobs+1 {
+		t.Errorf("WebP variants = %s with %d new jobs, want them dropped and asked for again", again.WebP, e.jobs("make_webp")-webpJobs)
+	}
+	if got := e.reload(p.ID); got.DominantFamily != "red" {
+		t.Errorf("dominant family after reprocessing = %q, want red", got.DominantFamily)
 	}
 }
 

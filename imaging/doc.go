@@ -10,8 +10,9 @@
 //   - names.go:    the 13 families + multicolour, naming by the XKCD colour survey
 //     (CC0, embedded from xkcd-colors.json), ParseColor for user input
 //     ("#1e90ff", "1e90ff", "burgundy", "off-white", "navy", family names).
-//   - palette.go, mask.go, kmeans.go, prominent.go: ExtractPalette and its two
-//     engines (deterministic weighted k-means in Lab; a wrapper around
+//   - palette.go, mask.go, backdrop.go, kmeans.go, prominent.go: ExtractPalette,
+//     the foreground mask (a smooth backdrop field fitted to the border) and
+//     its two engines (deterministic weighted k-means in Lab; a wrapper around
 //     github.com/EdlinOrg/prominentcolor).
 //   - decode.go, exif.go, jpegfile.go, jpegsplit.go: Sniff, limits and
 //     refusals before decoding, the choice of JPEG decoder from the file's

@@ -14,27 +14,51 @@ const (
 	// cutoutTransparent: a ring at least this transparent means a cut-out
 	// product, whose alpha is the mask.
 	cutoutTransparent = 0.3
+	// cutoutOpaque: in a cut-out, pixels less opaque than this are edges
+	// (damped like edges) or, when dark and grey, a drop shadow (dropped).
+	cutoutOpaque = 0.9
 	// plainCoverage: the background is plain when this share of the ring
-	// lies within the threshold of one or two ring colours.
+	// lies within the threshold of the backdrop model.
 	plainCoverage = 0.6
-	// minBgShare and secondBgShare: the ring colour must hold this share of
-	// the ring to count as background; a second colour (stripes, a floor
-	// and a wall) needs secondBgShare.
+	// minBgShare and secondBgShare: without a field that fits, a ring
+	// colour must hold this share of the ring to count as background; a
+	// second colour (stripes, a floor and a wall) needs secondBgShare.
 	minBgShare    = 0.3
 	secondBgShare = 0.2
+	// fieldMedianDistance: a smooth field is the backdrop only when half
+	// the ring lies this close to it (ΔE00). Studio backdrops, however lit,
+	// stay under 1; the smooth blur of a lifestyle shot's background does
+	// not, and goes on to the tests for one or two colours and for a busy
+	// background.
+	fieldMedianDistance = 1.5
 	// bgThresholdMin and bgThresholdMax clamp the CIEDE2000 threshold,
-	// which otherwise follows the noise of the background; a background too
-	// noisy for bgThresholdMax is not plain.
+	// which otherwise follows the noise of the background around the
+	// model; a background too noisy for bgThresholdMax is not plain.
 	bgThresholdMin = 4.0
 	bgThresholdMax = 10.0
-	// gradientReach lets the flood fill follow smooth gradients (soft
-	// shadows, vignetting) out to threshold + gradientReach from the
-	// background colour, one small step (gradientStep × threshold) at a time.
-	gradientReach = 12.0
-	gradientStep  = 0.35
-	// minForeground is the share of the image the product must keep; below
-	// it the mask is retried with stricter thresholds (white on white).
-	minForeground = 0.04
+	// relitMin and relitMax bound how much darker (shadows, vignetting) or
+	// lighter (hot spots) than the model the backdrop may be: the ratio of
+	// L+16, which for a change of light alone is the cube root of the
+	// light's ratio, and which scales a and b alike. relitChroma is the
+	// extra a, b tolerance for the tint of shadows (skylight is bluish).
+	relitMin    = 0.6
+	relitMax    = 2.5
+	relitChroma = 3.0
+	// Relit pixels belong to the backdrop only when the flood reaches them
+	// through steps smaller than relitStep × threshold (at least
+	// minRelitStep): shadows and light fall off smoothly, product edges do
+	// not.
+	relitStep    = 0.5
+	minRelitStep = 2.5
+	// fringePasses and fringeReach: see peelFringe.
+	fringePasses = 2
+	fringeReach  = 2.0
+	// minForeground is the share of the image (counting only pixels inside
+	// a kept region) the product must keep; below it the mask is retried
+	// with stricter thresholds (white on white), and failing that a smaller
+	// product is kept only if it holds smallProduct.
+	minForeground = 0.01
+	smallProduct  = 0.002
 	// edgeWeight damps product pixels next to the background, which are
 	// blends of both.
 	edgeWeight = 0.3
@@ -43,12 +67,15 @@ const (
 	centreSigma = 0.25
 	// busyBgWeight damps pixels that match a frequent ring colour of a
 	// busy background.
-	busyBgWeight = 0.2
-	busyBgShare  = 0.1
+	busyBgWeight   = 0.2
+	busyBgShare    = 0.1
+	busySeenShare  = 0.005
+	busySeenWeight = 0.05
+	busyUnseenMin  = 0.15
 )
 
 // strictnessLadder scales the threshold when the product all but vanished.
-var strictnessLadder = [...]float64{1, 0.4, 0.15}
+var strictnessLadder = [...]float64{0.4, 0.15}
 
 // foreground is the weight of each working pixel in the palette.
 type foreground struct {
@@ -56,37 +83,48 @@ type foreground struct {
 	bgUncertain bool
 }
 
-// background is a plain background: its colours and the CIEDE2000
-// threshold within which a pixel belongs to it.
-type background struct {
+// backdrop is a plain background: a smooth field (or, when none fits, one
+// or two constant colours) and the CIEDE2000 threshold within which a pixel
+// belongs to it.
+type backdrop struct {
+	predicted []Lab // the field at each pixel; nil without a field
 	colours   []Lab
 	threshold float64
 }
 
-// findForeground weighs the working pixels: alpha always; then a plain
-// background found on the border ring is removed (flood fill from the edge
-// plus enclosed holes of the same colour); a busy background instead gets a
-// centre weighting. If the product all but disappears (white on white), the
-// threshold is tightened and, failing that, the whole image is centre
-// weighted; either way the palette is flagged bg_uncertain.
+// findForeground weighs the working pixels. A cut-out (transparent ring)
+// is weighed by its alpha. Otherwise the backdrop is modelled from the
+// border ring and removed: flood-filled from the edge through pixels that
+// match it or are the same backdrop in more or less light (shadows,
+// vignettes, reached only through smooth steps), plus enclosed holes that
+// match it. A busy backdrop instead gets a centre weighting. If the product
+// all but disappears (white on white), the threshold is tightened and,
+// failing that, the whole image is centre weighted; either way the palette
+// is flagged bg_uncertain.
 func findForeground(s *paletteSample) foreground {
 	ring := borderRing(s)
 	if transparentShare(s, ring) >= cutoutTransparent {
-		return foreground{weight: slices.Clone(s.alpha)}
+		return foreground{weight: cutoutWeights(s)}
 	}
-	ringColours := ringClusters(s, ring)
-	bg, plain := plainBackground(s, ring, ringColours)
+	bg, ringColours, plain := plainBackdrop(s, ring)
 	if !plain {
-		return foreground{weight: centreWeights(s, ringColours, bg.threshold)}
+		return foreground{weight: centreWeights(s, ring, ringColours, max(bgThresholdMin, bg.threshold))}
 	}
-	for step, scale := range strictnessLadder {
-		t := max(1, bg.threshold*scale)
-		weight := withoutBackground(s, bg.colours, t)
-		if weightShare(weight) >= minForeground {
-			return foreground{weight: weight, bgUncertain: step > 0}
+	weight := withoutBackdrop(s, bg, bg.threshold, true)
+	share := interiorShare(s, weight)
+	if share >= minForeground {
+		return foreground{weight: weight}
+	}
+	for _, scale := range strictnessLadder {
+		strict := withoutBackdrop(s, bg, max(1, bg.threshold*scale), false)
+		if interiorShare(s, strict) >= minForeground {
+			return foreground{weight: strict, bgUncertain: true}
 		}
 	}
-	return foreground{weight: centreWeights(s, nil, 0), bgUncertain: true}
+	if share >= smallProduct {
+		return foreground{weight: weight}
+	}
+	return foreground{weight: centreWeights(s, nil, nil, 0), bgUncertain: true}
 }
 
 // borderRing lists up to maxRingSamples pixels, evenly spread, of the band
@@ -121,49 +159,112 @@ func transparentShare(s *paletteSample, ring []int) float64 {
 	return float64(n) / float64(max(1, len(ring)))
 }
 
-// ringClusters clusters the opaque ring pixels, heaviest first.
-func ringClusters(s *paletteSample, ring []int) []colourCluster {
-	opaque := func(yield func(int, float64) bool) {
-		for _, i := range ring {
-			if s.alpha[i] >= 0.5 && !yield(i, 1) {
-				return
-			}
+// cutoutWeights weighs a cut-out by alpha. Partly transparent pixels are
+// edges, blends of product and nothing, and are damped like edges; dark
+// grey ones are a drop shadow drawn into the alpha channel and count for
+// nothing.
+func cutoutWeights(s *paletteSample) []float64 {
+	weight := slices.Clone(s.alpha)
+	for i, a := range weight {
+		if a >= cutoutOpaque || a == 0 {
+			continue
+		}
+		if c := s.labOf(i); c.L < 35 && c.Chroma() < 10 {
+			weight[i] = 0
+		} else {
+			weight[i] = a * edgeWeight
 		}
 	}
-	clusters := mergeClose(kmeansLab(binPixels(s, opaque), 4))
-	sortClusters(clusters)
-	return clusters
+	return weight
 }
 
-// plainBackground decides whether the ring is a plain background of one or
-// two colours, and how far from them a pixel may be and still belong: the
-// threshold follows the spread of the ring around those colours.
-func plainBackground(s *paletteSample, ring []int, clusters []colourCluster) (background, bool) {
+// plainBackdrop decides whether the ring is a plain backdrop: first as a
+// smooth field, then, when none explains the ring, as one or two constant
+// colours (stripes, a floor and a wall). For a busy backdrop it returns the
+// ring's colour clusters, and in the threshold how far around them the
+// centre weighting damps.
+func plainBackdrop(s *paletteSample, ring []int) (backdrop, []colourCluster, bool) {
+	var opaque []int
+	for _, i := range ring {
+		if s.alpha[i] >= 0.5 {
+			opaque = append(opaque, i)
+		}
+	}
+	if len(opaque) == 0 {
+		return backdrop{}, nil, false
+	}
+	dist := make([]float64, len(opaque))
+	if field, ok := fitField(s, opaque); ok {
+		for k, i := range opaque {
+			dist[k] = DeltaE00(s.labOf(i), field.at(i%s.w, i/s.w))
+		}
+		if t, plain := ringThreshold(dist); plain && dist[len(dist)/2] <= fieldMedianDistance {
+			return backdrop{predicted: field.predictions(s.w, s.h), threshold: t}, nil, true
+		}
+	}
+	clusters := ringClusters(s, opaque)
 	total := 0.0
 	for _, c := range clusters {
 		total += c.weight
 	}
-	var bg background
+	var bg backdrop
 	for i, c := range clusters {
 		if i == 0 && c.weight >= minBgShare*total || i == 1 && c.weight >= secondBgShare*total {
 			bg.colours = append(bg.colours, c.lab)
 		}
 	}
 	if len(bg.colours) == 0 {
-		return background{threshold: bgThresholdMin}, false
+		return backdrop{threshold: bgThresholdMin}, clusters, false
 	}
-	var dist []float64
-	for _, i := range ring {
-		if s.alpha[i] >= 0.5 {
-			dist = append(dist, nearestDeltaE00(s.labOf(i), bg.colours))
+	for k, i := range opaque {
+		dist[k] = nearestDeltaE00(s.labOf(i), bg.colours)
+	}
+	t, plain := ringThreshold(dist)
+	bg.threshold = t
+	return bg, clusters, plain
+}
+
+// ringThreshold sorts the ring's CIEDE2000 distances from a backdrop model
+// and returns the threshold they call for (following the backdrop's own
+// noise) and whether the model explains enough of the ring.
+func ringThreshold(dist []float64) (float64, bool) {
+	slices.Sort(dist)
+	spread := dist[len(dist)/4] // the backdrop's own noise, ignoring the product
+	t := 3 + 3*spread
+	threshold := min(bgThresholdMax, max(bgThresholdMin, t))
+	covered, _ := slices.BinarySearch(dist, threshold)
+	return threshold, t <= bgThresholdMax && float64(covered) >= plainCoverage*float64(len(dist))
+}
+
+// matches reports whether pixel i is within t of the backdrop model.
+func (bg *backdrop) matches(s *paletteSample, i int, t float64) bool {
+	if bg.predicted != nil {
+		return withinDeltaE00(s.labOf(i), bg.predicted[i], t)
+	}
+	return withinAnyDeltaE00(s.labOf(i), bg.colours, t)
+}
+
+// relit reports whether pixel i looks like the backdrop in more or less
+// light: L+16, a and b scaled by one factor within relitMin..relitMax.
+func (bg *backdrop) relit(s *paletteSample, i int, t float64) bool {
+	c := s.labOf(i)
+	if bg.predicted != nil {
+		return relitOf(c, bg.predicted[i], t)
+	}
+	for _, k := range bg.colours {
+		if relitOf(c, k, t) {
+			return true
 		}
 	}
-	slices.Sort(dist)
-	spread := dist[len(dist)/4] // the background's own noise, ignoring the product
-	t := 3 + 3*spread
-	bg.threshold = min(bgThresholdMax, max(bgThresholdMin, t))
-	covered, _ := slices.BinarySearch(dist, bg.threshold)
-	return bg, t <= bgThresholdMax && float64(covered) >= plainCoverage*float64(len(dist))
+	return false
+}
+
+func relitOf(c, bg Lab, t float64) bool {
+	k := (c.L + 16) / (bg.L + 16)
+	if k < relitMin || k > relitMax {
+		return false
+	}
+	return math.Hypot(c.A-k*bg.A, c.B-k*bg.B) < t+relitChroma
 }
 
 func nearestDeltaE00(c Lab, colours []Lab) float64 {
@@ -174,21 +275,51 @@ func nearestDeltaE00(c Lab, colours []Lab) float64 {
 	return best
 }
 
-// withoutBackground returns the alpha weights with the background removed:
-// flood-filled from the edge (following smooth gradients such as soft
-// shadows) plus every pixel not reached that still matches a background
-// colour (holes such as the inside of a mug handle). Product pixels touching
-// the background are damped as blends.
-func withoutBackground(s *paletteSample, colours []Lab, t float64) []float64 {
-	n := len(s.colour)
-	matches := s.pixelsWhere(func(c Lab) bool { return withinAnyDeltaE00(c, colours, t) })
-	for i, a := range s.alpha {
-		matches[i] = matches[i] || a < 0.5
+// ringClusters clusters the ring pixels, heaviest first.
+func ringClusters(s *paletteSample, ring []int) []colourCluster {
+	pixels := func(yield func(int, float64) bool) {
+		for _, i := range ring {
+			if !yield(i, 1) {
+				return
+			}
+		}
 	}
-	removed := floodBackground(s, matches, colours, t)
-	weight := slices.Clone(s.alpha)
+	clusters := mergeClose(kmeansLab(binPixels(s, pixels), 4))
+	sortClusters(clusters)
+	return clusters
+}
+
+// withoutBackdrop returns the alpha weights with the backdrop removed:
+// flood-filled from the edge through pixels that match the model within t,
+// or (with relight) that are the backdrop in other light and continue
+// smoothly from a filled neighbour; plus every pixel not reached that still
+// matches (holes such as the inside of a mug handle). Product pixels
+// touching the backdrop are damped as blends. The stricter retries for white
+// on white do without relight: a white product is the white backdrop in
+// other light.
+func withoutBackdrop(s *paletteSample, bg backdrop, t float64, relight bool) []float64 {
+	n := len(s.colour)
+	matches := make([]bool, n)
+	if bg.predicted != nil {
+		for i := range matches {
+			matches[i] = s.alpha[i] < 0.5 || bg.matches(s, i, t)
+		}
+	} else {
+		matches = s.pixelsWhere(func(c Lab) bool { return withinAnyDeltaE00(c, bg.colours, t) })
+		for i, a := range s.alpha {
+			matches[i] = matches[i] || a < 0.5
+		}
+	}
+	removed := floodBackdrop(s, bg, matches, t, relight)
 	for i := range n {
-		if removed[i] || matches[i] {
+		removed[i] = removed[i] || matches[i]
+	}
+	for range fringePasses {
+		peelFringe(s, bg, removed, fringeReach*t)
+	}
+	weight := slices.Clone(s.alpha)
+	for i, r := range removed {
+		if r {
 			weight[i] = 0
 		}
 	}
@@ -196,34 +327,88 @@ func withoutBackground(s *paletteSample, colours []Lab, t float64) []float64 {
 	return weight
 }
 
-// floodBackground fills from every edge pixel through 4-connected pixels
-// that match the background, or that continue a smooth gradient away from it
-// (within t + gradientReach of a background colour and gradientStep × t of
-// the filled neighbour).
-func floodBackground(s *paletteSample, matches []bool, colours []Lab, t float64) []bool {
-	far, step := t+gradientReach, gradientStep*t
-	nearBackground := newColourMemo(s, func(c Lab) bool { return withinAnyDeltaE00(c, colours, far) })
+// peelFringe moves to the backdrop the kept pixels along its edge that
+// look more like the backdrop next to them than like the product next to
+// them, and are still within reach of the model (as it is, or relit): the
+// fringe of noise and compression ringing along a product's edge, and
+// specks. Next to each pixel, the backdrop is its nearest removed
+// neighbour and the product its kept neighbour furthest from that. Each
+// pass decides from the mask as it was, so the result does not depend on
+// the scanning order.
+func peelFringe(s *paletteSample, bg backdrop, removed []bool, reach float64) {
+	var drop []int
+	for y := range s.h {
+		for x := range s.w {
+			i := y*s.w + x
+			if removed[i] {
+				continue
+			}
+			c := s.labOf(i)
+			toBackdrop, toProduct := math.Inf(1), -1.0
+			var backdrop Lab
+			var kept []int
+			for dy := -1; dy <= 1; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					xx, yy := x+dx, y+dy
+					if dx == 0 && dy == 0 || xx < 0 || yy < 0 || xx >= s.w || yy >= s.h {
+						continue
+					}
+					j := yy*s.w + xx
+					if !removed[j] {
+						kept = append(kept, j)
+					} else if d := DeltaE00(c, s.labOf(j)); d < toBackdrop {
+						toBackdrop, backdrop = d, s.labOf(j)
+					}
+				}
+			}
+			if math.IsInf(toBackdrop, 1) {
+				continue
+			}
+			farthest := -1.0
+			for _, j := range kept {
+				if d := DeltaE00(backdrop, s.labOf(j)); d > farthest {
+					farthest, toProduct = d, DeltaE00(c, s.labOf(j))
+				}
+			}
+			if (len(kept) == 0 || toBackdrop < toProduct) && (bg.matches(s, i, reach) || bg.relit(s, i, reach)) {
+				drop = append(drop, i)
+			}
+		}
+	}
+	for _, i := range drop {
+		removed[i] = true
+	}
+}
+
+// floodBackdrop fills from every edge pixel through 4-connected pixels that
+// match the backdrop, or that are relit backdrop continuing smoothly from
+// the filled neighbour. Which neighbour fills a pixel first depends on the
+// visiting order, which is fixed (a stack from the edges in order), so the
+// result is deterministic.
+func floodBackdrop(s *paletteSample, bg backdrop, matches []bool, t float64, relight bool) []bool {
+	step := max(minRelitStep, relitStep*t)
 	removed := make([]bool, len(matches))
-	var stack []int32 // the filled set is a closure, so visiting order does not matter
-	push := func(i int) {
+	parent := make([]int32, len(matches)) // the filled pixel each was reached from
+	var stack []int32
+	push := func(i, from int) {
 		if !removed[i] {
 			removed[i] = true
+			parent[i] = int32(from)
 			stack = append(stack, int32(i))
 		}
 	}
-	for x := range s.w {
-		for _, i := range [2]int{x, (s.h-1)*s.w + x} {
-			if matches[i] {
-				push(i)
-			}
+	edge := func(i int) {
+		if matches[i] || relight && bg.relit(s, i, t) {
+			push(i, i)
 		}
 	}
+	for x := range s.w {
+		edge(x)
+		edge((s.h-1)*s.w + x)
+	}
 	for y := range s.h {
-		for _, i := range [2]int{y * s.w, y*s.w + s.w - 1} {
-			if matches[i] {
-				push(i)
-			}
-		}
+		edge(y * s.w)
+		edge(y*s.w + s.w - 1)
 	}
 	for len(stack) > 0 {
 		i := int(stack[len(stack)-1])
@@ -232,12 +417,21 @@ func floodBackground(s *paletteSample, matches []bool, colours []Lab, t float64)
 			if j < 0 || removed[j] {
 				continue
 			}
-			if matches[j] || nearBackground.pixel(j) && withinDeltaE00(s.labOf(j), s.labOf(i), step) {
-				push(j)
+			if matches[j] || relight && bg.relit(s, j, t) && smoothFrom(s, j, i, int(parent[i]), step) {
+				push(j, i)
 			}
 		}
 	}
 	return removed
+}
+
+// smoothFrom reports whether pixel j continues smoothly from its filled
+// neighbour i and i's own parent p: within step of i and within 1.5 steps
+// of p, so that an edge blurred over two pixels (a product's silhouette
+// meeting its shadow) is still an edge.
+func smoothFrom(s *paletteSample, j, i, p int, step float64) bool {
+	c := s.labOf(j)
+	return withinDeltaE00(c, s.labOf(i), step) && withinDeltaE00(c, s.labOf(p), 1.5*step)
 }
 
 // neighbours4 returns the indexes of the 4-neighbours of (x, y), -1 where
@@ -282,10 +476,32 @@ func dampEdges(s *paletteSample, weight []float64) {
 	}
 }
 
+// interiorShare is the share of the image kept with all four neighbours
+// kept: a product, unlike specks of noise, has an inside.
+func interiorShare(s *paletteSample, weight []float64) float64 {
+	n := 0
+	for i, w := range weight {
+		if w == 0 {
+			continue
+		}
+		inside := true
+		for _, j := range neighbours4(s, i%s.w, i/s.w) {
+			if j < 0 || weight[j] == 0 {
+				inside = false
+				break
+			}
+		}
+		if inside {
+			n++
+		}
+	}
+	return float64(n) / float64(max(1, len(weight)))
+}
+
 // centreWeights weighs pixels by alpha and a Gaussian around the centre,
 // for photos without a plain background; pixels matching a frequent ring
 // colour are damped as probable background.
-func centreWeights(s *paletteSample, ringColours []colourCluster, t float64) []float64 {
+func centreWeights(s *paletteSample, ring []int, ringColours []colourCluster, t float64) []float64 {
 	total := 0.0
 	for _, c := range ringColours {
 		total += c.weight
@@ -297,6 +513,7 @@ func centreWeights(s *paletteSample, ringColours []colourCluster, t float64) []f
 		}
 	}
 	damped := dampedBins(s, bgLike, t)
+	seen := ringSeenBins(s, ring)
 	sx, sy := centreSigma*float64(s.w), centreSigma*float64(s.h)
 	cx, cy := float64(s.w-1)/2, float64(s.h-1)/2
 	gx := make([]float64, s.w)
@@ -304,17 +521,59 @@ func centreWeights(s *paletteSample, ringColours []colourCluster, t float64) []f
 		gx[x] = sqr((float64(x) - cx) / sx)
 	}
 	weight := make([]float64, len(s.colour))
+	total, unseen := 0.0, 0.0
 	for y := range s.h {
 		gy := sqr((float64(y) - cy) / sy)
 		for x := range s.w {
 			i := y*s.w + x
 			weight[i] = s.alpha[i] * math.Exp(-(gx[x]+gy)/2)
-			if c := s.rgb[i]; len(bgLike) > 0 && damped[binKey(c)] {
-				weight[i] *= busyBgWeight
+			total += weight[i]
+			if !seen[binKey(s.rgb[i])] {
+				unseen += weight[i]
 			}
 		}
 	}
+	// When nearly everything near the centre also lies on the border, the
+	// subject fills the frame (a close-up): its colours are not background.
+	trustSeen := unseen >= busyUnseenMin*total
+	for i, c := range s.rgb {
+		switch key := binKey(c); {
+		case trustSeen && seen[key]:
+			weight[i] *= busySeenWeight
+		case len(bgLike) > 0 && damped[key]:
+			weight[i] *= busyBgWeight
+		}
+	}
 	return weight
+}
+
+// ringSeenBins marks the colour bins (8 levels per channel) that hold at
+// least busySeenShare of the ring's pixels, and the bins next to them: a
+// colour that recurs on the border of a busy photo is background more often
+// than product.
+func ringSeenBins(s *paletteSample, ring []int) []bool {
+	seen := make([]bool, 1<<15)
+	counts := map[int]int{}
+	for _, i := range ring {
+		counts[binKey(s.rgb[i])]++
+	}
+	min := int(math.Ceil(busySeenShare * float64(len(ring))))
+	for key, n := range counts {
+		if n < min {
+			continue
+		}
+		r, g, b := key>>10, key>>5&31, key&31
+		for dr := -1; dr <= 1; dr++ {
+			for dg := -1; dg <= 1; dg++ {
+				for db := -1; db <= 1; db++ {
+					if rr, gg, bb := r+dr, g+dg, b+db; rr >= 0 && rr < 32 && gg >= 0 && gg < 32 && bb >= 0 && bb < 32 {
+						seen[rr<<10|gg<<5|bb] = true
+					}
+				}
+			}
+		}
+	}
+	return seen
 }
 
 func weightShare(weight []float64) float64 {

@@ -230,55 +230,143 @@ func canonicalWord(w string) string {
 	return w
 }
 
-// Naming parameters. A colour is neutral when its chroma is under
-// neutralChroma (a little more for very dark colours, where the eye sees
-// less colour); neutrals are black under blackLightness, white over
-// whiteLightness, gray between. Chromatic colours take the weighted vote of
-// their familyNeighbours nearest survey colours. These values were chosen by
-// the leave-one-out evaluation in names_test.go, which is flat (0.86–0.87)
-// over k = 3..13 and the usual weightings.
+// Naming parameters, chosen by coordinate search on the tuning half of the
+// independent naming evaluation (names_eval_test.go: color-name-list labelled
+// by head noun) for agreement of the hard family, under the constraint that
+// leave-one-out on the survey stays ≥ 0.85; the softness widths then as wide
+// as improved the tuning half's Brier score without costing agreement.
+//
+// A colour is neutral to the degree its chroma is under the neutral limit:
+// neutralChroma, plus darkChromaBonus per L unit under blackLightness (the eye
+// sees less colour in the dark) and lightChromaBonus per L unit over
+// lightChromaFrom (off-whites and ivories are whites to people even with a
+// visible tint). The degree ramps from 1 to 0 over ±neutralSoftness chroma
+// units around the limit. Its neutral part is black, gray or white by
+// lightness, ramping over ±lightnessSoftness around blackLightness and
+// whiteLightness. The chromatic part is the weighted vote of the
+// familyNeighbours nearest chromatic survey colours (neutral survey colours
+// do not vote: the gate alone decides neutrality, so a dusty blue is not
+// out-voted into gray by the survey's many blue-greys). Brown and beige
+// differ mostly in lightness, so their combined vote is split by lightness
+// around beigeLightness (±beigeSoftness); light, muted warm colours the
+// survey calls orange or yellow (sand, light peach, ecru) are beige to
+// shops.
 const (
-	neutralChroma    = 7.0
-	darkChromaBonus  = 0.3 // extra chroma allowance per L unit under blackLightness
-	blackLightness   = 20.0
-	whiteLightness   = 89.0
-	neutralMargin    = 5.0 // L or C units over which family_p falls from 1 to 0.5
-	familyNeighbours = 7
-	beigeLightness   = 65.0 // brown or beige: beige from this L up
-	beigeChroma      = 35.0 // orange or yellow this muted and light is beige
+	neutralChroma     = 6.0
+	neutralSoftness   = 6.0
+	darkChromaBonus   = 0.5
+	lightChromaBonus  = 1.3
+	lightChromaFrom   = 90.0
+	blackLightness    = 25.0
+	whiteLightness    = 85.0
+	lightnessSoftness = 8.0
+	familyNeighbours  = 35
+	beigeLightness    = 65.0
+	beigeSoftness     = 12.0
+	beigeChroma       = 20.0
 )
 
-// Name names c: its family (neutral gate, then a CIEDE2000 k-nearest-neighbour
-// vote over the survey colours), the confidence of that family (for
-// chromatic colours the share of neighbour weight that agrees) and the
-// nearest survey name.
+// Membership is a colour's soft membership of the families: the share of
+// each family it belongs to (an ivory can be 0.6 white and 0.4 beige). In a
+// palette the shares sum to 1, are rounded to 3 decimals and families under
+// minMembership are left out. In JSON it is an object from family to share,
+// largest first.
+type Membership map[Family]float64
+
+// minMembership is the smallest share of a family a Membership keeps.
+const minMembership = 0.05
+
+// Name names c: its family (the one it belongs to most, see
+// FamilyMembership), the membership of that family and the nearest survey
+// name.
 func Name(c Lab) (family Family, familyP float64, name string) {
-	names := surveyNames()
-	family, familyP, nearest := names.classify(c, -1)
-	if f, p, ok := neutralFamily(c); ok {
-		family, familyP = f, p
-	}
-	return family, familyP, names.prototypes[nearest].name
+	family, m, name := describeColour(c)
+	return family, m[family], name
 }
 
-// neutralFamily applies the chroma/lightness gate.
-func neutralFamily(c Lab) (Family, float64, bool) {
-	limit := neutralChroma + darkChromaBonus*max(0, blackLightness-c.L)
-	chroma := c.Chroma()
-	if chroma >= limit {
-		return "", 0, false
+// FamilyMembership is c's soft family membership: a chroma/lightness gate
+// for the neutral families, a CIEDE2000 k-nearest-neighbour vote over the
+// survey colours for the others, rounded as in a palette.
+func FamilyMembership(c Lab) Membership {
+	_, m, _ := describeColour(c)
+	return m
+}
+
+// describeColour is Name and FamilyMembership in one search of the survey.
+func describeColour(c Lab) (Family, Membership, string) {
+	raw, nearest := surveyNames().classify(c, -1)
+	return Families[argmaxFamily(raw)], roundMembership(raw), surveyNames().prototypes[nearest].name
+}
+
+// softStep is 0 at v = -width, 1 at v = +width and linear in between.
+func softStep(v, width float64) float64 { return min(1, max(0, 0.5+v/(2*width))) }
+
+// neutralDegree is how neutral c is (1 = fully), from the chroma gate.
+func neutralDegree(c Lab) float64 {
+	limit := neutralChroma + darkChromaBonus*max(0, blackLightness-c.L) + lightChromaBonus*max(0, c.L-lightChromaFrom)
+	return softStep(limit-c.Chroma(), neutralSoftness)
+}
+
+// addNeutral adds degree n of neutral membership, split into black, gray
+// and white by lightness.
+func addNeutral(m *[13]float64, c Lab, n float64) {
+	white, black := softStep(c.L-whiteLightness, lightnessSoftness), softStep(blackLightness-c.L, lightnessSoftness)
+	m[familyIndex(White)] += n * white
+	m[familyIndex(Black)] += n * black
+	m[familyIndex(Gray)] += n * (1 - white - black)
+}
+
+// argmaxFamily is the index of the largest membership, the earliest in
+// Families on ties.
+func argmaxFamily(m [13]float64) int {
+	best := 0
+	for i := range m {
+		if m[i] > m[best] {
+			best = i
+		}
 	}
-	margin := (limit - chroma) / neutralMargin
-	var family Family
-	switch {
-	case c.L < blackLightness:
-		family, margin = Black, min(margin, (blackLightness-c.L)/neutralMargin)
-	case c.L > whiteLightness:
-		family, margin = White, min(margin, (c.L-whiteLightness)/neutralMargin)
-	default:
-		family, margin = Gray, min(margin, (c.L-blackLightness)/neutralMargin, (whiteLightness-c.L)/neutralMargin)
+	return best
+}
+
+// roundMembership keeps the families with at least minMembership, scales
+// them to sum 1 and rounds to 3 decimals by largest remainder (ties to the
+// earlier family), so the rounded shares sum to exactly 1.
+func roundMembership(m [13]float64) Membership {
+	const units = 1000
+	total := 0.0
+	for _, v := range m {
+		if v >= minMembership {
+			total += v
+		}
 	}
-	return family, 0.5 + 0.5*min(1, margin), true
+	var counts [13]int
+	var rest [13]float64
+	sum := 0
+	for i, v := range m {
+		if v >= minMembership {
+			exact := v / total * units
+			counts[i] = int(math.Floor(exact))
+			rest[i] = exact - float64(counts[i])
+			sum += counts[i]
+		}
+	}
+	for ; sum < units; sum++ {
+		best := -1
+		for i, r := range rest {
+			if m[i] >= minMembership && (best < 0 || r > rest[best]) {
+				best = i
+			}
+		}
+		counts[best]++
+		rest[best] = -1
+	}
+	out := Membership{}
+	for i, n := range counts {
+		if n > 0 {
+			out[Families[i]] = float64(n) / units
+		}
+	}
+	return out
 }
 
 // neighbour is a survey colour at a CIEDE2000 distance.
@@ -297,12 +385,20 @@ func (nb neighbour) closer(other neighbour) bool {
 // |ΔL|/maxSL bounds ΔE00 from below for every pair.
 var maxSL = 1 + 0.015*2500/math.Sqrt(20+2500)
 
-// classify finds the nearest survey colour and the family vote of the
-// nearest family-bearing ones, leaving out prototype skip (for
-// leave-one-out evaluation; -1 leaves out none). It walks the survey outwards
-// in lightness from c and stops once the lightness difference alone rules
-// out everything further away.
-func (n *colourNames) classify(c Lab, skip int) (Family, float64, int) {
+// isVoter reports whether a survey colour votes on chromatic families.
+func (p *prototype) isVoter() bool {
+	return p.family != "" && p.family != Black && p.family != White && p.family != Gray
+}
+
+// classify finds the raw family membership of c and its nearest survey
+// colour, leaving out prototype skip (for leave-one-out evaluation; -1
+// leaves out none). It walks the survey outwards in lightness from c and
+// stops once the lightness difference alone rules out everything further
+// away.
+func (n *colourNames) classify(c Lab, skip int) ([13]float64, int) {
+	var m [13]float64
+	neutral := neutralDegree(c)
+	addNeutral(&m, c, neutral)
 	var voters [familyNeighbours]neighbour
 	found := 0
 	nearest := neighbour{index: -1, dist: math.Inf(1)}
@@ -315,14 +411,14 @@ func (n *colourNames) classify(c Lab, skip int) (Family, float64, int) {
 	visit := func(i int) {
 		p := &n.prototypes[i]
 		lb := labDistanceAtLeast(c, p.lab)
-		if i == skip || lb > nearest.dist && (p.family == "" || found == familyNeighbours && lb > voters[found-1].dist) {
+		if i == skip || lb > nearest.dist && (!p.isVoter() || found == familyNeighbours && lb > voters[found-1].dist) {
 			return // can be neither the nearest name nor a voter
 		}
 		nb := neighbour{i, DeltaE00(c, p.lab)}
 		if nb.closer(nearest) {
 			nearest = nb
 		}
-		if p.family != "" {
+		if p.isVoter() {
 			found = insertNeighbour(voters[:], found, nb)
 		}
 	}
@@ -348,8 +444,13 @@ func (n *colourNames) classify(c Lab, skip int) (Family, float64, int) {
 			}
 		}
 	}
-	family, p := n.vote(c, voters[:found])
-	return family, p, nearest.index
+	if neutral < 1 {
+		vote := n.vote(c, voters[:found])
+		for i, v := range vote {
+			m[i] += (1 - neutral) * v
+		}
+	}
+	return m, nearest.index
 }
 
 // insertNeighbour keeps list[:found] ordered by closer with at most
@@ -370,48 +471,42 @@ func insertNeighbour(list []neighbour, found int, nb neighbour) int {
 	return found + 1
 }
 
-// vote weighs each neighbour by 1/(1+ΔE²) and returns the heaviest family,
-// earliest in Families on ties, with its share of the weight. Brown and beige
-// differ mostly in lightness, and the survey's light browns are what shops
-// call beige, so when one of them wins, lightness decides between the two
-// and family_p is their combined share.
-func (n *colourNames) vote(c Lab, neighbours []neighbour) (Family, float64) {
+// vote weighs each neighbour by 1/(1+ΔE00^1.5) and returns each
+// family's share of the weight, with brown and beige re-split by lightness
+// and the beige zone's orange and yellow moved to beige.
+func (n *colourNames) vote(c Lab, neighbours []neighbour) [13]float64 {
 	var weights [13]float64
 	total := 0.0
 	for _, nb := range neighbours {
-		w := 1 / (1 + nb.dist*nb.dist)
+		w := 1 / (1 + nb.dist*math.Sqrt(nb.dist))
 		weights[familyIndex(n.prototypes[nb.index].family)] += w
 		total += w
 	}
 	if total == 0 {
-		return Gray, 0
+		return weights
 	}
-	best := 0
+	brown, beige := familyIndex(Brown), familyIndex(Beige)
+	light := softStep(c.L-beigeLightness, beigeSoftness)
+	earth := weights[brown] + weights[beige]
+	weights[brown], weights[beige] = earth*(1-light), earth*light
+	if isBeigeZone(c) {
+		for _, f := range []int{familyIndex(Orange), familyIndex(Yellow)} {
+			weights[beige] += weights[f] * light
+			weights[f] *= 1 - light
+		}
+	}
 	for i := range weights {
-		if weights[i] > weights[best] {
-			best = i
-		}
+		weights[i] /= total
 	}
-	family, weight := Families[best], weights[best]
-	switch {
-	case family == Brown || family == Beige:
-		weight = weights[familyIndex(Brown)] + weights[familyIndex(Beige)]
-		family = Brown
-		if c.L >= beigeLightness {
-			family = Beige
-		}
-	case (family == Orange || family == Yellow) && isBeigeZone(c):
-		weight += weights[familyIndex(Beige)] + weights[familyIndex(Brown)]
-		family = Beige
-	}
-	return family, weight / total
+	return weights
 }
 
-// isBeigeZone reports light, muted, warm colours (sand, light peach, ecru):
-// the survey files them under orange or yellow, shops under beige.
+// isBeigeZone reports muted warm colours (sand, light peach, ecru): the
+// survey files them under orange or yellow, shops under beige once they are
+// light.
 func isBeigeZone(c Lab) bool {
 	hue := hueDegrees(c.B, c.A)
-	return c.L >= beigeLightness && c.Chroma() <= beigeChroma && hue >= 45 && hue <= 105
+	return c.Chroma() <= beigeChroma && hue >= 45 && hue <= 105
 }
 
 func familyIndex(f Family) int {

@@ -1,7 +1,9 @@
 package imaging
 
 import (
+	"bytes"
 	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
@@ -24,7 +26,7 @@ const (
 	DefaultEngine = EngineLabKMeans
 	// PaletteVersion is the extractor version stored with every palette;
 	// bump it whenever the output for the same image changes.
-	PaletteVersion = 2
+	PaletteVersion = 3
 )
 
 // Palette limits.
@@ -48,9 +50,75 @@ type Swatch struct {
 	Hex     string     `json:"hex"`
 	Lab     [3]float64 `json:"lab"`      // L, a, b rounded to 2 decimals
 	Share   float64    `json:"share"`    // of the product's area, 4 decimals
-	Family  Family     `json:"family"`   // one of Families
-	FamilyP float64    `json:"family_p"` // confidence in Family, 3 decimals
+	Family  Family     `json:"family"`   // one of Families: the one with the largest FamilyP
+	FamilyP Membership `json:"family_p"` // soft membership of each family, 3 decimals, sums to 1
 	Name    string     `json:"name"`     // nearest XKCD survey name
+}
+
+// FamilyConfidence is the membership of the swatch's own (hard) family.
+func (s Swatch) FamilyConfidence() float64 { return s.FamilyP[s.Family] }
+
+// UnmarshalJSON reads a swatch, including those stored before version 3,
+// whose family_p was a number: the confidence in the hard family, not a
+// membership. Until such a palette is reprocessed, its swatch belongs wholly
+// to its family, which is how everything read it then.
+func (s *Swatch) UnmarshalJSON(data []byte) error {
+	type plain Swatch
+	var raw struct {
+		plain
+		FamilyP json.RawMessage `json:"family_p"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	*s = Swatch(raw.plain)
+	s.FamilyP = nil
+	if p := bytes.TrimSpace(raw.FamilyP); len(p) > 0 && p[0] == '{' {
+		if err := json.Unmarshal(p, &s.FamilyP); err != nil {
+			return fmt.Errorf("swatch family_p: %w", err)
+		}
+	} else if len(p) > 0 && !bytes.Equal(p, []byte("null")) {
+		var old float64
+		if err := json.Unmarshal(p, &old); err != nil {
+			return fmt.Errorf("swatch family_p: want an object of family shares or a number: %w", err)
+		}
+	}
+	if len(s.FamilyP) == 0 && s.Family != "" {
+		s.FamilyP = Membership{s.Family: 1}
+	}
+	return nil
+}
+
+// MarshalJSON writes the membership as an object, largest share first (ties
+// in the order of Families), so that the JSON reads as it is meant.
+func (m Membership) MarshalJSON() ([]byte, error) {
+	families := make([]Family, 0, len(m))
+	for f := range m {
+		families = append(families, f)
+	}
+	slices.SortFunc(families, func(a, b Family) int {
+		return cmp.Or(cmp.Compare(m[b], m[a]), cmp.Compare(familyIndex(a), familyIndex(b)), strings.Compare(string(a), string(b)))
+	})
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	for i, f := range families {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		key, err := json.Marshal(string(f))
+		if err != nil {
+			return nil, err
+		}
+		value, err := json.Marshal(m[f])
+		if err != nil {
+			return nil, err
+		}
+		buf.Write(key)
+		buf.WriteByte(':')
+		buf.Write(value)
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
 }
 
 // Palette is the colour summary of one product photo.
@@ -252,13 +320,13 @@ func swatchesOf(clusters []colourCluster) []Swatch {
 		// Hex, family and name come from the rounded Lab, so that anyone
 		// recomputing them from the JSON gets the same answers.
 		lab := Lab{roundTo(c.lab.L, 2), roundTo(c.lab.A, 2), roundTo(c.lab.B, 2)}
-		family, familyP, name := Name(lab)
+		family, familyP, name := describeColour(lab)
 		swatches = append(swatches, Swatch{
 			Hex:     lab.Hex(),
 			Lab:     [3]float64{lab.L, lab.A, lab.B},
 			Share:   float64(units[i]) / shareUnits,
 			Family:  family,
-			FamilyP: roundTo(familyP, 3),
+			FamilyP: familyP,
 			Name:    name,
 		})
 	}

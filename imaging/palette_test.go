@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"regexp"
@@ -77,8 +78,15 @@ func checkPaletteInvariants(t *testing.T, p Palette) {
 		if familyIndex(s.Family) < 0 {
 			t.Errorf("swatch %d family %q is not one of Families", i, s.Family)
 		}
-		if s.FamilyP < 0 || s.FamilyP > 1 {
-			t.Errorf("swatch %d family_p = %v, want 0..1", i, s.FamilyP)
+		sum := 0.0
+		for f, share := range s.FamilyP {
+			sum += share
+			if familyIndex(f) < 0 || share < minMembership || share > s.FamilyP[s.Family] {
+				t.Errorf("swatch %d family_p %v: %s %v is not a family of at least %v under its family %s", i, s.FamilyP, f, share, minMembership, s.Family)
+			}
+		}
+		if math.Abs(sum-1) > 1e-9 {
+			t.Errorf("swatch %d family_p %v sums to %v, want 1", i, s.FamilyP, sum)
 		}
 		lab := swatchLab(s)
 		if lab.Hex() != s.Hex {
@@ -387,7 +395,7 @@ func TestPaletteJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	shape := regexp.MustCompile(`^\{"engine":"lab-kmeans","version":2,"bg_uncertain":false,"swatches":\[\{"hex":"#[0-9a-f]{6}","lab":\[-?\d+(\.\d{1,2})?,-?\d+(\.\d{1,2})?,-?\d+(\.\d{1,2})?\],"share":1,"family":"brown","family_p":\d(\.\d{1,3})?,"name":"[a-z ]+"\}\]\}$`)
+	shape := regexp.MustCompile(`^\{"engine":"lab-kmeans","version":3,"bg_uncertain":false,"swatches":\[\{"hex":"#[0-9a-f]{6}","lab":\[-?\d+(\.\d{1,2})?,-?\d+(\.\d{1,2})?,-?\d+(\.\d{1,2})?\],"share":1,"family":"brown","family_p":\{"brown":(1|0\.\d{1,3})(,"[a-z]+":0\.\d{1,3})*\},"name":"[a-z ]+"\}\]\}$`)
 	if !shape.Match(data) {
 		t.Errorf("JSON %s does not have the documented shape", data)
 	}
@@ -507,15 +515,13 @@ func TestWithinDeltaE00MatchesExact(t *testing.T) {
 }
 
 // BenchmarkExtractPalette measures the palette step on generated product
-// photos at the working size (256 px) and on the committed photos (640 px,
-// so including the box average to the working size). It should cost a few
-// ms per image.
+// photos (256 to 560 px) and on the committed photos (640 px), including the
+// box average to the working size. It should cost a few ms per image.
 func BenchmarkExtractPalette(b *testing.B) {
 	var scenes []namedImage
-	for i := 0; len(scenes) < 16; i++ {
-		if s := newSynthScene(i); s.img.Bounds().Dx() == paletteSide {
-			scenes = append(scenes, namedImage{s.String(), s.img})
-		}
+	for i := range 18 { // two of each backdrop kind
+		s := newSynthScene(i)
+		scenes = append(scenes, namedImage{s.String(), s.img})
 	}
 	sets := []struct {
 		name   string
@@ -533,6 +539,198 @@ func BenchmarkExtractPalette(b *testing.B) {
 				}
 				b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/image")
 			})
+		}
+	}
+}
+
+// TestSwatchReadsOldFamilyP reads palettes stored before version 3, whose
+// family_p was the confidence in the family, and the current shape.
+func TestSwatchReadsOldFamilyP(t *testing.T) {
+	tests := []struct {
+		name, json string
+		want       Membership
+		wantErr    bool
+	}{
+		{"version 2 number", `{"hex":"#c80f2d","lab":[42.47,65.97,36.23],"share":1,"family":"red","family_p":0.875,"name":"cherry"}`, Membership{Red: 1}, false},
+		{"membership", `{"hex":"#f1e6d1","share":1,"family":"white","family_p":{"white":0.6,"beige":0.4},"name":"off white"}`, Membership{White: 0.6, Beige: 0.4}, false},
+		{"missing", `{"hex":"#c80f2d","share":1,"family":"red","name":"cherry"}`, Membership{Red: 1}, false},
+		{"null", `{"hex":"#c80f2d","share":1,"family":"red","family_p":null,"name":"cherry"}`, Membership{Red: 1}, false},
+		{"a string", `{"hex":"#c80f2d","share":1,"family":"red","family_p":"high","name":"cherry"}`, nil, true},
+	}
+	for _, tc := range tests {
+		var s Swatch
+		err := json.Unmarshal([]byte(tc.json), &s)
+		if (err != nil) != tc.wantErr {
+			t.Errorf("%s: error %v, want error %v", tc.name, err, tc.wantErr)
+			continue
+		}
+		if err == nil && (!maps.Equal(s.FamilyP, tc.want) || s.Hex == "" || s.Family == "" || s.Name == "" || s.Share != 1) {
+			t.Errorf("%s: got %+v, want family_p %v and the other fields kept", tc.name, s, tc.want)
+		}
+	}
+	var p Palette
+	old := `{"engine":"lab-kmeans","version":2,"bg_uncertain":false,"swatches":[{"hex":"#c80f2d","lab":[42.47,65.97,36.23],"share":0.7927,"family":"red","family_p":1,"name":"cherry"},{"hex":"#c9cfda","lab":[83.06,0,-6.25],"share":0.2073,"family":"gray","family_p":0.575,"name":"light blue grey"}]}`
+	if err := json.Unmarshal([]byte(old), &p); err != nil || len(p.Swatches) != 2 || p.Swatches[1].FamilyConfidence() != 1 || p.Swatches[1].Lab != [3]float64{83.06, 0, -6.25} {
+		t.Errorf("version 2 palette: %+v, %v", p, err)
+	}
+	again, err := json.Marshal(p.Swatches[0])
+	if err != nil || !strings.Contains(string(again), `"family_p":{"red":1}`) {
+		t.Errorf("re-encoded %s (%v), want the membership form", again, err)
+	}
+}
+
+func TestMembershipJSON(t *testing.T) {
+	data, err := json.Marshal(Membership{Beige: 0.4, White: 0.6, Gray: 0.05})
+	if err != nil || string(data) != `{"white":0.6,"beige":0.4,"gray":0.05}` {
+		t.Errorf("got %s (%v), want largest first", data, err)
+	}
+	data, err = json.Marshal(Membership{Blue: 0.5, Gray: 0.5})
+	if err != nil || string(data) != `{"gray":0.5,"blue":0.5}` {
+		t.Errorf("got %s (%v), want ties in the order of Families", data, err)
+	}
+}
+
+// onlyFamilies fails unless every swatch of p is one of families.
+func onlyFamilies(t *testing.T, name string, p Palette, families ...Family) {
+	t.Helper()
+	for _, sw := range p.Swatches {
+		if !slices.Contains(families, sw.Family) {
+			t.Errorf("%s: swatch %s %s %.4f is not the product's (want only %v)", name, sw.Hex, sw.Family, sw.Share, families)
+		}
+	}
+}
+
+// paint fills img pixel by pixel.
+func paint(w, h int, at func(x, y int) color.NRGBA) *image.NRGBA {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.SetNRGBA(x, y, at(x, y))
+		}
+	}
+	return img
+}
+
+func mixSRGB(a, b color.NRGBA, t float64) color.NRGBA {
+	lerp := func(p, q uint8) uint8 {
+		return uint8(math.Round(255 * srgbFromLinear(srgbLinear[p]*(1-t)+srgbLinear[q]*t)))
+	}
+	return color.NRGBA{lerp(a.R, b.R), lerp(a.G, b.G), lerp(a.B, b.B), 0xff}
+}
+
+// TestMaskStudioGradient is the case from issue 13: a red product on a
+// light grey-blue sweep, lighter at the top, used to come out 71 % grey.
+func TestMaskStudioGradient(t *testing.T) {
+	top, bottom, red := hexColour(t, "#f4f6fa"), hexColour(t, "#8c9bb3"), hexColour(t, "#c8102e")
+	product := inRect(100, 160, 220, 420)
+	img := paint(320, 480, func(x, y int) color.NRGBA {
+		if product(x, y) {
+			return red
+		}
+		return mixSRGB(top, bottom, 1/(1+math.Exp(-(float64(y)-300)/60))) // a sweep's soft horizon
+	})
+	p := extract(t, img, PaletteOptions{})
+	onlyFamilies(t, "red on a gradient sweep", p, Red)
+	if p.BgUncertain {
+		t.Errorf("bg_uncertain set for a clear product")
+	}
+}
+
+// TestMaskVignetteAndContactShadow puts a blue box on a grey backdrop
+// darkened towards the corners (cos⁴ falloff) with a soft shadow under it.
+func TestMaskVignetteAndContactShadow(t *testing.T) {
+	grey, blue := hexColour(t, "#d2d2d2"), hexColour(t, "#1f3a93")
+	box := inRect(110, 90, 210, 230)
+	img := paint(320, 320, func(x, y int) color.NRGBA {
+		if box(x, y) {
+			return blue
+		}
+		r := math.Hypot(float64(x)-160, float64(y)-150) / 200
+		c := math.Cos(math.Atan(r))
+		light := 1 - 0.8*(1-c*c*c*c)
+		shadow := 0.4 * math.Exp(-(sqr((float64(x)-160)/70)+sqr((float64(y)-235)/10))/2)
+		return mixSRGB(color.NRGBA{A: 0xff}, grey, light*(1-shadow))
+	})
+	p := extract(t, img, PaletteOptions{})
+	onlyFamilies(t, "blue on a vignetted grey", p, Blue)
+}
+
+// TestMaskCroppedProduct: a product cut by the frame covers part of the
+// border ring; the backdrop field must not take its colour.
+func TestMaskCroppedProduct(t *testing.T) {
+	img := drawScene(300, 300, hexColour(t, "#eeeeee"), hexColour(t, "#2e7d32"), inRect(90, 120, 210, 300))
+	s, err := newPaletteSample(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var opaque []int
+	for _, i := range borderRing(s) {
+		if s.alpha[i] >= 0.5 {
+			opaque = append(opaque, i)
+		}
+	}
+	field, ok := fitField(s, opaque)
+	if !ok {
+		t.Fatal("no field fitted")
+	}
+	want, _ := LabFromHex("#eeeeee")
+	for _, at := range [][2]int{{s.w / 2, s.h - 1}, {s.w / 2, s.h / 2}, {0, 0}} {
+		if d := DeltaE00(field.at(at[0], at[1]), want); d > 1 {
+			t.Errorf("field at %v = %v, ΔE %.1f from the backdrop", at, field.at(at[0], at[1]), d)
+		}
+	}
+	onlyFamilies(t, "green cut by the frame", extract(t, img, PaletteOptions{}), Green)
+}
+
+// TestCutoutDropShadow: a cut-out PNG with a semi-transparent black drop
+// shadow drawn into the alpha channel; the shadow is not the product.
+func TestCutoutDropShadow(t *testing.T) {
+	img := paint(240, 240, func(x, y int) color.NRGBA {
+		if sqr(float64(x)-120)+sqr(float64(y)-110) <= 70*70 {
+			return color.NRGBA{0xff, 0x8c, 0x00, 0xff}
+		}
+		a := 0.45 * math.Exp(-(sqr((float64(x)-125)/60)+sqr((float64(y)-185)/15))/2)
+		return color.NRGBA{0, 0, 0, uint8(math.Round(255 * a))}
+	})
+	onlyFamilies(t, "orange cut-out with a drop shadow", extract(t, img, PaletteOptions{}), Orange)
+}
+
+// TestMaskLightProductWithShadow: a light grey product standing in its own
+// soft shadow on white. The shadow is the backdrop relit; the product,
+// though the same colour as the shadow's darkest part, has an edge and
+// stays.
+func TestMaskLightProductWithShadow(t *testing.T) {
+	white, grey := hexColour(t, "#fafafa"), hexColour(t, "#bdbdbd")
+	shirt := inRect(100, 60, 220, 220)
+	img := paint(320, 300, func(x, y int) color.NRGBA {
+		if shirt(x, y) {
+			return grey
+		}
+		shadow := 0.35 * math.Exp(-(sqr((float64(x)-160)/80)+sqr((float64(y)-225)/12))/2)
+		return mixSRGB(white, color.NRGBA{A: 0xff}, shadow)
+	})
+	p := extract(t, img, PaletteOptions{})
+	want, _ := LabFromHex("#bdbdbd")
+	if top := p.Swatches[0]; top.Family != Gray || DeltaE00(swatchLab(top), want) > 3 || top.Share < 0.9 {
+		t.Errorf("top swatch %+v, want the grey product with share ≥ 0.9", top)
+	}
+}
+
+// TestFieldPredictionsMatchAt checks the row-wise evaluation of the field
+// against the term-by-term one.
+func TestFieldPredictionsMatchAt(t *testing.T) {
+	f := newLabField(200, 150)
+	for c := range f.coef {
+		for k := range f.coef[c] {
+			f.coef[c][k] = float64((c+1)*(k+3)%7) - 3
+		}
+	}
+	p := f.predictions(200, 150)
+	for y := range 150 {
+		for x := range 200 {
+			if d := deltaE76Sq(p[y*200+x], f.at(x, y)); d > 1e-18 {
+				t.Fatalf("(%d, %d): predictions %v, at %v", x, y, p[y*200+x], f.at(x, y))
+			}
 		}
 	}
 }

@@ -153,7 +153,7 @@ func paletteJSON(swatches []sw) string {
 		}
 		p.Swatches = append(p.Swatches, imaging.Swatch{
 			Hex: s.hex, Lab: [3]float64{round2(lab.L), round2(lab.A), round2(lab.B)}, Share: s.share,
-			Family: imaging.Family(familyOf[s.hex]), FamilyP: 1, Name: familyOf[s.hex],
+			Family: imaging.Family(familyOf[s.hex]), FamilyP: imaging.Membership{imaging.Family(familyOf[s.hex]): 1}, Name: familyOf[s.hex],
 		})
 	}
 	b, err := json.Marshal(p)
