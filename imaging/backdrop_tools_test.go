@@ -2,7 +2,6 @@ package imaging
 
 import (
 	"bytes"
-	"fmt"
 	"image/jpeg"
 	"image/png"
 	"os"
@@ -11,34 +10,13 @@ import (
 	"testing"
 )
 
-// requireImageMagick returns the path of ImageMagick's convert. Without it
-// the test is skipped, except on CI (CI set), which must install it.
-func requireImageMagick(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("convert")
-	if err == nil {
-		// Some machines have a convert that is not ImageMagick's.
-		if out, verr := exec.Command(path, "-version").CombinedOutput(); verr != nil || !bytes.Contains(out, []byte("ImageMagick")) {
-			err = fmt.Errorf("%s is not ImageMagick's convert", path)
-		}
-	}
-	if err != nil {
-		const name, pkg = "convert", "imagemagick"
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s: %v — CI must install the Debian package %s", name, err, pkg)
-		}
-		t.Skipf("%s: %v (Debian package %s)", name, err, pkg)
-	}
-	return path
-}
-
 // TestPaletteOnImageMagickBackdrops draws product shots with ImageMagick,
 // a tool that knows nothing of the mask: a studio gradient (issue 13's
 // case), a radial vignette, a blurred contact shadow, and a cut-out PNG
 // with a drop shadow in its alpha channel. The palette must be the
 // product's colour alone.
 func TestPaletteOnImageMagickBackdrops(t *testing.T) {
-	convert := requireImageMagick(t)
+	convert := requireTools(t, "convert")["convert"]
 	tests := []struct {
 		name   string
 		file   string
