@@ -10,12 +10,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -23,6 +21,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/warna/warna/fault"
+	"github.com/warna/warna/outbound"
 )
 
 // Webhook is where a shop wants to hear about its orders. Each delivery is
@@ -138,21 +137,12 @@ type WebhookWorker struct {
 	Client  *http.Client
 }
 
-// NewWebhookWorker returns a worker whose HTTP client refuses loopback,
-// private and link-local addresses unless allowPrivate (for tests and
+// NewWebhookWorker returns a worker whose HTTP client goes through the
+// outbound guard: it refuses loopback, private, link-local and other
+// non-public addresses at connect time unless allowPrivate (for tests and
 // single-machine setups), so a webhook URL cannot reach internal services.
 func NewWebhookWorker(s *Service, allowPrivate bool) *WebhookWorker {
-	dialer := &net.Dialer{Timeout: 5 * time.Second, Control: func(_, address string, _ syscall.RawConn) error {
-		host, _, err := net.SplitHostPort(address)
-		if err != nil {
-			return err
-		}
-		ip := net.ParseIP(host)
-		if !allowPrivate && (ip == nil || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified()) {
-			return fmt.Errorf("webhook address %s is not public", host)
-		}
-		return nil
-	}}
+	dialer := outbound.NewDialer(5*time.Second, allowPrivate)
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DialContext: dialer.DialContext},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return &WebhookWorker{Service: s, Client: client}

@@ -3,38 +3,20 @@ package catalog
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/warna/warna/fault"
+	"github.com/warna/warna/outbound"
 )
 
-// errPrivateAddress is returned by the dialer for addresses imports may not reach.
-var errPrivateAddress = errors.New("private address")
-
-// cgnat is the carrier-grade NAT range, private in practice.
-var cgnat = &net.IPNet{IP: net.IPv4(100, 64, 0, 0), Mask: net.CIDRMask(10, 32)}
-
-// publicIP reports whether ip is an ordinary internet address: not loopback,
-// private, link-local, multicast or unspecified.
-func publicIP(ip net.IP) bool {
-	if ip4 := ip.To4(); ip4 != nil {
-		ip = ip4
-	}
-	return !(ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsInterfaceLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified() || cgnat.Contains(ip))
-}
-
 // imageFetcher downloads import images with a time limit and a size limit.
-// The address check runs in the dialer's Control function, on the address
-// actually dialled after DNS resolution, so a public name that resolves to
-// 127.0.0.1 (or a redirect to one) is refused too.
+// Connections go through the outbound guard, which refuses private and
+// loopback addresses at connect time (redirects and DNS answers included).
 type imageFetcher struct {
 	client  *http.Client
 	timeout time.Duration
@@ -42,19 +24,7 @@ type imageFetcher struct {
 }
 
 func (s *Service) newFetcher(allowPrivate bool) *imageFetcher {
-	dialer := &net.Dialer{Timeout: 5 * time.Second}
-	if !allowPrivate {
-		dialer.Control = func(_, address string, _ syscall.RawConn) error {
-			host, _, err := net.SplitHostPort(address)
-			if err != nil {
-				return err
-			}
-			if ip := net.ParseIP(host); ip == nil || !publicIP(ip) {
-				return fmt.Errorf("%w %s", errPrivateAddress, host)
-			}
-			return nil
-		}
-	}
+	dialer := outbound.NewDialer(5*time.Second, allowPrivate)
 	transport := &http.Transport{
 		DialContext:           dialer.DialContext,
 		TLSHandshakeTimeout:   5 * time.Second,
@@ -119,10 +89,11 @@ func (f *imageFetcher) fetch(ctx context.Context, rawURL string) ([]byte, error)
 }
 
 func (f *imageFetcher) describe(rawURL string, err error) error {
+	if r, ok := outbound.Refused(err); ok {
+		return fault.Forbiddenf("image %s: refused, %s (allow private addresses with --allow-private-urls)", rawURL, r)
+	}
 	var ne net.Error
 	switch {
-	case errors.Is(err, errPrivateAddress):
-		return fault.Forbiddenf("image %s: refused, it points at a private or loopback address (allow it with --allow-private-urls)", rawURL)
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		return fault.Unavailablef(err, "image %s: no answer within %s", rawURL, f.timeout)
 	}
