@@ -41,7 +41,7 @@ func TestStatsRebuildCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer aff.Close()
-	if _, err := aff.EnsureInfluencer(ctx, affiliates.Account{ID: 2, Name: "Creator", Email: "c@example.com"}); err != nil {
+	if _, err := affiliates.NewInfluencers(db, aff, nil, nil, nil).EnsureInfluencer(ctx, affiliates.Account{ID: 2, Name: "Creator", Email: "c@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	link, err := aff.CreateLink(ctx, 2, affiliates.LinkInput{Kind: affiliates.TargetProduct, ProductID: p.ID})

@@ -12,6 +12,8 @@ import (
 
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/database/dbtest"
+	"github.com/warna/warna/fault"
+	"github.com/warna/warna/orders"
 )
 
 // statsWorld is a marketplace with two shops in different time zones and
@@ -22,6 +24,8 @@ type statsWorld struct {
 	db          *gorm.DB
 	clock       *clock
 	svc         *Service
+	orders      *orders.Service
+	ledger      *Ledger
 	stats       *Stats
 	shops       []catalog.Shop
 	products    map[int64][]catalog.Product // by shop id
@@ -45,7 +49,10 @@ func newStatsWorld(t *testing.T, start time.Time) *statsWorld {
 		t.Fatal(err)
 	}
 	w.svc = svc
+	w.orders = orders.NewService(db, NewAttribution(svc, w.clock.Now), orders.NewWebhooks(db, nil, w.clock.Now), w.clock.Now)
+	w.ledger = NewLedger(db, w.clock.Now, nil)
 	w.stats = NewStats(db, w.clock.Now, nil)
+	profiles := NewInfluencers(db, svc, nil, w.clock.Now, nil)
 	for _, s := range []catalog.Shop{
 		{OwnerID: merchantJakarta, Slug: "batik-jkt", Name: "Batik Jakarta", Currency: "IDR", TimeZone: "Asia/Jakarta",
 			DefaultCommissionBps: 1000, ReturnWindowDays: 7, AttributionWindowDays: 7},
@@ -73,7 +80,7 @@ func newStatsWorld(t *testing.T, start time.Time) *statsWorld {
 	}
 	for i := range 3 {
 		id := int64(601 + i)
-		if _, err := svc.EnsureInfluencer(w.ctx, Account{ID: id, Name: fmt.Sprintf("Creator %d", i), Email: fmt.Sprintf("c%d@example.com", i)}); err != nil {
+		if _, err := profiles.EnsureInfluencer(w.ctx, Account{ID: id, Name: fmt.Sprintf("Creator %d", i), Email: fmt.Sprintf("c%d@example.com", i)}); err != nil {
 			t.Fatal(err)
 		}
 		w.influencers = append(w.influencers, id)
@@ -125,17 +132,17 @@ func (w *statsWorld) shopOfLink(l Link) *catalog.Shop {
 }
 
 // buy checks out 1–2 products of shop, through a click when ref is set.
-func (w *statsWorld) buy(rng *rand.Rand, shop catalog.Shop, ref string) Order {
+func (w *statsWorld) buy(rng *rand.Rand, shop catalog.Shop, ref string) orders.Order {
 	w.t.Helper()
 	ps := w.products[shop.ID]
-	items := []CartItem{{ProductID: ps[rng.Intn(len(ps))].ID, Quantity: 1 + rng.Intn(3)}}
+	items := []orders.CartItem{{ProductID: ps[rng.Intn(len(ps))].ID, Quantity: 1 + rng.Intn(3)}}
 	if rng.Intn(3) == 0 {
 		other := ps[rng.Intn(len(ps))].ID
 		if other != items[0].ProductID {
-			items = append(items, CartItem{ProductID: other, Quantity: 1})
+			items = append(items, orders.CartItem{ProductID: other, Quantity: 1})
 		}
 	}
-	o, err := w.svc.Checkout(w.ctx, CheckoutInput{Items: items, Email: fmt.Sprintf("buyer%d@example.com", rng.Intn(1000)),
+	o, err := w.orders.Checkout(w.ctx, orders.CheckoutInput{Items: items, Email: fmt.Sprintf("buyer%d@example.com", rng.Intn(1000)),
 		ShipName: "Ana", ShipAddress: "Jl. Merdeka 1", Card: "4242424242424242", Ref: ref})
 	if err != nil {
 		w.t.Fatalf("checkout: %v", err)
@@ -151,7 +158,7 @@ func merchantOf(shop catalog.Shop) int64 { return shop.OwnerID }
 func (w *statsWorld) simulate(seed int64, steps int) {
 	w.t.Helper()
 	rng := rand.New(rand.NewSource(seed))
-	var orders []Order
+	var placed []orders.Order
 	for step := range steps {
 		w.clock.Advance(time.Duration(10+rng.Intn(170)) * time.Minute)
 		switch k := rng.Intn(20); {
@@ -164,45 +171,53 @@ func (w *statsWorld) simulate(seed int64, steps int) {
 					shop = &w.shops[rng.Intn(len(w.shops))]
 				}
 				w.clock.Advance(time.Duration(rng.Intn(50)) * time.Minute)
-				orders = append(orders, w.buy(rng, *shop, w.svc.signed("ref", c.ID)))
+				placed = append(placed, w.buy(rng, *shop, w.svc.signed("ref", c.ID)))
 			}
 		case k < 11:
-			orders = append(orders, w.buy(rng, w.shops[rng.Intn(len(w.shops))], ""))
-		case k < 14 && len(orders) > 0:
-			o := orders[rng.Intn(len(orders))]
+			placed = append(placed, w.buy(rng, w.shops[rng.Intn(len(w.shops))], ""))
+		case k < 14 && len(placed) > 0:
+			o := placed[rng.Intn(len(placed))]
 			shop := w.shopByID(o.ShopID)
 			if rng.Intn(2) == 0 {
-				_, _ = w.svc.RefundOrder(w.ctx, merchantOf(shop), o.ID) // may already be refunded
+				if _, err := w.orders.RefundOrder(w.ctx, merchantOf(shop), o.ID); err != nil && !fault.Is(err, fault.Conflict) {
+					w.t.Fatal(err) // a conflict: it was refunded already
+				}
 			} else {
 				line := o.Lines[rng.Intn(len(o.Lines))]
-				_, _ = w.svc.Refund(w.ctx, merchantOf(shop), o.ID, RefundInput{LineID: line.ID, AmountMinor: 1 + line.AmountMinor/3})
+				_, err := w.orders.Refund(w.ctx, merchantOf(shop), o.ID, orders.RefundInput{LineID: line.ID, AmountMinor: 1 + line.AmountMinor/3})
+				if err != nil && !fault.Is(err, fault.Conflict) {
+					w.t.Fatal(err) // a conflict: less than that is left to refund
+				}
 			}
 		case k < 15:
-			if _, err := w.svc.ApproveDue(w.ctx); err != nil {
+			if _, err := w.ledger.ApproveDue(w.ctx); err != nil {
 				w.t.Fatal(err)
 			}
-		case k < 16 && len(orders) > 0:
-			o := orders[rng.Intn(len(orders))]
-			if err := w.svc.ApproveOrder(w.ctx, merchantOf(w.shopByID(o.ShopID)), o.ID); err != nil {
+		case k < 16 && len(placed) > 0:
+			o := placed[rng.Intn(len(placed))]
+			if err := w.ledger.ApproveOrder(w.ctx, merchantOf(w.shopByID(o.ShopID)), o.ID); err != nil {
 				w.t.Fatal(err)
 			}
 		case k < 17:
 			shop := w.shops[rng.Intn(len(w.shops))]
-			_, _ = w.svc.CreatePayout(w.ctx, merchantOf(shop), w.influencers[rng.Intn(len(w.influencers))]) // may have nothing to pay
+			_, err := w.ledger.CreatePayout(w.ctx, merchantOf(shop), w.influencers[rng.Intn(len(w.influencers))])
+			if err != nil && !fault.Is(err, fault.Conflict) {
+				w.t.Fatal(err) // a conflict: nothing to pay
+			}
 		case k < 18:
 			// A conversion reported late, placed hours ago: it lands in an
 			// hour that is already rolled up.
 			shop := w.shops[rng.Intn(len(w.shops))]
-			placed := w.clock.Now().Add(-time.Duration(1+rng.Intn(40)) * time.Hour)
+			at := w.clock.Now().Add(-time.Duration(1+rng.Intn(40)) * time.Hour)
 			l := w.links[rng.Intn(len(w.links))]
-			o, _, err := w.svc.RecordConversion(w.ctx, merchantOf(shop), ConversionInput{
-				OrderID: fmt.Sprintf("ext-%d", step), PlacedAt: &placed, LinkCode: l.Code,
-				Lines: []ConversionLine{{Title: "Off-site scarf", UnitPriceMinor: 5_000, Quantity: 2}, {ProductID: w.products[shop.ID][0].ID, UnitPriceMinor: 7_000, Quantity: 1}},
+			o, _, err := w.orders.RecordConversion(w.ctx, merchantOf(shop), orders.ConversionInput{
+				OrderID: fmt.Sprintf("ext-%d", step), PlacedAt: &at, LinkCode: l.Code,
+				Lines: []orders.ConversionLine{{Title: "Off-site scarf", UnitPriceMinor: 5_000, Quantity: 2}, {ProductID: w.products[shop.ID][0].ID, UnitPriceMinor: 7_000, Quantity: 1}},
 			})
 			if err != nil {
 				w.t.Fatal(err)
 			}
-			orders = append(orders, o)
+			placed = append(placed, o)
 		default:
 			if _, err := w.stats.Refresh(w.ctx); err != nil {
 				w.t.Fatal(err)
@@ -269,7 +284,7 @@ func (w *statsWorld) checkMerchant(shop catalog.Shop, in RangeInput) Totals {
 		fromCSV.Orders++
 		fromCSV.GMVMinor += r.TotalMinor
 		fromCSV.RefundedMinor += r.RefundedMinor
-		if r.Outcome == OutcomeAttributed {
+		if r.Outcome == orders.OutcomeAttributed {
 			fromCSV.AttributedOrders++
 			fromCSV.AttributedMinor += r.TotalMinor
 		}
@@ -348,7 +363,7 @@ func (w *statsWorld) checkMerchant(shop catalog.Shop, in RangeInput) Totals {
 
 // rawTables is every source row, read once per check.
 type rawTables struct {
-	orders        []Order
+	orders        []orders.Order
 	clicks        []Click
 	entries       []LedgerEntry
 	shopOfProduct map[int64]int64
@@ -395,7 +410,7 @@ func (w *statsWorld) bruteForce(shopID, influencerID int64, currency string, r R
 	if w.raw == nil {
 		w.raw = w.loadRaw()
 	}
-	orders, clicks, entries := w.raw.orders, w.raw.clicks, w.raw.entries
+	placed, clicks, entries := w.raw.orders, w.raw.clicks, w.raw.entries
 	shopOfProduct, linkByID := w.raw.shopOfProduct, w.raw.linkByID
 	in := func(t time.Time) bool { return !t.Before(r.From) && t.Before(r.To) }
 	var tot Totals
@@ -416,11 +431,11 @@ func (w *statsWorld) bruteForce(shopID, influencerID int64, currency string, r R
 		}
 	}
 	counted := map[int64]bool{}
-	for _, o := range orders {
+	for _, o := range placed {
 		if !in(o.PlacedAt) || (shopID != 0 && o.ShopID != shopID) {
 			continue
 		}
-		attributed := o.AttrOutcome == OutcomeAttributed
+		attributed := o.AttrOutcome == orders.OutcomeAttributed
 		if influencerID != 0 && (!attributed || *o.AttrInfluencerID != influencerID) {
 			continue
 		}
@@ -454,7 +469,7 @@ func TestDashboardNumbersReconcile(t *testing.T) {
 	w := newStatsWorld(t, time.Date(2026, 3, 1, 3, 0, 0, 0, time.UTC))
 	w.simulate(7, 450)
 	refunds := int64(0)
-	w.db.Model(&Refund{}).Count(&refunds)
+	w.db.Model(&orders.Refund{}).Count(&refunds)
 	var clawbacks, payouts int64
 	w.db.Model(&LedgerEntry{}).Where("kind = ?", EntryClawback).Count(&clawbacks)
 	w.db.Model(&Payout{}).Count(&payouts)
@@ -475,7 +490,7 @@ func TestDashboardNumbersReconcile(t *testing.T) {
 			all := w.checkMerchant(shop, w.ranges()[len(w.ranges())-1])
 			var ledger CommissionBuckets
 			for _, inf := range w.influencers {
-				bs, err := w.svc.Balances(w.ctx, inf, shop.ID)
+				bs, err := w.ledger.Balances(w.ctx, inf, shop.ID)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -595,7 +610,7 @@ func (w *statsWorld) checkInfluencer(inf int64) {
 // checkInfluencerLedger compares all-time figures with the ledger balances.
 func (w *statsWorld) checkInfluencerLedger(inf int64, rep InfluencerReport) {
 	w.t.Helper()
-	bs, err := w.svc.Balances(w.ctx, inf, 0)
+	bs, err := w.ledger.Balances(w.ctx, inf, 0)
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -629,8 +644,8 @@ func TestRangeTimeZoneEdges(t *testing.T) {
 			time.Date(2026, 3, 9, 23, 59, 0, 0, zone),
 			time.Date(2026, 3, 10, 0, 0, 0, 0, zone),
 		} {
-			_, _, err := w.svc.RecordConversion(w.ctx, shop.OwnerID, ConversionInput{OrderID: fmt.Sprintf("edge-%d", i), PlacedAt: &at,
-				Lines: []ConversionLine{{Title: "x", UnitPriceMinor: int64(100 * (i + 1)), Quantity: 1}}})
+			_, _, err := w.orders.RecordConversion(w.ctx, shop.OwnerID, orders.ConversionInput{OrderID: fmt.Sprintf("edge-%d", i), PlacedAt: &at,
+				Lines: []orders.ConversionLine{{Title: "x", UnitPriceMinor: int64(100 * (i + 1)), Quantity: 1}}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/warna/warna/database"
 	"github.com/warna/warna/jobs"
+	"github.com/warna/warna/orders"
 )
 
 // Dashboard roll-ups.
@@ -312,7 +313,7 @@ func (st *Stats) refresh(ctx context.Context, progress Progress) (RefreshResult,
 	for _, m := range []struct {
 		model any
 		dst   *int64
-	}{{&Order{}, &maxOrder}, {&LedgerEntry{}, &maxLedger}, {&Refund{}, &maxRefund}} {
+	}{{&orders.Order{}, &maxOrder}, {&LedgerEntry{}, &maxLedger}, {&orders.Refund{}, &maxRefund}} {
 		if err := db.Model(m.model).Select("COALESCE(MAX(id), 0)").Scan(m.dst).Error; err != nil {
 			return RefreshResult{}, fmt.Errorf("read watermarks: %w", err)
 		}
@@ -387,7 +388,7 @@ func firstDataHour(db *gorm.DB, until int64) (int64, error) {
 	for _, q := range []struct {
 		model any
 		col   string
-	}{{&Order{}, "placed_at"}, {&Click{}, "at"}} {
+	}{{&orders.Order{}, "placed_at"}, {&Click{}, "at"}} {
 		var ts []time.Time
 		if err := db.Model(q.model).Order(q.col).Limit(1).Pluck(q.col, &ts).Error; err != nil {
 			return 0, fmt.Errorf("find first fact: %w", err)
@@ -416,27 +417,27 @@ func changedHours(db *gorm.DB, state rollupState, maxOrder, maxLedger, maxRefund
 		return nil
 	}
 	if maxOrder > state.OrderID {
-		if err := add(db.Model(&Order{}).Where("id > ? AND id <= ?", state.OrderID, maxOrder)); err != nil {
+		if err := add(db.Model(&orders.Order{}).Where("id > ? AND id <= ?", state.OrderID, maxOrder)); err != nil {
 			return err
 		}
 	}
 	if maxRefund > state.RefundID {
-		sub := db.Model(&Refund{}).Select("order_id").Where("id > ? AND id <= ?", state.RefundID, maxRefund)
-		if err := add(db.Model(&Order{}).Where("id IN (?)", sub)); err != nil {
+		sub := db.Model(&orders.Refund{}).Select("order_id").Where("id > ? AND id <= ?", state.RefundID, maxRefund)
+		if err := add(db.Model(&orders.Order{}).Where("id IN (?)", sub)); err != nil {
 			return err
 		}
 	}
 	if maxLedger > state.LedgerID {
 		newEntries := db.Model(&LedgerEntry{}).Where("id > ? AND id <= ?", state.LedgerID, maxLedger)
 		byOrder := newEntries.Session(&gorm.Session{}).Select("order_id").Where("kind <> ?", EntryPay)
-		if err := add(db.Model(&Order{}).Where("id IN (?)", byOrder)); err != nil {
+		if err := add(db.Model(&orders.Order{}).Where("id IN (?)", byOrder)); err != nil {
 			return err
 		}
 		// A payout claims older approve and clawback entries; their orders'
 		// paid and approved figures change.
 		payouts := newEntries.Session(&gorm.Session{}).Select("payout_id").Where("kind = ?", EntryPay)
 		claimed := db.Model(&LedgerEntry{}).Select("order_id").Where("payout_id IN (?) AND kind <> ?", payouts, EntryPay)
-		if err := add(db.Model(&Order{}).Where("id IN (?)", claimed)); err != nil {
+		if err := add(db.Model(&orders.Order{}).Where("id IN (?)", claimed)); err != nil {
 			return err
 		}
 	}
@@ -667,29 +668,29 @@ type factEntry struct {
 // scopedOrders selects the orders placed in [from, to) within scope. An
 // influencer's orders are those attributed to them (a self-referral is not).
 func scopedOrders(db *gorm.DB, from, to time.Time, scope statsScope) *gorm.DB {
-	q := db.Model(&Order{}).Where("placed_at >= ? AND placed_at < ?", from.UTC(), to.UTC())
+	q := db.Model(&orders.Order{}).Where("placed_at >= ? AND placed_at < ?", from.UTC(), to.UTC())
 	if scope.ShopID != 0 {
 		q = q.Where("shop_id = ?", scope.ShopID)
 	}
 	if scope.InfluencerID != 0 {
-		q = q.Where("attr_influencer_id = ? AND attr_outcome = ?", scope.InfluencerID, OutcomeAttributed)
+		q = q.Where("attr_influencer_id = ? AND attr_outcome = ?", scope.InfluencerID, orders.OutcomeAttributed)
 	}
 	return q
 }
 
 func aggregateOrders(db *gorm.DB, from, to time.Time, scope statsScope, agg *hourAgg) error {
-	var orders []factOrder
+	var placed []factOrder
 	if err := scopedOrders(db, from, to, scope).
 		Select("id, shop_id, currency, total_minor, placed_at, attr_outcome, attr_link_id, attr_influencer_id").
-		Find(&orders).Error; err != nil {
+		Find(&placed).Error; err != nil {
 		return fmt.Errorf("aggregate orders: %w", err)
 	}
-	if len(orders) == 0 {
+	if len(placed) == 0 {
 		return nil
 	}
 	ids := scopedOrders(db, from, to, scope).Select("id")
 	var lines []factLine
-	if err := db.Model(&OrderLine{}).Select("id, order_id, product_id, quantity, amount_minor, refunded_minor").
+	if err := db.Model(&orders.OrderLine{}).Select("id, order_id, product_id, quantity, amount_minor, refunded_minor").
 		Where("order_id IN (?)", ids).Find(&lines).Error; err != nil {
 		return fmt.Errorf("aggregate order lines: %w", err)
 	}
@@ -715,13 +716,13 @@ func aggregateOrders(db *gorm.DB, from, to time.Time, scope statsScope, agg *hou
 			lineComm[*e.LineID] += e.AmountMinor
 		}
 	}
-	for _, o := range orders {
+	for _, o := range placed {
 		h := hourOf(o.PlacedAt)
 		var comm CommissionBuckets
 		if b := orderComm[o.ID]; b != nil {
 			comm = *b
 		}
-		attributed := o.AttrOutcome == OutcomeAttributed && o.AttrInfluencerID != nil
+		attributed := o.AttrOutcome == orders.OutcomeAttributed && o.AttrInfluencerID != nil
 		var refunded int64
 		for _, l := range linesOf[o.ID] {
 			refunded += l.RefundedMinor

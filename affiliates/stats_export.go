@@ -6,6 +6,9 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/orders"
 )
 
 // Viewer is whose data an export holds: a merchant's shop, or an influencer's
@@ -18,7 +21,7 @@ type Viewer struct {
 // scopeOf resolves a viewer to the shop or influencer the queries filter by.
 func (st *Stats) scopeOf(db *gorm.DB, v Viewer) (statsScope, error) {
 	if v.MerchantID != 0 {
-		shop, err := shopOwnedBy(db, v.MerchantID)
+		shop, err := catalog.ShopOfOwnerTx(db.Statement.Context, db, v.MerchantID)
 		if err != nil {
 			return statsScope{}, err
 		}
@@ -86,9 +89,9 @@ func (st *Stats) ExportOrders(ctx context.Context, v Viewer, r Range, fn func(Or
 		return fmt.Errorf("export orders: %w", err)
 	}
 	defer rows.Close()
-	batch := make([]Order, 0, exportBatch)
+	batch := make([]orders.Order, 0, exportBatch)
 	for rows.Next() {
-		var o Order
+		var o orders.Order
 		if err := db.ScanRows(rows, &o); err != nil {
 			return fmt.Errorf("export orders: %w", err)
 		}
@@ -105,13 +108,13 @@ func (st *Stats) ExportOrders(ctx context.Context, v Viewer, r Range, fn func(Or
 	return st.exportOrderBatch(db, batch, fn)
 }
 
-func (st *Stats) exportOrderBatch(db *gorm.DB, orders []Order, fn func(OrderExportRow) error) error {
-	if len(orders) == 0 {
+func (st *Stats) exportOrderBatch(db *gorm.DB, batch []orders.Order, fn func(OrderExportRow) error) error {
+	if len(batch) == 0 {
 		return nil
 	}
-	ids := make([]int64, 0, len(orders))
+	ids := make([]int64, 0, len(batch))
 	var infIDs, linkIDs []int64
-	for _, o := range orders {
+	for _, o := range batch {
 		ids = append(ids, o.ID)
 		if o.AttrInfluencerID != nil {
 			infIDs = append(infIDs, *o.AttrInfluencerID)
@@ -122,7 +125,7 @@ func (st *Stats) exportOrderBatch(db *gorm.DB, orders []Order, fn func(OrderExpo
 	}
 	type sums struct{ OrderID, Refunded, Comm int64 }
 	var refunds, comms []sums
-	if err := db.Model(&OrderLine{}).Select("order_id, SUM(refunded_minor) AS refunded").
+	if err := db.Model(&orders.OrderLine{}).Select("order_id, SUM(refunded_minor) AS refunded").
 		Where("order_id IN ?", ids).Group("order_id").Scan(&refunds).Error; err != nil {
 		return fmt.Errorf("export refunds: %w", err)
 	}
@@ -146,7 +149,7 @@ func (st *Stats) exportOrderBatch(db *gorm.DB, orders []Order, fn func(OrderExpo
 	if err != nil {
 		return err
 	}
-	for _, o := range orders {
+	for _, o := range batch {
 		row := OrderExportRow{OrderID: o.ID, PlacedAt: o.PlacedAt, Source: string(o.Source), Currency: o.Currency,
 			TotalMinor: o.TotalMinor, RefundedMinor: refunded[o.ID], Outcome: o.AttrOutcome, CommissionMinor: comm[o.ID]}
 		if o.ExternalID != nil {

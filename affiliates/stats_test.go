@@ -3,7 +3,6 @@ package affiliates
 import (
 	"context"
 	"fmt"
-	"slices"
 	"testing"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/database/dbtest"
 	"github.com/warna/warna/jobs"
+	"github.com/warna/warna/orders"
 )
 
 // The refresh job, run by the real queue, rolls up what is there; enqueued
@@ -26,8 +26,8 @@ func TestRefreshStatsJobOnTheQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 5 {
-		o := Order{ShopID: shop.ID, Source: SourceAPI, Currency: "USD", TotalMinor: 1_000, PlacedAt: now.Add(-time.Duration(3+i) * time.Hour),
-			AttrOutcome: OutcomeNone, AttrRule: RuleVersion, AttrWindowDays: 7, ExternalID: ptr(fmt.Sprint(i))}
+		o := orders.Order{ShopID: shop.ID, Source: orders.SourceAPI, Currency: "USD", TotalMinor: 1_000, PlacedAt: now.Add(-time.Duration(3+i) * time.Hour),
+			AttrOutcome: orders.OutcomeNone, AttrRule: RuleVersion, AttrWindowDays: 7, ExternalID: ptr(fmt.Sprint(i))}
 		if err := db.Create(&o).Error; err != nil {
 			t.Fatal(err)
 		}
@@ -102,42 +102,5 @@ func TestSplitSpan(t *testing.T) {
 		if covered != tt.to.Sub(tt.from) {
 			t.Errorf("%s: parts cover %v of %v", tt.name, covered, tt.to.Sub(tt.from))
 		}
-	}
-}
-
-// TestPayablesLargestFirstWithCount checks the merchant's payables: approved
-// commission net of clawbacks per influencer, largest first, cut to a limit
-// with the number left out, nobody owed nothing listed, handles filled in.
-func TestPayablesLargestFirstWithCount(t *testing.T) {
-	f := newFixture(t)
-	owed := map[int64]int64{201: 500, 202: 9_000, 203: 1_200, 204: 0, 205: 3_000}
-	for id, amount := range owed {
-		if _, err := f.svc.EnsureInfluencer(f.ctx, Account{ID: id, Name: fmt.Sprintf("Creator %d", id), Email: fmt.Sprintf("c%d@example.com", id)}); err != nil {
-			t.Fatal(err)
-		}
-		entries := []LedgerEntry{{Kind: EntryApprove, InfluencerID: id, ShopID: f.shop.ID, OrderID: id, AmountMinor: amount + 700, Currency: "USD"},
-			{Kind: EntryClawback, InfluencerID: id, ShopID: f.shop.ID, OrderID: id, AmountMinor: -700, Currency: "USD"}}
-		if err := f.db.Create(&entries).Error; err != nil {
-			t.Fatal(err)
-		}
-	}
-	st := NewStats(f.db, nil, nil)
-	rows, more, err := st.Payables(f.ctx, merchantID, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, r := range rows {
-		got = append(got, fmt.Sprintf("%s %d", r.Handle, r.AmountMinor))
-	}
-	if want := []string{"creator_202 9000", "creator_205 3000", "creator_203 1200"}; !slices.Equal(got, want) || more != 1 {
-		t.Errorf("payables %v and %d more, want %v and 1 more", got, more, want)
-	}
-	all, more, err := st.Payables(f.ctx, merchantID, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(all) != 4 || more != 0 || all[3].InfluencerID != 201 {
-		t.Errorf("all payables: %+v, %d more; want the four owed something, 201 last", all, more)
 	}
 }

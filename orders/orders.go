@@ -1,11 +1,10 @@
-package affiliates
+package orders
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"net/mail"
-	"sort"
 	"strings"
 	"time"
 
@@ -14,15 +13,6 @@ import (
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/fault"
 )
-
-// CartItem is one product and quantity in a shopper's cart.
-type CartItem struct {
-	ProductID int64
-	Quantity  int
-}
-
-// maxLineQuantity bounds the quantity of one line.
-const maxLineQuantity = 99
 
 // CheckoutInput is what a shopper submits at checkout.
 type CheckoutInput struct {
@@ -83,7 +73,7 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 	}
 	var order Order
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		view, err := cartView(tx, in.Items)
+		view, err := cartView(ctx, tx, in.Items)
 		if err != nil {
 			return err
 		}
@@ -100,22 +90,20 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 				Quantity: l.Quantity, AmountMinor: l.AmountMinor,
 			})
 		}
-		att, err := s.attributeClicks(tx, view.Shop, order.PlacedAt, s.RefClickIDs(in.Ref))
-		if err != nil {
+		if err := s.placeTx(ctx, tx, view.Shop, &order, Referral{Cookie: in.Ref}); err != nil {
 			return err
 		}
-		if err := s.placeTx(tx, view.Shop, &order, att); err != nil {
-			return err
-		}
-		return s.notifyTx(ctx, tx, view.Shop.ID, EventOrderCreated, order.ID)
+		return s.webhooks.notifyTx(ctx, tx, view.Shop.ID, EventOrderCreated, order.ID)
 	})
 	return order, err
 }
 
-// placeTx stores the order with its receipt and accrues commission.
-func (s *Service) placeTx(tx *gorm.DB, shop catalog.Shop, order *Order, att attribution) error {
-	att = s.checkSelfReferral(tx, att, order.Email, order.BuyerUserID)
-	att.apply(order)
+// placeTx stores the order with its attribution receipt and accrues its
+// commission.
+func (s *Service) placeTx(ctx context.Context, tx *gorm.DB, shop catalog.Shop, order *Order, ref Referral) error {
+	if err := s.commissions.Attribute(ctx, tx, shop, order, ref); err != nil {
+		return err
+	}
 	order.TotalMinor = 0
 	for _, l := range order.Lines {
 		order.TotalMinor += l.AmountMinor
@@ -126,220 +114,7 @@ func (s *Service) placeTx(tx *gorm.DB, shop catalog.Shop, order *Order, att attr
 	if order.AttrOutcome != OutcomeAttributed {
 		return nil
 	}
-	return s.accrueTx(tx, shop, order, att)
-}
-
-// CartLine is a cart item with its product.
-type CartLine struct {
-	Product     catalog.Product
-	Quantity    int
-	AmountMinor int64
-}
-
-// CartView is a priced cart. A cart holds products of one shop, so that an
-// order has one currency and one set of terms.
-type CartView struct {
-	Shop       catalog.Shop
-	Lines      []CartLine
-	TotalMinor int64
-}
-
-// Cart prices a cart.
-func (s *Service) Cart(ctx context.Context, items []CartItem) (CartView, error) {
-	if len(items) == 0 {
-		return CartView{}, nil
-	}
-	return cartView(s.db.WithContext(ctx), items)
-}
-
-// AddToCart returns the cart with qty more of a product. A product from
-// another shop than the cart's is refused with a message saying so.
-func (s *Service) AddToCart(ctx context.Context, items []CartItem, productID int64, qty int) ([]CartItem, error) {
-	if qty < 1 || qty > maxLineQuantity {
-		return items, fault.FieldInvalidf("quantity", "choose a quantity between 1 and %d", maxLineQuantity)
-	}
-	db := s.db.WithContext(ctx)
-	var p catalog.Product
-	if err := db.Where("id = ? AND status = ?", productID, catalog.StatusActive).Take(&p).Error; err != nil {
-		return items, fault.NotFoundf("that product is not for sale")
-	}
-	if len(items) > 0 {
-		var first catalog.Product
-		if err := db.Select("id, shop_id").Take(&first, items[0].ProductID).Error; err == nil && first.ShopID != p.ShopID {
-			var shop catalog.Shop
-			db.Select("name").Take(&shop, first.ShopID)
-			return items, fault.Conflictf("your cart holds items from %s; check out or empty the cart before buying from another shop", shop.Name)
-		}
-	}
-	out := make([]CartItem, 0, len(items)+1)
-	added := false
-	for _, it := range items {
-		if it.ProductID == productID {
-			it.Quantity = min(it.Quantity+qty, maxLineQuantity)
-			added = true
-		}
-		out = append(out, it)
-	}
-	if !added {
-		out = append(out, CartItem{ProductID: productID, Quantity: qty})
-	}
-	return out, nil
-}
-
-func cartView(tx *gorm.DB, items []CartItem) (CartView, error) {
-	var view CartView
-	ids := make([]int64, 0, len(items))
-	for _, it := range items {
-		ids = append(ids, it.ProductID)
-	}
-	var products []catalog.Product
-	if err := tx.Where("id IN ?", ids).Find(&products).Error; err != nil {
-		return view, fmt.Errorf("load cart products: %w", err)
-	}
-	byID := map[int64]catalog.Product{}
-	for _, p := range products {
-		byID[p.ID] = p
-	}
-	for _, it := range items {
-		p, ok := byID[it.ProductID]
-		if !ok || p.Status != catalog.StatusActive {
-			return view, fault.Conflictf("a product in your cart is no longer for sale; remove it and try again")
-		}
-		if view.Shop.ID == 0 {
-			if err := tx.Take(&view.Shop, p.ShopID).Error; err != nil {
-				return view, fmt.Errorf("load shop: %w", err)
-			}
-		} else if p.ShopID != view.Shop.ID {
-			return view, fault.Invalidf("a cart can hold products of one shop only")
-		}
-		if p.Currency != view.Shop.Currency {
-			return view, fault.Conflictf("%q is priced in %s but the shop sells in %s", p.Title, p.Currency, view.Shop.Currency)
-		}
-		amount := p.PriceMinor * int64(it.Quantity)
-		view.Lines = append(view.Lines, CartLine{Product: p, Quantity: it.Quantity, AmountMinor: amount})
-		view.TotalMinor += amount
-	}
-	return view, nil
-}
-
-// attribution is the outcome of the attribution rule for one order.
-type attribution struct {
-	outcome      string
-	reason       string
-	click        *Click
-	link         *Link
-	influencerID int64
-	windowDays   int
-	age          time.Duration
-}
-
-func (a attribution) apply(o *Order) {
-	o.AttrOutcome, o.AttrReason, o.AttrRule, o.AttrWindowDays = a.outcome, a.reason, RuleVersion, a.windowDays
-	if a.link != nil {
-		o.AttrLinkID = ptr(a.link.ID)
-		o.AttrInfluencerID = ptr(a.link.InfluencerID)
-	}
-	if a.click != nil {
-		o.AttrClickID = ptr(a.click.ID)
-		o.AttrClickAt = ptr(a.click.At)
-		o.AttrAgeSeconds = ptr(int64(a.age / time.Second))
-	}
-}
-
-func windowOf(shop catalog.Shop) int {
-	if shop.AttributionWindowDays > 0 {
-		return shop.AttributionWindowDays
-	}
-	return DefaultAttributionDays
-}
-
-// attributeClicks applies the rule: the last valid click, among the given
-// ones, made no later than the order and no earlier than the shop's window
-// before it (the window is inclusive: a click exactly windowDays×24h old
-// counts). Ties on time break on the higher click id. A product link counts
-// only for its own shop; collection and storefront links count for any shop.
-func (s *Service) attributeClicks(tx *gorm.DB, shop catalog.Shop, placedAt time.Time, clickIDs []string) (attribution, error) {
-	att := attribution{outcome: OutcomeNone, windowDays: windowOf(shop)}
-	if len(clickIDs) == 0 {
-		att.reason = "no tracked link was followed"
-		return att, nil
-	}
-	var clicks []Click
-	if err := tx.Where("id IN ?", clickIDs).Find(&clicks).Error; err != nil {
-		return att, fmt.Errorf("load clicks: %w", err)
-	}
-	sort.Slice(clicks, func(i, j int) bool {
-		if !clicks[i].At.Equal(clicks[j].At) {
-			return clicks[i].At.After(clicks[j].At)
-		}
-		return clicks[i].ID > clicks[j].ID
-	})
-	window := time.Duration(att.windowDays) * 24 * time.Hour
-	att.reason = "no valid click within the attribution window"
-	for _, c := range clicks {
-		age := placedAt.Sub(c.At)
-		if !c.Valid || age < 0 || age > window {
-			continue
-		}
-		var link Link
-		if err := tx.Take(&link, c.LinkID).Error; err != nil {
-			continue
-		}
-		if link.Kind == TargetProduct && link.ProductID != nil {
-			var p catalog.Product
-			if err := tx.Select("id, shop_id").Take(&p, *link.ProductID).Error; err != nil || p.ShopID != shop.ID {
-				continue
-			}
-		}
-		c := c
-		att.outcome, att.reason, att.click, att.link, att.influencerID, att.age = OutcomeAttributed, "", &c, &link, link.InfluencerID, age
-		return att, nil
-	}
-	return att, nil
-}
-
-// checkSelfReferral turns an attributed sale into a self-referral when the
-// buyer is the influencer (same account, or the account's email).
-func (s *Service) checkSelfReferral(tx *gorm.DB, att attribution, email string, buyerUserID *int64) attribution {
-	if att.outcome != OutcomeAttributed {
-		return att
-	}
-	if buyerUserID != nil && *buyerUserID == att.influencerID {
-		att.outcome, att.reason = OutcomeSelfReferral, "the buyer is the influencer who made the link"
-		return att
-	}
-	var inf Influencer
-	if email != "" && tx.Where("user_id = ?", att.influencerID).Take(&inf).Error == nil && strings.EqualFold(inf.Email, email) {
-		att.outcome, att.reason = OutcomeSelfReferral, "the buyer's email is the influencer's"
-	}
-	return att
-}
-
-// accrueTx writes one accrue entry per line. The rate is today's (product
-// override, else shop default) unless the link promised more when it was made.
-func (s *Service) accrueTx(tx *gorm.DB, shop catalog.Shop, order *Order, att attribution) error {
-	for _, l := range order.Lines {
-		bps, source := shop.DefaultCommissionBps, RateShopDefault
-		if l.ProductID != nil {
-			var p catalog.Product
-			if err := tx.Take(&p, *l.ProductID).Error; err == nil {
-				bps, source = currentRate(shop, p)
-			}
-			var promise LinkRate
-			if err := tx.Where("link_id = ? AND product_id = ?", att.link.ID, *l.ProductID).Take(&promise).Error; err == nil && promise.Bps > bps {
-				bps, source = promise.Bps, RateLinkPromise
-			}
-		}
-		entry := LedgerEntry{
-			Kind: EntryAccrue, InfluencerID: att.influencerID, ShopID: shop.ID, OrderID: order.ID, LineID: ptr(l.ID),
-			AmountMinor: Commission(l.AmountMinor, bps), Currency: order.Currency, RateBps: bps, RateSource: string(source),
-			OnceKey: ptr(fmt.Sprintf("accrue:%d", l.ID)), CreatedAt: s.now(),
-		}
-		if err := tx.Create(&entry).Error; err != nil {
-			return fmt.Errorf("accrue commission: %w", err)
-		}
-	}
-	return nil
+	return s.commissions.Accrue(ctx, tx, shop, order)
 }
 
 // ConversionLine is one item of an off-site sale.
@@ -394,7 +169,7 @@ func (s *Service) RecordConversion(ctx context.Context, merchantID int64, in Con
 		return Order{}, false, err
 	}
 	db := s.db.WithContext(ctx)
-	shop, err := shopOwnedBy(db, merchantID)
+	shop, err := catalog.ShopOfOwnerTx(ctx, db, merchantID)
 	if err != nil {
 		return Order{}, false, err
 	}
@@ -418,20 +193,16 @@ func (s *Service) RecordConversion(ctx context.Context, merchantID int64, in Con
 		order = Order{ShopID: shop.ID, ExternalID: ptr(in.OrderID), Source: SourceAPI, Email: in.Email,
 			Currency: shop.Currency, PlacedAt: placedAt, CreatedAt: s.now()}
 		for i, l := range in.Lines {
-			line, err := conversionLine(tx, shop, i, l)
+			line, err := conversionLine(ctx, tx, shop, i, l)
 			if err != nil {
 				return err
 			}
 			order.Lines = append(order.Lines, line)
 		}
-		att, err := s.attributeConversion(tx, shop, placedAt, in)
-		if err != nil {
+		if err := s.placeTx(ctx, tx, shop, &order, Referral{ClickID: in.ClickID, LinkCode: in.LinkCode}); err != nil {
 			return err
 		}
-		if err := s.placeTx(tx, shop, &order, att); err != nil {
-			return err
-		}
-		return s.notifyTx(ctx, tx, shop.ID, EventOrderCreated, order.ID)
+		return s.webhooks.notifyTx(ctx, tx, shop.ID, EventOrderCreated, order.ID)
 	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		// The same order raced in from another request: answer with it.
@@ -453,18 +224,14 @@ func orderByExternal(db *gorm.DB, shopID int64, externalID string) (Order, error
 	return o, err
 }
 
-func conversionLine(tx *gorm.DB, shop catalog.Shop, i int, l ConversionLine) (OrderLine, error) {
+func conversionLine(ctx context.Context, tx *gorm.DB, shop catalog.Shop, i int, l ConversionLine) (OrderLine, error) {
 	line := OrderLine{Title: strings.TrimSpace(l.Title), UnitMinor: l.UnitPriceMinor, Quantity: l.Quantity, AmountMinor: l.UnitPriceMinor * int64(l.Quantity)}
 	if l.ProductID != 0 || l.SKU != "" {
-		var p catalog.Product
-		q := tx.Where("shop_id = ?", shop.ID)
-		if l.ProductID != 0 {
-			q = q.Where("id = ?", l.ProductID)
-		} else {
-			q = q.Where("sku = ?", l.SKU)
-		}
-		if err := q.Take(&p).Error; err != nil {
+		p, err := catalog.ShopProductTx(ctx, tx, shop.ID, l.ProductID, l.SKU)
+		if fault.Is(err, fault.NotFound) {
 			return line, fault.FieldInvalidf(fmt.Sprintf("lines[%d]", i), "no product %v in your shop", firstNonZero(l.ProductID, l.SKU))
+		} else if err != nil {
+			return line, err
 		}
 		line.ProductID = &p.ID
 		if line.Title == "" {
@@ -484,45 +251,21 @@ func firstNonZero(id int64, sku string) any {
 	return sku
 }
 
-// attributeConversion attributes an API sale by click id (the same rule as
-// on-site), or directly by link code when the merchant only knows the code.
-func (s *Service) attributeConversion(tx *gorm.DB, shop catalog.Shop, placedAt time.Time, in ConversionInput) (attribution, error) {
-	if in.ClickID != "" {
-		return s.attributeClicks(tx, shop, placedAt, []string{in.ClickID})
-	}
-	att := attribution{outcome: OutcomeNone, windowDays: windowOf(shop), reason: "no click id or link code was sent"}
-	if in.LinkCode == "" {
-		return att, nil
-	}
-	var link Link
-	if err := tx.Where("code = ? AND disabled = ?", in.LinkCode, false).Take(&link).Error; err != nil {
-		att.reason = "unknown or disabled link code"
-		return att, nil
-	}
-	if link.Kind == TargetProduct && link.ProductID != nil {
-		var p catalog.Product
-		if err := tx.Select("id, shop_id").Take(&p, *link.ProductID).Error; err != nil || p.ShopID != shop.ID {
-			att.reason = "the link code is for another shop's product"
-			return att, nil
-		}
-	}
-	att.outcome, att.reason, att.link, att.influencerID = OutcomeAttributed, "attributed by link code (no click)", &link, link.InfluencerID
-	return att, nil
-}
-
 // OrderForMerchant loads one of the merchant's orders with its lines.
 func (s *Service) OrderForMerchant(ctx context.Context, merchantID, orderID int64) (Order, error) {
 	db := s.db.WithContext(ctx)
-	shop, err := shopOwnedBy(db, merchantID)
+	shop, err := catalog.ShopOfOwnerTx(ctx, db, merchantID)
 	if err != nil {
 		return Order{}, err
 	}
-	return orderOfShop(db, shop.ID, orderID)
+	return OfShopTx(ctx, db, shop.ID, orderID)
 }
 
-func orderOfShop(db *gorm.DB, shopID, orderID int64) (Order, error) {
+// OfShopTx loads one order of a shop with its lines, in the caller's
+// transaction; another shop's order is fault.NotFound.
+func OfShopTx(ctx context.Context, tx *gorm.DB, shopID, orderID int64) (Order, error) {
 	var o Order
-	err := db.Preload("Lines", func(tx *gorm.DB) *gorm.DB { return tx.Order("id") }).
+	err := tx.WithContext(ctx).Preload("Lines", func(tx *gorm.DB) *gorm.DB { return tx.Order("id") }).
 		Where("id = ? AND shop_id = ?", orderID, shopID).Take(&o).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return o, fault.NotFoundf("no such order")
@@ -533,7 +276,7 @@ func orderOfShop(db *gorm.DB, shopID, orderID int64) (Order, error) {
 // OrdersOfShop lists the merchant's latest orders.
 func (s *Service) OrdersOfShop(ctx context.Context, merchantID int64, limit int) ([]Order, error) {
 	db := s.db.WithContext(ctx)
-	shop, err := shopOwnedBy(db, merchantID)
+	shop, err := catalog.ShopOfOwnerTx(ctx, db, merchantID)
 	if err != nil {
 		return nil, err
 	}
@@ -551,9 +294,45 @@ func (s *Service) OrdersOfInfluencer(ctx context.Context, influencerID int64, li
 	return orders, err
 }
 
-// lockLine takes the row lock of an order line for the rest of the
-// transaction (a no-op update), so that refunds and approvals of one line
-// happen one after the other on PostgreSQL; SQLite serialises writers anyway.
-func lockLine(tx *gorm.DB, lineID int64) error {
-	return tx.Model(&OrderLine{}).Where("id = ?", lineID).Update("refunded_qty", gorm.Expr("refunded_qty")).Error
+// LockLineTx takes the row lock of an order line for the rest of the
+// caller's transaction (a no-op update), so that refunds and approvals of one
+// line happen one after the other on PostgreSQL; SQLite serialises writers
+// anyway.
+func LockLineTx(ctx context.Context, tx *gorm.DB, lineID int64) error {
+	return tx.WithContext(ctx).Model(&OrderLine{}).Where("id = ?", lineID).Update("refunded_qty", gorm.Expr("refunded_qty")).Error
+}
+
+// DueForApproval selects, as a subquery of order ids, the shop's orders
+// placed no later than cutoff whose commission is not on hold: those whose
+// return window has passed when cutoff is now less the window.
+func DueForApproval(tx *gorm.DB, shopID int64, cutoff time.Time) *gorm.DB {
+	return tx.Model(&Order{}).Select("id").Where("shop_id = ? AND held = ? AND placed_at <= ?", shopID, false, cutoff)
+}
+
+// CountByLinkTx counts the orders attributed (or self-referred) to each of
+// an influencer's links, by link id.
+func CountByLinkTx(ctx context.Context, tx *gorm.DB, influencerID int64) (map[int64]int64, error) {
+	var rows []struct {
+		AttrLinkID int64
+		N          int64
+	}
+	if err := tx.WithContext(ctx).Model(&Order{}).Select("attr_link_id, COUNT(*) AS n").Where("attr_influencer_id = ?", influencerID).
+		Group("attr_link_id").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("count orders: %w", err)
+	}
+	out := make(map[int64]int64, len(rows))
+	for _, r := range rows {
+		out[r.AttrLinkID] = r.N
+	}
+	return out, nil
+}
+
+// NewestAttributedTx lists the shop's newest attributed orders among ids (a
+// subquery of order ids), at most limit of them, without their lines.
+func NewestAttributedTx(ctx context.Context, tx *gorm.DB, shopID int64, ids *gorm.DB, limit int) ([]Order, error) {
+	var out []Order
+	err := tx.WithContext(ctx).Select("id, placed_at, total_minor, currency, held, attr_influencer_id").
+		Where("shop_id = ? AND attr_outcome = ? AND id IN (?)", shopID, OutcomeAttributed, ids).
+		Order("placed_at DESC, id DESC").Limit(limit).Find(&out).Error
+	return out, err
 }

@@ -1,4 +1,4 @@
-package affiliates
+package orders
 
 import (
 	"bytes"
@@ -20,6 +20,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/outbound"
 )
@@ -41,23 +42,34 @@ const (
 	EventOrderRefunded = "order.refunded"
 )
 
-// enqueuer is the part of the job queue the service needs.
+// enqueuer is the part of the job queue webhooks need.
 type enqueuer interface {
 	EnqueueTx(ctx context.Context, tx *gorm.DB, args river.JobArgs, opts *river.InsertOpts) error
 }
 
-// UseQueue lets the service enqueue webhook deliveries; without it no
-// webhooks are sent.
-func (s *Service) UseQueue(q enqueuer) { s.queue = q }
+// Webhooks keeps each shop's webhook and sends it the shop's order events:
+// a delivery job is enqueued in the transaction that changes the order, and
+// WebhookWorker sends it.
+type Webhooks struct {
+	db    *gorm.DB
+	queue enqueuer
+	now   func() time.Time
+}
+
+// NewWebhooks builds the webhook service over db and the job queue; now is
+// the clock (nil: time.Now).
+func NewWebhooks(db *gorm.DB, queue enqueuer, now func() time.Time) *Webhooks {
+	return &Webhooks{db: db, queue: queue, now: utcClock(now)}
+}
 
 // SetWebhook stores the merchant's webhook URL with a fresh signing secret,
 // which is returned.
-func (s *Service) SetWebhook(ctx context.Context, merchantID int64, rawURL string) (Webhook, error) {
+func (s *Webhooks) SetWebhook(ctx context.Context, merchantID int64, rawURL string) (Webhook, error) {
 	u, err := url.Parse(strings.TrimSpace(rawURL))
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || len(rawURL) > 500 {
 		return Webhook{}, fault.FieldInvalidf("url", "give an http:// or https:// URL of up to 500 characters")
 	}
-	shop, err := s.ShopOf(ctx, merchantID)
+	shop, err := catalog.ShopOfOwnerTx(ctx, s.db, merchantID)
 	if err != nil {
 		return Webhook{}, err
 	}
@@ -71,8 +83,8 @@ func (s *Service) SetWebhook(ctx context.Context, merchantID int64, rawURL strin
 }
 
 // WebhookOf returns the merchant's webhook; found is false when none is set.
-func (s *Service) WebhookOf(ctx context.Context, merchantID int64) (w Webhook, found bool, err error) {
-	shop, err := s.ShopOf(ctx, merchantID)
+func (s *Webhooks) WebhookOf(ctx context.Context, merchantID int64) (w Webhook, found bool, err error) {
+	shop, err := catalog.ShopOfOwnerTx(ctx, s.db, merchantID)
 	if err != nil {
 		return Webhook{}, false, err
 	}
@@ -85,8 +97,8 @@ func (s *Service) WebhookOf(ctx context.Context, merchantID int64) (w Webhook, f
 
 // RemoveWebhook stops deliveries to the merchant's webhook, including those
 // still queued.
-func (s *Service) RemoveWebhook(ctx context.Context, merchantID int64) error {
-	shop, err := s.ShopOf(ctx, merchantID)
+func (s *Webhooks) RemoveWebhook(ctx context.Context, merchantID int64) error {
+	shop, err := catalog.ShopOfOwnerTx(ctx, s.db, merchantID)
 	if err != nil {
 		return err
 	}
@@ -95,10 +107,7 @@ func (s *Service) RemoveWebhook(ctx context.Context, merchantID int64) error {
 
 // notifyTx enqueues a webhook delivery inside the transaction that made the
 // change, if the shop has a webhook.
-func (s *Service) notifyTx(ctx context.Context, tx *gorm.DB, shopID int64, event string, orderID int64) error {
-	if s.queue == nil {
-		return nil
-	}
+func (s *Webhooks) notifyTx(ctx context.Context, tx *gorm.DB, shopID int64, event string, orderID int64) error {
 	var n int64
 	if err := tx.Model(&Webhook{}).Where("shop_id = ?", shopID).Count(&n).Error; err != nil || n == 0 {
 		return err
@@ -113,7 +122,8 @@ type WebhookArgs struct {
 	OrderID int64  `json:"order_id"`
 }
 
-// Kind names the job.
+// Kind names the job. The name predates package orders; jobs already
+// queued carry it.
 func (WebhookArgs) Kind() string { return "affiliates_webhook" }
 
 // WebhookPayload is the JSON body of a delivery.
@@ -133,27 +143,27 @@ type WebhookPayload struct {
 // non-2xx answer) is retried by the job queue with backoff.
 type WebhookWorker struct {
 	river.WorkerDefaults[WebhookArgs]
-	Service *Service
-	Client  *http.Client
+	Webhooks *Webhooks
+	Client   *http.Client
 }
 
 // NewWebhookWorker returns a worker whose HTTP client goes through the
 // outbound guard: it refuses loopback, private, link-local and other
 // non-public addresses at connect time unless allowPrivate (for tests and
 // single-machine setups), so a webhook URL cannot reach internal services.
-func NewWebhookWorker(s *Service, allowPrivate bool) *WebhookWorker {
+func NewWebhookWorker(s *Webhooks, allowPrivate bool) *WebhookWorker {
 	dialer := outbound.NewDialer(5*time.Second, allowPrivate)
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DialContext: dialer.DialContext},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &WebhookWorker{Service: s, Client: client}
+	return &WebhookWorker{Webhooks: s, Client: client}
 }
 
 // Work sends one delivery.
 func (w *WebhookWorker) Work(ctx context.Context, job *river.Job[WebhookArgs]) error {
-	return w.Service.deliver(ctx, w.Client, job.Args)
+	return w.Webhooks.deliver(ctx, w.Client, job.Args)
 }
 
-func (s *Service) deliver(ctx context.Context, client *http.Client, args WebhookArgs) error {
+func (s *Webhooks) deliver(ctx context.Context, client *http.Client, args WebhookArgs) error {
 	db := s.db.WithContext(ctx)
 	var hook Webhook
 	if err := db.Where("shop_id = ?", args.ShopID).Take(&hook).Error; errors.Is(err, gorm.ErrRecordNotFound) {
@@ -161,7 +171,7 @@ func (s *Service) deliver(ctx context.Context, client *http.Client, args Webhook
 	} else if err != nil {
 		return err
 	}
-	order, err := orderOfShop(db, args.ShopID, args.OrderID)
+	order, err := OfShopTx(ctx, db, args.ShopID, args.OrderID)
 	if err != nil {
 		return err
 	}

@@ -1,38 +1,17 @@
-package affiliates
+package orders
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/riverqueue/river"
-	"gorm.io/gorm"
 
 	"github.com/warna/warna/outbound"
 )
-
-// fakeQueue records the jobs enqueued, as the real queue would inside tx.
-type fakeQueue struct {
-	mu   sync.Mutex
-	jobs []WebhookArgs
-}
-
-var _ enqueuer = (*fakeQueue)(nil)
-
-func (q *fakeQueue) EnqueueTx(_ context.Context, tx *gorm.DB, args river.JobArgs, _ *river.InsertOpts) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if tx == nil {
-		panic("enqueued outside a transaction")
-	}
-	q.jobs = append(q.jobs, args.(WebhookArgs))
-	return nil
-}
 
 func TestWebhooksSignedAndEnqueuedWithTheChange(t *testing.T) {
 	f := newFixture(t)
@@ -48,17 +27,15 @@ func TestWebhooksSignedAndEnqueuedWithTheChange(t *testing.T) {
 		w.WriteHeader(status)
 	}))
 	defer srv.Close()
-	q := &fakeQueue{}
-	f.svc.UseQueue(q)
-	hook, err := f.svc.SetWebhook(f.ctx, merchantID, srv.URL+"/hooks")
+	q := f.queue
+	hook, err := f.webhooks.SetWebhook(f.ctx, merchantID, srv.URL+"/hooks")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.SetWebhook(f.ctx, merchantID, "javascript:alert(1)"); err == nil {
+	if _, err := f.webhooks.SetWebhook(f.ctx, merchantID, "javascript:alert(1)"); err == nil {
 		t.Error("accepted a non-http webhook URL")
 	}
-	link := f.link(LinkInput{Kind: TargetProduct, ProductID: f.products[0].ID})
-	in := ConversionInput{OrderID: "W-1", LinkCode: link.Code, Lines: []ConversionLine{{ProductID: f.products[0].ID, UnitPriceMinor: 10_000, Quantity: 1}}}
+	in := ConversionInput{OrderID: "W-1", LinkCode: "abcd2345", Lines: []ConversionLine{{ProductID: f.products[0].ID, UnitPriceMinor: 10_000, Quantity: 1}}}
 	o, _, err := f.svc.RecordConversion(f.ctx, merchantID, in)
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +50,7 @@ func TestWebhooksSignedAndEnqueuedWithTheChange(t *testing.T) {
 		t.Fatalf("jobs = %+v, want order.created then order.refunded", q.jobs)
 	}
 
-	w := NewWebhookWorker(f.svc, true)
+	w := NewWebhookWorker(f.webhooks, true)
 	if err := w.Work(f.ctx, &river.Job[WebhookArgs]{Args: q.jobs[1]}); err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +68,7 @@ func TestWebhooksSignedAndEnqueuedWithTheChange(t *testing.T) {
 		t.Error("a 503 answer counted as delivered; the job would not be retried")
 	}
 	<-got
-	if err := NewWebhookWorker(f.svc, false).Work(f.ctx, &river.Job[WebhookArgs]{Args: q.jobs[0]}); !isRefused(err) {
+	if err := NewWebhookWorker(f.webhooks, false).Work(f.ctx, &river.Job[WebhookArgs]{Args: q.jobs[0]}); !isRefused(err) {
 		t.Errorf("delivery to loopback without allowPrivate: err = %v, want refused", err)
 	}
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"github.com/warna/warna/media"
 	"image/color"
 	"net/http"
 	"net/url"
@@ -11,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/warna/warna/media"
+	"github.com/warna/warna/orders"
 
 	"gorm.io/gorm"
 
@@ -26,8 +28,8 @@ const browserUA = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.
 // also holds a shop with products and an influencer with links.
 type affSite struct {
 	*testSite
-	db       *gorm.DB
-	aff      *affiliates.Service
+	db *gorm.DB
+	*sales
 	merchant auth.User
 	shop     catalog.Shop
 	products []catalog.Product
@@ -41,25 +43,16 @@ func newAffSite(t *testing.T) *affSite {
 
 func newAffSiteConfig(t *testing.T, cfg Config) *affSite {
 	t.Helper()
-	migs := append(auth.Migrations(), catalog.Migrations()...)
-	db := dbtest.Open(t, append(migs, affiliates.Migrations()...)...)
+	db := dbtest.Open(t, salesMigrations()...)
 	store, err := media.NewLocal(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	aff, err := affiliates.NewService(db, affiliates.Options{Secret: "web-test-secret-0123456789abcdef", SpillDir: t.TempDir(),
-		Clicks: affiliates.RecorderOptions{FlushEvery: 5 * time.Millisecond}, Media: store})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	if err := aff.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = aff.Close() })
+	sales := newSales(t, db, affiliates.RecorderOptions{FlushEvery: 5 * time.Millisecond}, store)
 	authSvc := auth.NewService(db, nil)
 	cat := catalog.NewService(db, store, nil, catalog.Options{}) // these tests upload no product photos: no queue
-	site := &affSite{testSite: newTestSite(t, cfg, Deps{Auth: authSvc, Affiliates: aff, Catalog: cat}), db: db, aff: aff}
+	site := &affSite{testSite: newTestSite(t, cfg, sales.deps(Deps{Auth: authSvc, Catalog: cat})), db: db, sales: sales}
 	site.merchant, err = authSvc.SignUp(ctx, auth.SignUpInput{Email: "shop@example.com", Name: "Batik Sari", Password: "correct horse battery", Role: auth.RoleMerchant})
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +74,7 @@ func newAffSiteConfig(t *testing.T, cfg Config) *affSite {
 		}
 		site.products = append(site.products, p)
 	}
-	if _, err := aff.EnsureInfluencer(ctx, affiliates.Account{ID: site.infl.ID, Name: site.infl.Name, Email: site.infl.Email}); err != nil {
+	if _, err := sales.influencers.EnsureInfluencer(ctx, affiliates.Account{ID: site.infl.ID, Name: site.infl.Name, Email: site.infl.Email}); err != nil {
 		t.Fatal(err)
 	}
 	return site
@@ -225,7 +218,7 @@ func TestCheckoutThroughTrackedLink(t *testing.T) {
 		t.Fatalf("declined card: %d %.300s", res.Status, res.Body)
 	}
 	var n int64
-	s.db.Model(&affiliates.Order{}).Count(&n)
+	s.db.Model(&orders.Order{}).Count(&n)
 	if n != 0 {
 		t.Fatalf("%d orders after a declined payment", n)
 	}
@@ -234,12 +227,12 @@ func TestCheckoutThroughTrackedLink(t *testing.T) {
 	if res.Status != http.StatusCreated || !strings.Contains(res.Body, "Thank you") {
 		t.Fatalf("checkout: %d %.300s", res.Status, res.Body)
 	}
-	orders, err := s.aff.OrdersOfShop(context.Background(), s.merchant.ID, 10)
-	if err != nil || len(orders) != 1 {
-		t.Fatalf("orders = %d, %v", len(orders), err)
+	placed, err := s.orders.OrdersOfShop(context.Background(), s.merchant.ID, 10)
+	if err != nil || len(placed) != 1 {
+		t.Fatalf("orders = %d, %v", len(placed), err)
 	}
-	o := orders[0]
-	if o.AttrOutcome != affiliates.OutcomeAttributed || o.AttrLinkID == nil || *o.AttrLinkID != link.ID || o.TotalMinor != 2*150_000+2*99_000 {
+	o := placed[0]
+	if o.AttrOutcome != orders.OutcomeAttributed || o.AttrLinkID == nil || *o.AttrLinkID != link.ID || o.TotalMinor != 2*150_000+2*99_000 {
 		t.Errorf("order = outcome %q link %v total %d", o.AttrOutcome, o.AttrLinkID, o.TotalMinor)
 	}
 	var stock int
@@ -294,7 +287,7 @@ func TestConversionAPI(t *testing.T) {
 	if st != http.StatusCreated || refunded["lines"].([]any)[0].(map[string]any)["refunded_minor"].(float64) != 49500 {
 		t.Fatalf("refund: %d %v", st, refunded)
 	}
-	bs, err := s.aff.Balances(ctx, s.infl.ID, 0)
+	bs, err := s.ledger.Balances(ctx, s.infl.ID, 0)
 	if err != nil || len(bs) != 1 || bs[0].Pending != 9900+1000+15000-4950 {
 		t.Errorf("balances = %+v, %v; want pending %d", bs, err, 9900+1000+15000-4950)
 	}
@@ -349,7 +342,7 @@ func TestInfluencerPagesAndQR(t *testing.T) {
 	if res := other.get("/influencer/links/" + strconv.FormatInt(links[0].ID, 10) + "/qr.png"); res.Status != http.StatusNotFound {
 		t.Errorf("other influencer QR: %d, want 404", res.Status)
 	}
-	inf, _ := s.aff.EnsureInfluencer(context.Background(), affiliates.Account{ID: s.infl.ID})
+	inf, _ := s.influencers.EnsureInfluencer(context.Background(), affiliates.Account{ID: s.infl.ID})
 	if sf := b.get("/@" + inf.Handle); sf.Status != http.StatusOK || !strings.Contains(sf.Body, "Summer") || !strings.Contains(sf.Body, `<div class="avatar" aria-hidden="true">R</div>`) {
 		t.Errorf("storefront before a profile photo: %d, want the collection and the initials avatar", sf.Status)
 	}
@@ -365,7 +358,7 @@ func TestInfluencerPagesAndQR(t *testing.T) {
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("profile photo: %d %.300s", res.Status, res.Body)
 	}
-	inf, _ = s.aff.InfluencerByHandle(context.Background(), inf.Handle)
+	inf, _ = s.influencers.InfluencerByHandle(context.Background(), inf.Handle)
 	if sf := b.get("/@" + inf.Handle); inf.AvatarKey == "" || !strings.Contains(sf.Body, `<img class="avatar" src="/media/`+inf.AvatarKey+`"`) {
 		t.Errorf("storefront after the profile photo (key %q) does not show it", inf.AvatarKey)
 	}
@@ -389,7 +382,7 @@ func TestMerchantOrdersRefundApprovePayout(t *testing.T) {
 	if res := shopper.submit("/checkout", "/checkout", url.Values{"email": {"b@example.com"}, "ship_name": {"B"}, "ship_address": {"Jl. 2"}, "card": {"4242424242424242"}}); res.Status != http.StatusCreated {
 		t.Fatalf("checkout: %d", res.Status)
 	}
-	orders, _ := s.aff.OrdersOfShop(ctx, s.merchant.ID, 1)
+	orders, _ := s.orders.OrdersOfShop(ctx, s.merchant.ID, 1)
 	o := orders[0]
 	id := strconv.FormatInt(o.ID, 10)
 
@@ -411,13 +404,13 @@ func TestMerchantOrdersRefundApprovePayout(t *testing.T) {
 	if page := m.get("/merchant/orders/" + id); !strings.Contains(page.Body, "is not an amount to refund: write it in IDR") {
 		t.Errorf("bad refund amount: no reason shown: %.400s", page.Body)
 	}
-	if got, _ := s.aff.OrderForMerchant(ctx, s.merchant.ID, o.ID); got.Lines[0].RefundedMinor != 0 {
+	if got, _ := s.orders.OrderForMerchant(ctx, s.merchant.ID, o.ID); got.Lines[0].RefundedMinor != 0 {
 		t.Fatalf("a refused refund changed the line: refunded %d", got.Lines[0].RefundedMinor)
 	}
 	if res := m.submit("/merchant/orders/"+id, "/merchant/orders/"+id+"/refund", url.Values{"line_id": {first}, "amount": {"Rp 15.000"}}); res.Status != http.StatusSeeOther {
 		t.Fatalf("refund by amount: %d", res.Status)
 	}
-	if got, _ := s.aff.OrderForMerchant(ctx, s.merchant.ID, o.ID); got.Lines[0].RefundedMinor != 15_000 {
+	if got, _ := s.orders.OrderForMerchant(ctx, s.merchant.ID, o.ID); got.Lines[0].RefundedMinor != 15_000 {
 		t.Fatalf("refund by amount: line refunded %d, want 15000", got.Lines[0].RefundedMinor)
 	}
 	res := m.submit("/merchant/orders/"+id, "/merchant/orders/"+id+"/refund", url.Values{"line_id": {strconv.FormatInt(o.Lines[1].ID, 10)}, "quantity": {"1"}})
@@ -435,7 +428,7 @@ func TestMerchantOrdersRefundApprovePayout(t *testing.T) {
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("payout: %d", res.Status)
 	}
-	bs, err := s.aff.Balances(ctx, s.infl.ID, s.shop.ID)
+	bs, err := s.ledger.Balances(ctx, s.infl.ID, s.shop.ID)
 	// 150000 × 10% = 15000 earned less 1500 for the 15000 refunded from it;
 	// the refunded 99000 line's 9900 was reversed.
 	if err != nil || len(bs) != 1 || bs[0].Paid != 13_500 || bs[0].Approved != 0 || bs[0].Pending != 0 || bs[0].Reversed != 11_400 {
@@ -494,12 +487,12 @@ func TestMerchantManagesTheWebhook(t *testing.T) {
 	if page := m.get("/merchant/api-keys"); !strings.Contains(page.Body, "give an http:// or https:// URL") {
 		t.Errorf("bad webhook address: the reason is not shown")
 	}
-	if _, found, err := s.aff.WebhookOf(context.Background(), s.merchant.ID); found || err != nil {
+	if _, found, err := s.webhooks.WebhookOf(context.Background(), s.merchant.ID); found || err != nil {
 		t.Fatalf("a refused address was stored (found %v, %v)", found, err)
 	}
 	// A good one shows its signing secret once.
 	res := m.submit("/merchant/api-keys", "/merchant/webhook", url.Values{"url": {"https://shop.example.com/warna"}})
-	hook, found, err := s.aff.WebhookOf(context.Background(), s.merchant.ID)
+	hook, found, err := s.webhooks.WebhookOf(context.Background(), s.merchant.ID)
 	if res.Status != http.StatusOK || !found || err != nil || !strings.Contains(res.Body, hook.Secret) {
 		t.Fatalf("set webhook: %d, found %v (%v); the secret is not on the page", res.Status, found, err)
 	}
@@ -514,7 +507,7 @@ func TestMerchantManagesTheWebhook(t *testing.T) {
 	if res := m.submit("/merchant/api-keys", "/merchant/webhook/remove", url.Values{}); res.Status != http.StatusSeeOther {
 		t.Fatalf("remove webhook: %d", res.Status)
 	}
-	if _, found, _ := s.aff.WebhookOf(context.Background(), s.merchant.ID); found {
+	if _, found, _ := s.webhooks.WebhookOf(context.Background(), s.merchant.ID); found {
 		t.Error("the webhook is still there after removing it")
 	}
 	// Influencers cannot reach it.
@@ -542,20 +535,20 @@ func TestStorefrontColourFilter(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	summer, err := s.aff.CreateCollection(ctx, s.infl.ID, "Summer")
+	summer, err := s.influencers.CreateCollection(ctx, s.infl.ID, "Summer")
 	if err != nil {
 		t.Fatal(err)
 	}
-	denim, err := s.aff.CreateCollection(ctx, s.infl.ID, "Denim")
+	denim, err := s.influencers.CreateCollection(ctx, s.infl.ID, "Denim")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, pick := range []struct{ col, product int64 }{{summer.ID, s.products[0].ID}, {summer.ID, s.products[2].ID}, {denim.ID, s.products[1].ID}} {
-		if err := s.aff.AddToCollection(ctx, s.infl.ID, pick.col, pick.product); err != nil {
+		if err := s.influencers.AddToCollection(ctx, s.infl.ID, pick.col, pick.product); err != nil {
 			t.Fatal(err)
 		}
 	}
-	inf, _ := s.aff.EnsureInfluencer(ctx, affiliates.Account{ID: s.infl.ID})
+	inf, _ := s.influencers.EnsureInfluencer(ctx, affiliates.Account{ID: s.infl.ID})
 	b := s.browser()
 	page := "/@" + inf.Handle
 

@@ -9,8 +9,8 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"golang.org/x/time/rate"
 
-	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/fault"
+	"github.com/warna/warna/orders"
 	"github.com/warna/warna/web/auth"
 )
 
@@ -40,7 +40,7 @@ func (s *Server) apiSetWebhook(c echo.Context) error {
 	if err := c.Bind(&in); err != nil {
 		return fault.Invalidf("send a JSON body: {\"url\": \"https://…\"}")
 	}
-	hook, err := s.deps.Affiliates.SetWebhook(c.Request().Context(), user.ID, in.URL)
+	hook, err := s.deps.Webhooks.SetWebhook(c.Request().Context(), user.ID, in.URL)
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ type apiOrder struct {
 	Attribution apiAttribution `json:"attribution"`
 }
 
-func toAPIOrder(o affiliates.Order) apiOrder {
+func toAPIOrder(o orders.Order) apiOrder {
 	out := apiOrder{ID: o.ID, ExternalID: o.ExternalID, Currency: o.Currency, TotalMinor: o.TotalMinor, PlacedAt: o.PlacedAt.UTC().Format("2006-01-02T15:04:05Z"),
 		Attribution: apiAttribution{Outcome: o.AttrOutcome, Reason: o.AttrReason, Rule: o.AttrRule, ClickID: o.AttrClickID,
 			LinkID: o.AttrLinkID, InfluencerID: o.AttrInfluencerID, AgeSeconds: o.AttrAgeSeconds, WindowDays: o.AttrWindowDays}}
@@ -114,11 +114,11 @@ func toAPIOrder(o affiliates.Order) apiOrder {
 // same order when the same order_id is sent again.
 func (s *Server) apiConversion(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	var in affiliates.ConversionInput
+	var in orders.ConversionInput
 	if err := c.Bind(&in); err != nil {
 		return fault.Invalidf("send a JSON body: {\"order_id\": …, \"lines\": [{\"unit_price_minor\": …, \"quantity\": …}]}")
 	}
-	order, created, err := s.deps.Affiliates.RecordConversion(c.Request().Context(), user.ID, in)
+	order, created, err := s.deps.Orders.RecordConversion(c.Request().Context(), user.ID, in)
 	if err != nil {
 		return err
 	}
@@ -133,17 +133,17 @@ func (s *Server) apiConversion(c echo.Context) error {
 // no line is given.
 func (s *Server) apiRefund(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	var in affiliates.RefundInput
+	var in orders.RefundInput
 	if err := c.Bind(&in); err != nil {
 		return fault.Invalidf("send a JSON body: {\"line_id\": …, \"amount_minor\": … or \"quantity\": …}")
 	}
 	ctx := c.Request().Context()
-	var order affiliates.Order
+	var order orders.Order
 	var err error
 	if in.LineID == 0 {
-		order, err = s.deps.Affiliates.RefundOrder(ctx, user.ID, pathID(c, "id"))
+		order, err = s.deps.Orders.RefundOrder(ctx, user.ID, pathID(c, "id"))
 	} else {
-		order, err = s.deps.Affiliates.Refund(ctx, user.ID, pathID(c, "id"), in)
+		order, err = s.deps.Orders.Refund(ctx, user.ID, pathID(c, "id"), in)
 	}
 	if err != nil {
 		return err

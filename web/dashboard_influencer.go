@@ -96,10 +96,10 @@ func (s *Server) influencerDashboard(c echo.Context) error {
 	for _, u := range rep.Unlocks {
 		page.PendingSum += u.AmountMinor
 	}
-	if page.Balances, err = s.deps.Affiliates.Balances(ctx, user.ID, 0); err != nil {
+	if page.Balances, err = s.deps.Ledger.Balances(ctx, user.ID, 0); err != nil {
 		return err
 	}
-	if page.Payouts, err = s.deps.Stats.Payouts(ctx, 0, user.ID, 20); err != nil {
+	if page.Payouts, err = s.deps.Ledger.Payouts(ctx, 0, user.ID, 20); err != nil {
 		return err
 	}
 	return s.render(c, http.StatusOK, "dashboard_influencer", Page{Title: "Your dashboard", Data: page})

@@ -210,13 +210,13 @@ func (s *Server) merchantDashboard(c echo.Context) error {
 	}
 	page.KPIs, page.Commission = merchantKPIs(rep)
 	page.SalesChart, page.ClicksChart = merchantCharts(rep)
-	if page.Queue, err = st.ApprovalQueue(ctx, user.ID, 15); err != nil {
+	if page.Queue, err = s.deps.Ledger.ApprovalQueue(ctx, user.ID, 15); err != nil {
 		return err
 	}
-	if page.Payables, page.MorePayables, err = st.Payables(ctx, user.ID, maxPayablesShown); err != nil {
+	if page.Payables, page.MorePayables, err = s.deps.Ledger.Payables(ctx, user.ID, maxPayablesShown); err != nil {
 		return err
 	}
-	if page.Payouts, err = st.Payouts(ctx, user.ID, 0, 10); err != nil {
+	if page.Payouts, err = s.deps.Ledger.Payouts(ctx, user.ID, 0, 10); err != nil {
 		return err
 	}
 	return s.render(c, http.StatusOK, "dashboard_merchant", Page{Title: "Dashboard · " + rep.Shop.Name, Data: page})
@@ -315,7 +315,7 @@ func (s *Server) dashboardApprove(c echo.Context) error {
 	if err != nil {
 		return fault.NotFoundf("no such order")
 	}
-	if err := s.deps.Affiliates.ApproveOrder(ctx, user.ID, id); err != nil {
+	if err := s.deps.Ledger.ApproveOrder(ctx, user.ID, id); err != nil {
 		return err
 	}
 	s.refreshStats(ctx)
@@ -330,7 +330,7 @@ func (s *Server) dashboardHold(held bool) echo.HandlerFunc {
 		if err != nil {
 			return fault.NotFoundf("no such order")
 		}
-		if err := s.deps.Affiliates.SetHold(c.Request().Context(), user.ID, id, held); err != nil {
+		if err := s.deps.Orders.SetHold(c.Request().Context(), user.ID, id, held); err != nil {
 			return err
 		}
 		msg := "Order #%d is on hold: its commission will not be approved automatically."
@@ -349,7 +349,7 @@ func (s *Server) dashboardPayout(c echo.Context) error {
 	if err != nil {
 		return fault.FieldInvalidf("influencer_id", "choose whom to pay")
 	}
-	p, err := s.deps.Affiliates.CreatePayout(ctx, user.ID, influencerID)
+	p, err := s.deps.Ledger.CreatePayout(ctx, user.ID, influencerID)
 	if err != nil {
 		if fault.Is(err, fault.Conflict) {
 			setFlash(c, fault.MessageOf(err))

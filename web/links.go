@@ -21,7 +21,7 @@ func (s *Server) createLink(c echo.Context) error {
 		Campaign:     c.FormValue("campaign"),
 	}
 	ctx := c.Request().Context()
-	if _, err := s.deps.Affiliates.EnsureInfluencer(ctx, accountOf(user)); err != nil {
+	if _, err := s.deps.Influencers.EnsureInfluencer(ctx, accountOf(user)); err != nil {
 		return err
 	}
 	link, err := s.deps.Affiliates.CreateLink(ctx, user.ID, in)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/fault"
+	"github.com/warna/warna/orders"
 	"github.com/warna/warna/web/auth"
 )
 
@@ -22,7 +23,7 @@ type apiKeysPage struct {
 	NewKey string
 	// Webhooks is false when the affiliate service is absent (tests).
 	Webhooks bool
-	Webhook  *affiliates.Webhook
+	Webhook  *orders.Webhook
 	// NewSecret is the signing secret of a webhook just set, shown once.
 	NewSecret string
 }
@@ -37,7 +38,7 @@ func (s *Server) developerPage(c echo.Context) (apiKeysPage, error) {
 	}
 	page := apiKeysPage{Keys: keys, Webhooks: s.deps.Affiliates != nil}
 	if page.Webhooks {
-		hook, found, err := s.deps.Affiliates.WebhookOf(ctx, user.ID)
+		hook, found, err := s.deps.Webhooks.WebhookOf(ctx, user.ID)
 		if err != nil && !fault.Is(err, fault.NotFound) { // no shop yet: no webhook
 			return apiKeysPage{}, err
 		}
@@ -66,7 +67,7 @@ func (s *Server) inShopZone(ctx context.Context, ownerID int64, t time.Time) tim
 // once; a bad URL comes back with the reason.
 func (s *Server) setWebhook(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	hook, err := s.deps.Affiliates.SetWebhook(c.Request().Context(), user.ID, c.FormValue("url"))
+	hook, err := s.deps.Webhooks.SetWebhook(c.Request().Context(), user.ID, c.FormValue("url"))
 	if err != nil {
 		return s.flashBack(c, err, "/merchant/api-keys#webhook")
 	}
@@ -80,7 +81,7 @@ func (s *Server) setWebhook(c echo.Context) error {
 
 func (s *Server) removeWebhook(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	if err := s.deps.Affiliates.RemoveWebhook(c.Request().Context(), user.ID); err != nil {
+	if err := s.deps.Webhooks.RemoveWebhook(c.Request().Context(), user.ID); err != nil {
 		return s.flashBack(c, err, "/merchant/api-keys#webhook")
 	}
 	setFlash(c, "Webhook removed: no more order events will be sent.")

@@ -18,6 +18,7 @@ import (
 
 	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/orders"
 	"github.com/warna/warna/search"
 	"github.com/warna/warna/web/auth"
 )
@@ -51,10 +52,16 @@ type Deps struct {
 	// Catalog serves shops, products, photos and imports; nil leaves those
 	// routes out (tests of other areas).
 	Catalog *catalog.Service
-	// Affiliates serves links, the /r redirect, storefronts, cart and
-	// checkout, orders, commissions and the conversion API; nil leaves
-	// those routes out.
-	Affiliates *affiliates.Service
+	// Affiliates serves influencers' links and the /r redirect. It comes
+	// with the five services after it (profiles and storefronts, the
+	// commission ledger, cart, orders, webhooks); nil leaves all of their
+	// routes out.
+	Affiliates  *affiliates.Service
+	Influencers *affiliates.Influencers
+	Ledger      *affiliates.Ledger
+	Carts       *orders.Carts
+	Orders      *orders.Service
+	Webhooks    *orders.Webhooks
 	// Stats computes the dashboards and keeps their roll-ups; nil leaves the
 	// dashboards out.
 	Stats *affiliates.Stats
