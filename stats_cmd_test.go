@@ -10,6 +10,7 @@ import (
 	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/app"
 	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/stats"
 )
 
 // TestStatsRebuildCommand: `warna stats rebuild` recomputes hours the
@@ -62,7 +63,7 @@ func TestStatsRebuildCommand(t *testing.T) {
 	clicksOfShop := func() (raw, valid int64) {
 		t.Helper()
 		var sums struct{ Raw, Valid int64 }
-		if err := db.Model(&affiliates.ShopHour{}).Select("COALESCE(SUM(clicks_raw), 0) AS raw, COALESCE(SUM(clicks_valid), 0) AS valid").
+		if err := db.Model(&stats.ShopHour{}).Select("COALESCE(SUM(clicks_raw), 0) AS raw, COALESCE(SUM(clicks_valid), 0) AS valid").
 			Where("shop_id = ?", shop.ID).Scan(&sums).Error; err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +89,7 @@ func TestStatsRebuildCommand(t *testing.T) {
 	}
 
 	addClick("click-c", true) // 30 hours back: outside the refresh's late-click margin
-	if _, err := affiliates.NewStats(db, nil, nil).Refresh(ctx); err != nil {
+	if _, err := stats.NewService(db, nil, nil).Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if raw, _ := clicksOfShop(); raw != 2 {

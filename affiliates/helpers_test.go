@@ -130,16 +130,7 @@ func (f *fixture) click(link Link, at time.Time, valid bool, id string) Click {
 }
 
 // ref is an attribution cookie naming the given clicks.
-func (f *fixture) ref(clickIDs ...string) string {
-	msg := ""
-	for i, id := range clickIDs {
-		if i > 0 {
-			msg += "~"
-		}
-		msg += id
-	}
-	return f.svc.signed("ref", msg)
-}
+func (f *fixture) ref(clickIDs ...string) string { return f.svc.Ref(clickIDs...) }
 
 func (f *fixture) checkout(ref string, email string, items ...orders.CartItem) orders.Order {
 	f.t.Helper()

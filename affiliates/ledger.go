@@ -287,7 +287,7 @@ func (s *Ledger) ShopBalances(ctx context.Context, merchantID int64) ([]Influenc
 	if err := db.Model(&LedgerEntry{}).Distinct("influencer_id").Where("shop_id = ?", shop.ID).Order("influencer_id").Pluck("influencer_id", &ids).Error; err != nil {
 		return nil, err
 	}
-	handles, err := handlesOf(db, ids)
+	handles, err := HandlesTx(ctx, db, ids)
 	if err != nil {
 		return nil, err
 	}

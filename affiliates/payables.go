@@ -15,7 +15,9 @@ import (
 // What a merchant's dashboard shows of the ledger: orders awaiting approval,
 // what is owed to whom, and past payouts.
 
-func handlesOf(db *gorm.DB, ids []int64) (map[int64]string, error) {
+// HandlesTx returns the handles of the given influencers by user id.
+func HandlesTx(ctx context.Context, tx *gorm.DB, ids []int64) (map[int64]string, error) {
+	db := tx.WithContext(ctx)
 	out := map[int64]string{}
 	if len(ids) == 0 {
 		return out, nil
@@ -77,7 +79,7 @@ func (s *Ledger) ApprovalQueue(ctx context.Context, merchantID int64, limit int)
 			pending[r.OrderID] = r.Pending
 		}
 	}
-	handles, err := handlesOf(db, infIDs)
+	handles, err := HandlesTx(ctx, db, infIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +128,7 @@ func (s *Ledger) Payables(ctx context.Context, merchantID int64, limit int) (row
 	for _, r := range rows {
 		ids = append(ids, r.InfluencerID)
 	}
-	handles, err := handlesOf(db, ids)
+	handles, err := HandlesTx(ctx, db, ids)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -170,7 +172,7 @@ func (s *Ledger) Payouts(ctx context.Context, merchantID, influencerID int64, li
 		infIDs = append(infIDs, p.InfluencerID)
 		shopIDs = append(shopIDs, p.ShopID)
 	}
-	handles, err := handlesOf(db, infIDs)
+	handles, err := HandlesTx(ctx, db, infIDs)
 	if err != nil {
 		return nil, err
 	}

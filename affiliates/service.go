@@ -120,6 +120,10 @@ func (p *macPool) sum(a, b string) string {
 // signed returns msg with its signature appended after a '.'.
 func (s *Service) signed(purpose, msg string) string { return msg + "." + s.sign(purpose, msg) }
 
+// Ref is the attribution cookie value naming the given clicks, newest first,
+// as Follow sets it.
+func (s *Service) Ref(clickIDs ...string) string { return s.signed("ref", strings.Join(clickIDs, "~")) }
+
 // verify returns the message of a value made by signed, or false if the
 // signature does not match.
 func (s *Service) verify(purpose, value string) (string, bool) {

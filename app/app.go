@@ -25,6 +25,7 @@ import (
 	"github.com/warna/warna/jobs"
 	"github.com/warna/warna/media"
 	"github.com/warna/warna/orders"
+	"github.com/warna/warna/stats"
 	"github.com/warna/warna/web"
 	"github.com/warna/warna/web/auth"
 )
@@ -40,7 +41,7 @@ type App struct {
 	influencers *affiliates.Influencers
 	ledger      *affiliates.Ledger
 	orders      *orders.Service
-	stats       *affiliates.Stats
+	stats       *stats.Service
 	catalog     *catalog.Service
 	media       *media.Local
 	secretKey   string
@@ -67,7 +68,7 @@ func Migrations() []database.Migration {
 	all = append(all, catalog.Migrations()...)
 	all = append(all, orders.Migrations()...)
 	all = append(all, affiliates.Migrations()...)
-	all = append(all, affiliates.StatsMigrations()...)
+	all = append(all, stats.Migrations()...)
 	return all
 }
 
@@ -120,7 +121,7 @@ func (a *App) build() error {
 	}
 	queue, err := jobs.New(a.db, workers, jobs.Options{
 		Workers: a.cfg.Workers, Logger: a.logger, Registerer: a.registry,
-		Periodic: append(append(housekeepingJobs(), affiliates.PeriodicJobs()...), affiliates.StatsPeriodicJobs()...),
+		Periodic: append(append(housekeepingJobs(), affiliates.PeriodicJobs()...), stats.PeriodicJobs()...),
 	})
 	if err != nil {
 		return err
@@ -139,10 +140,10 @@ func (a *App) build() error {
 	a.ledger = affiliates.NewLedger(a.db, a.now, a.logger)
 	webhooks := orders.NewWebhooks(a.db, queue, a.now)
 	a.orders = orders.NewService(a.db, affiliates.NewAttribution(aff, a.now), webhooks, a.now)
-	a.stats = affiliates.NewStats(a.db, a.now, a.logger)
+	a.stats = stats.NewService(a.db, a.now, a.logger)
 	river.AddWorker(workers, &affiliates.ApproveDueWorker{Ledger: a.ledger})
 	river.AddWorker(workers, orders.NewWebhookWorker(webhooks, false))
-	river.AddWorker(workers, &affiliates.RefreshStatsWorker{Stats: a.stats})
+	river.AddWorker(workers, &stats.RefreshWorker{Stats: a.stats})
 	a.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "warna_click_buffer_queued", Help: "Clicks waiting in memory to be stored.",
 	}, func() float64 { return float64(aff.Clicks().Stats().Queued) }))

@@ -1,4 +1,9 @@
-package affiliates
+// Package stats computes the merchant and influencer dashboards: hourly
+// roll-ups of orders, clicks and commission kept up to date by a periodic
+// job, ranges of whole days in the viewer's time zone, the figures and
+// charts' series read from the roll-ups (and, for the latest hours, live
+// from the facts), and the CSV exports whose totals agree with them.
+package stats
 
 import (
 	"context"
@@ -9,6 +14,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/fault"
 )
@@ -175,7 +181,11 @@ func (t Totals) AOVMinor() int64 {
 	if t.Orders == 0 {
 		return 0
 	}
-	return mulDivRound(t.GMVMinor, 1, t.Orders)
+	q, r := t.GMVMinor/t.Orders, t.GMVMinor%t.Orders
+	if 2*r >= t.Orders {
+		q++
+	}
+	return q
 }
 
 // ConversionRate is attributed orders per valid click (0 without clicks).
@@ -315,7 +325,7 @@ func (t InfluencerTotals) ConversionRate() float64 {
 }
 
 // MerchantShop returns the merchant's shop and its time zone.
-func (st *Stats) MerchantShop(ctx context.Context, merchantID int64) (catalog.Shop, *time.Location, error) {
+func (st *Service) MerchantShop(ctx context.Context, merchantID int64) (catalog.Shop, *time.Location, error) {
 	shop, err := catalog.ShopOfOwnerTx(ctx, st.db, merchantID)
 	if err != nil {
 		return shop, nil, err
@@ -324,7 +334,7 @@ func (st *Stats) MerchantShop(ctx context.Context, merchantID int64) (catalog.Sh
 }
 
 // Merchant builds the merchant's dashboard for a range in the shop's zone.
-func (st *Stats) Merchant(ctx context.Context, merchantID int64, in RangeInput, topN int) (MerchantReport, error) {
+func (st *Service) Merchant(ctx context.Context, merchantID int64, in RangeInput, topN int) (MerchantReport, error) {
 	db := st.db.WithContext(withLiveCache(ctx))
 	shop, zone, err := st.MerchantShop(ctx, merchantID)
 	if err != nil {
@@ -360,7 +370,7 @@ func (st *Stats) Merchant(ctx context.Context, merchantID int64, in RangeInput, 
 	if rep.TopProducts, err = st.topProducts(db, scope, r, state.RolledUntil, "", topN); err != nil {
 		return rep, err
 	}
-	if rep.TopInfluencers, err = st.topInfluencers(db, shop.ID, r, state.RolledUntil, topN); err != nil {
+	if rep.TopInfluencers, err = st.topInfluencers(ctx, db, shop.ID, r, state.RolledUntil, topN); err != nil {
 		return rep, err
 	}
 	return rep, nil
@@ -368,7 +378,7 @@ func (st *Stats) Merchant(ctx context.Context, merchantID int64, in RangeInput, 
 
 // eachShopHour calls fn with every roll-up row of the shop in r, stored and
 // live, and the time to put it on a day by.
-func (st *Stats) eachShopHour(db *gorm.DB, scope statsScope, r Range, rolledUntil int64, fn func(time.Time, ShopHour)) error {
+func (st *Service) eachShopHour(db *gorm.DB, scope statsScope, r Range, rolledUntil int64, fn func(time.Time, ShopHour)) error {
 	sp := splitSpan(r.From, r.To, rolledUntil)
 	if sp.HourFrom < sp.HourTo {
 		var rows []ShopHour
@@ -413,7 +423,7 @@ func liveRows(db *gorm.DB, sp span, scope statsScope) ([]LinkHour, []ProductHour
 
 // topProducts ranks products by sales in r, for a shop or an influencer (in
 // currency).
-func (st *Stats) topProducts(db *gorm.DB, scope statsScope, r Range, rolledUntil int64, currency string, n int) ([]ProductTotals, error) {
+func (st *Service) topProducts(db *gorm.DB, scope statsScope, r Range, rolledUntil int64, currency string, n int) ([]ProductTotals, error) {
 	sp := splitSpan(r.From, r.To, rolledUntil)
 	byID := map[int64]*ProductTotals{}
 	add := func(id, units, sales, refunded, comm int64) {
@@ -497,7 +507,7 @@ func productTitles(db *gorm.DB, ps []ProductTotals) error {
 }
 
 // topInfluencers ranks the influencers of a shop by the sales they drove.
-func (st *Stats) topInfluencers(db *gorm.DB, shopID int64, r Range, rolledUntil int64, n int) ([]InfluencerTotals, error) {
+func (st *Service) topInfluencers(ctx context.Context, db *gorm.DB, shopID int64, r Range, rolledUntil int64, n int) ([]InfluencerTotals, error) {
 	sp := splitSpan(r.From, r.To, rolledUntil)
 	byID := map[int64]*InfluencerTotals{}
 	// clicksOf, when set, adds the stored clicks of the influencers ranked.
@@ -587,7 +597,7 @@ func (st *Stats) topInfluencers(db *gorm.DB, shopID int64, r Range, rolledUntil 
 			return nil, fmt.Errorf("read link roll-up: %w", err)
 		}
 	}
-	handles, err := handlesOf(db, ids)
+	handles, err := affiliates.HandlesTx(ctx, db, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -599,6 +609,6 @@ func (st *Stats) topInfluencers(db *gorm.DB, shopID int64, r Range, rolledUntil 
 }
 
 // Range resolves a range input in zone on the service's clock.
-func (st *Stats) Range(in RangeInput, zone *time.Location) (Range, error) {
+func (st *Service) Range(in RangeInput, zone *time.Location) (Range, error) {
 	return ResolveRange(in, zone, st.now())
 }

@@ -1,4 +1,4 @@
-package affiliates
+package stats
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/orders"
 )
@@ -19,9 +20,9 @@ type Viewer struct {
 }
 
 // scopeOf resolves a viewer to the shop or influencer the queries filter by.
-func (st *Stats) scopeOf(db *gorm.DB, v Viewer) (statsScope, error) {
+func (st *Service) scopeOf(ctx context.Context, db *gorm.DB, v Viewer) (statsScope, error) {
 	if v.MerchantID != 0 {
-		shop, err := catalog.ShopOfOwnerTx(db.Statement.Context, db, v.MerchantID)
+		shop, err := catalog.ShopOfOwnerTx(ctx, db, v.MerchantID)
 		if err != nil {
 			return statsScope{}, err
 		}
@@ -52,7 +53,7 @@ type OrderExportRow struct {
 type EntryExportRow struct {
 	EntryID       int64
 	CreatedAt     time.Time
-	Kind          EntryKind
+	Kind          affiliates.EntryKind
 	OrderID       int64
 	OrderPlacedAt time.Time
 	LineID        int64
@@ -78,9 +79,9 @@ type ClickExportRow struct {
 const exportBatch = 2000
 
 // ExportOrders calls fn with every order of the viewer placed in r, oldest first.
-func (st *Stats) ExportOrders(ctx context.Context, v Viewer, r Range, fn func(OrderExportRow) error) error {
+func (st *Service) ExportOrders(ctx context.Context, v Viewer, r Range, fn func(OrderExportRow) error) error {
 	db := st.db.WithContext(ctx)
-	scope, err := st.scopeOf(db, v)
+	scope, err := st.scopeOf(ctx, db, v)
 	if err != nil {
 		return err
 	}
@@ -96,7 +97,7 @@ func (st *Stats) ExportOrders(ctx context.Context, v Viewer, r Range, fn func(Or
 			return fmt.Errorf("export orders: %w", err)
 		}
 		if batch = append(batch, o); len(batch) == exportBatch {
-			if err := st.exportOrderBatch(db, batch, fn); err != nil {
+			if err := st.exportOrderBatch(ctx, db, batch, fn); err != nil {
 				return err
 			}
 			batch = batch[:0]
@@ -105,10 +106,10 @@ func (st *Stats) ExportOrders(ctx context.Context, v Viewer, r Range, fn func(Or
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("export orders: %w", err)
 	}
-	return st.exportOrderBatch(db, batch, fn)
+	return st.exportOrderBatch(ctx, db, batch, fn)
 }
 
-func (st *Stats) exportOrderBatch(db *gorm.DB, batch []orders.Order, fn func(OrderExportRow) error) error {
+func (st *Service) exportOrderBatch(ctx context.Context, db *gorm.DB, batch []orders.Order, fn func(OrderExportRow) error) error {
 	if len(batch) == 0 {
 		return nil
 	}
@@ -129,8 +130,8 @@ func (st *Stats) exportOrderBatch(db *gorm.DB, batch []orders.Order, fn func(Ord
 		Where("order_id IN ?", ids).Group("order_id").Scan(&refunds).Error; err != nil {
 		return fmt.Errorf("export refunds: %w", err)
 	}
-	if err := db.Model(&LedgerEntry{}).Select("order_id, SUM(amount_minor) AS comm").
-		Where("order_id IN ? AND kind IN ?", ids, []EntryKind{EntryAccrue, EntryReverse, EntryClawback}).
+	if err := db.Model(&affiliates.LedgerEntry{}).Select("order_id, SUM(amount_minor) AS comm").
+		Where("order_id IN ? AND kind IN ?", ids, []affiliates.EntryKind{affiliates.EntryAccrue, affiliates.EntryReverse, affiliates.EntryClawback}).
 		Group("order_id").Scan(&comms).Error; err != nil {
 		return fmt.Errorf("export commission: %w", err)
 	}
@@ -141,7 +142,7 @@ func (st *Stats) exportOrderBatch(db *gorm.DB, batch []orders.Order, fn func(Ord
 	for _, s := range comms {
 		comm[s.OrderID] = s.Comm
 	}
-	handles, err := handlesOf(db, infIDs)
+	handles, err := affiliates.HandlesTx(ctx, db, infIDs)
 	if err != nil {
 		return err
 	}
@@ -173,7 +174,7 @@ func linkCodes(db *gorm.DB, ids []int64) (map[int64]string, error) {
 	if len(ids) == 0 {
 		return out, nil
 	}
-	var links []Link
+	var links []affiliates.Link
 	if err := db.Select("id, code").Where("id IN ?", ids).Find(&links).Error; err != nil {
 		return nil, fmt.Errorf("load link codes: %w", err)
 	}
@@ -186,19 +187,19 @@ func linkCodes(db *gorm.DB, ids []int64) (map[int64]string, error) {
 // ExportEntries calls fn with every ledger entry (payments aside: a payout's
 // pay entry belongs to no order, its effect shows on the entries it took) of
 // the viewer's orders placed in r.
-func (st *Stats) ExportEntries(ctx context.Context, v Viewer, r Range, fn func(EntryExportRow) error) error {
+func (st *Service) ExportEntries(ctx context.Context, v Viewer, r Range, fn func(EntryExportRow) error) error {
 	db := st.db.WithContext(ctx)
-	scope, err := st.scopeOf(db, v)
+	scope, err := st.scopeOf(ctx, db, v)
 	if err != nil {
 		return err
 	}
 	type row struct {
-		LedgerEntry
+		affiliates.LedgerEntry
 		PlacedAt time.Time
 	}
 	q := db.Table("ledger_entries AS e").Select("e.*, o.placed_at").
 		Joins("JOIN orders AS o ON o.id = e.order_id").
-		Where("o.placed_at >= ? AND o.placed_at < ? AND e.kind <> ?", r.From.UTC(), r.To.UTC(), EntryPay).Order("e.id")
+		Where("o.placed_at >= ? AND o.placed_at < ? AND e.kind <> ?", r.From.UTC(), r.To.UTC(), affiliates.EntryPay).Order("e.id")
 	if scope.ShopID != 0 {
 		q = q.Where("o.shop_id = ?", scope.ShopID)
 	} else {
@@ -209,7 +210,7 @@ func (st *Stats) ExportEntries(ctx context.Context, v Viewer, r Range, fn func(E
 		return fmt.Errorf("export ledger: %w", err)
 	}
 	defer rows.Close()
-	handles := handleCache{db: db, m: map[int64]string{}}
+	handles := handleCache{ctx: ctx, db: db, m: map[int64]string{}}
 	for rows.Next() {
 		var r row
 		if err := db.ScanRows(rows, &r); err != nil {
@@ -237,15 +238,16 @@ func (st *Stats) ExportEntries(ctx context.Context, v Viewer, r Range, fn func(E
 
 // handleCache looks influencers' handles up once each.
 type handleCache struct {
-	db *gorm.DB
-	m  map[int64]string
+	ctx context.Context
+	db  *gorm.DB
+	m   map[int64]string
 }
 
 func (c *handleCache) get(id int64) (string, error) {
 	if h, ok := c.m[id]; ok {
 		return h, nil
 	}
-	m, err := handlesOf(c.db, []int64{id})
+	m, err := affiliates.HandlesTx(c.ctx, c.db, []int64{id})
 	if err != nil {
 		return "", err
 	}
@@ -255,9 +257,9 @@ func (c *handleCache) get(id int64) (string, error) {
 
 // ExportClicks calls fn with every click of the viewer in r: an influencer's
 // own clicks, or the clicks on links to the shop's products.
-func (st *Stats) ExportClicks(ctx context.Context, v Viewer, r Range, fn func(ClickExportRow) error) error {
+func (st *Service) ExportClicks(ctx context.Context, v Viewer, r Range, fn func(ClickExportRow) error) error {
 	db := st.db.WithContext(ctx)
-	scope, err := st.scopeOf(db, v)
+	scope, err := st.scopeOf(ctx, db, v)
 	if err != nil {
 		return err
 	}
@@ -273,7 +275,7 @@ func (st *Stats) ExportClicks(ctx context.Context, v Viewer, r Range, fn func(Cl
 	q := db.Table("clicks AS c").
 		Select("c.id, c.at, l.code, c.influencer_id, COALESCE(p.shop_id, 0) AS shop_id, c.valid, c.reason").
 		Joins("JOIN links AS l ON l.id = c.link_id").
-		Joins("LEFT JOIN products AS p ON p.id = l.product_id AND l.kind = ?", TargetProduct).
+		Joins("LEFT JOIN products AS p ON p.id = l.product_id AND l.kind = ?", affiliates.TargetProduct).
 		Where("c.at >= ? AND c.at < ?", r.From.UTC(), r.To.UTC()).Order("c.at, c.id")
 	if scope.ShopID != 0 {
 		q = q.Where("p.shop_id = ?", scope.ShopID)
@@ -285,7 +287,7 @@ func (st *Stats) ExportClicks(ctx context.Context, v Viewer, r Range, fn func(Cl
 		return fmt.Errorf("export clicks: %w", err)
 	}
 	defer rows.Close()
-	handles := handleCache{db: db, m: map[int64]string{}}
+	handles := handleCache{ctx: ctx, db: db, m: map[int64]string{}}
 	for rows.Next() {
 		var x row
 		if err := db.ScanRows(rows, &x); err != nil {

@@ -1,4 +1,4 @@
-package affiliates
+package stats
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/catalog"
 )
 
@@ -32,7 +33,7 @@ type InfluencerReport struct {
 type LinkTotals struct {
 	LinkID int64
 	Code   string
-	Kind   TargetKind
+	Kind   affiliates.TargetKind
 	Title  string
 	Totals
 }
@@ -46,7 +47,7 @@ type Unlock struct {
 
 // Influencer builds the influencer's dashboard for a range in zone; currency
 // "" picks the one they earned most in.
-func (st *Stats) Influencer(ctx context.Context, influencerID int64, in RangeInput, zone *time.Location, currency string) (InfluencerReport, error) {
+func (st *Service) Influencer(ctx context.Context, influencerID int64, in RangeInput, zone *time.Location, currency string) (InfluencerReport, error) {
 	db := st.db.WithContext(withLiveCache(ctx))
 	r, err := ResolveRange(in, zone, st.now())
 	if err != nil {
@@ -121,8 +122,8 @@ func earningCurrencies(db *gorm.DB, influencerID int64) ([]string, error) {
 		Total    int64
 	}
 	var rows []row
-	if err := db.Model(&LedgerEntry{}).Select("currency, SUM(amount_minor) AS total").
-		Where("influencer_id = ? AND kind = ?", influencerID, EntryAccrue).Group("currency").
+	if err := db.Model(&affiliates.LedgerEntry{}).Select("currency, SUM(amount_minor) AS total").
+		Where("influencer_id = ? AND kind = ?", influencerID, affiliates.EntryAccrue).Group("currency").
 		Order("total DESC, currency").Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list earning currencies: %w", err)
 	}
@@ -135,7 +136,7 @@ func earningCurrencies(db *gorm.DB, influencerID int64) ([]string, error) {
 
 // eachLinkHour calls fn with every link roll-up row of the influencer in r,
 // stored and live, and the time to put it on a day by.
-func (st *Stats) eachLinkHour(db *gorm.DB, scope statsScope, r Range, rolledUntil int64, fn func(time.Time, LinkHour)) error {
+func (st *Service) eachLinkHour(db *gorm.DB, scope statsScope, r Range, rolledUntil int64, fn func(time.Time, LinkHour)) error {
 	sp := splitSpan(r.From, r.To, rolledUntil)
 	if sp.HourFrom < sp.HourTo {
 		var rows []LinkHour
@@ -163,7 +164,7 @@ func (st *Stats) eachLinkHour(db *gorm.DB, scope statsScope, r Range, rolledUnti
 // linkTotals lists every link of the influencer (those without activity in
 // the range too), busiest first.
 func linkTotals(db *gorm.DB, influencerID int64, byLink map[int64]*LinkTotals) ([]LinkTotals, error) {
-	var links []Link
+	var links []affiliates.Link
 	if err := db.Where("influencer_id = ?", influencerID).Order("id DESC").Limit(500).Find(&links).Error; err != nil {
 		return nil, fmt.Errorf("list links: %w", err)
 	}
@@ -191,9 +192,9 @@ func linkTotals(db *gorm.DB, influencerID int64, byLink map[int64]*LinkTotals) (
 		}
 		t.Code, t.Kind = l.Code, l.Kind
 		switch {
-		case l.Kind == TargetProduct && l.ProductID != nil:
+		case l.Kind == affiliates.TargetProduct && l.ProductID != nil:
 			t.Title = titles[*l.ProductID]
-		case l.Kind == TargetCollection:
+		case l.Kind == affiliates.TargetCollection:
 			t.Title = "Collection"
 		default:
 			t.Title = "Storefront"
@@ -218,10 +219,10 @@ func pendingUnlocks(db *gorm.DB, influencerID int64, currency string, zone *time
 		Pending int64
 	}
 	var rows []row
-	err := db.Model(&LedgerEntry{}).
-		Select("order_id, SUM(CASE WHEN kind = ? THEN -amount_minor ELSE amount_minor END) AS pending", EntryApprove).
-		Where("influencer_id = ? AND currency = ? AND kind IN ?", influencerID, currency, []EntryKind{EntryAccrue, EntryReverse, EntryApprove}).
-		Group("order_id").Having("SUM(CASE WHEN kind = ? THEN -amount_minor ELSE amount_minor END) <> 0", EntryApprove).
+	err := db.Model(&affiliates.LedgerEntry{}).
+		Select("order_id, SUM(CASE WHEN kind = ? THEN -amount_minor ELSE amount_minor END) AS pending", affiliates.EntryApprove).
+		Where("influencer_id = ? AND currency = ? AND kind IN ?", influencerID, currency, []affiliates.EntryKind{affiliates.EntryAccrue, affiliates.EntryReverse, affiliates.EntryApprove}).
+		Group("order_id").Having("SUM(CASE WHEN kind = ? THEN -amount_minor ELSE amount_minor END) <> 0", affiliates.EntryApprove).
 		Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("sum pending commission: %w", err)

@@ -1,4 +1,4 @@
-package affiliates
+package stats
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/database/dbtest"
 	"github.com/warna/warna/fault"
@@ -23,14 +24,14 @@ type statsWorld struct {
 	ctx         context.Context
 	db          *gorm.DB
 	clock       *clock
-	svc         *Service
+	svc         *affiliates.Service
 	orders      *orders.Service
-	ledger      *Ledger
-	stats       *Stats
+	ledger      *affiliates.Ledger
+	stats       *Service
 	shops       []catalog.Shop
 	products    map[int64][]catalog.Product // by shop id
 	influencers []int64
-	links       []Link
+	links       []affiliates.Link
 	clickN      int
 	raw         *rawTables // cached source rows for bruteForce; nil after changes
 }
@@ -42,17 +43,17 @@ const (
 
 func newStatsWorld(t *testing.T, start time.Time) *statsWorld {
 	t.Helper()
-	db := dbtest.Open(t, append(migrations(), StatsMigrations()...)...)
+	db := dbtest.Open(t, migrations()...)
 	w := &statsWorld{t: t, ctx: context.Background(), db: db, clock: &clock{t: start}, products: map[int64][]catalog.Product{}}
-	svc, err := NewService(db, Options{Secret: testSecret, SpillDir: t.TempDir(), Now: w.clock.Now})
+	svc, err := affiliates.NewService(db, affiliates.Options{Secret: testSecret, SpillDir: t.TempDir(), Now: w.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.svc = svc
-	w.orders = orders.NewService(db, NewAttribution(svc, w.clock.Now), orders.NewWebhooks(db, nil, w.clock.Now), w.clock.Now)
-	w.ledger = NewLedger(db, w.clock.Now, nil)
-	w.stats = NewStats(db, w.clock.Now, nil)
-	profiles := NewInfluencers(db, svc, nil, w.clock.Now, nil)
+	w.orders = orders.NewService(db, affiliates.NewAttribution(svc, w.clock.Now), orders.NewWebhooks(db, nil, w.clock.Now), w.clock.Now)
+	w.ledger = affiliates.NewLedger(db, w.clock.Now, nil)
+	w.stats = NewService(db, w.clock.Now, nil)
+	profiles := affiliates.NewInfluencers(db, svc, nil, w.clock.Now, nil)
 	for _, s := range []catalog.Shop{
 		{OwnerID: merchantJakarta, Slug: "batik-jkt", Name: "Batik Jakarta", Currency: "IDR", TimeZone: "Asia/Jakarta",
 			DefaultCommissionBps: 1000, ReturnWindowDays: 7, AttributionWindowDays: 7},
@@ -80,20 +81,20 @@ func newStatsWorld(t *testing.T, start time.Time) *statsWorld {
 	}
 	for i := range 3 {
 		id := int64(601 + i)
-		if _, err := profiles.EnsureInfluencer(w.ctx, Account{ID: id, Name: fmt.Sprintf("Creator %d", i), Email: fmt.Sprintf("c%d@example.com", i)}); err != nil {
+		if _, err := profiles.EnsureInfluencer(w.ctx, affiliates.Account{ID: id, Name: fmt.Sprintf("Creator %d", i), Email: fmt.Sprintf("c%d@example.com", i)}); err != nil {
 			t.Fatal(err)
 		}
 		w.influencers = append(w.influencers, id)
 		for _, s := range w.shops {
 			for _, p := range w.products[s.ID][:2] {
-				l, err := svc.CreateLink(w.ctx, id, LinkInput{Kind: TargetProduct, ProductID: p.ID})
+				l, err := svc.CreateLink(w.ctx, id, affiliates.LinkInput{Kind: affiliates.TargetProduct, ProductID: p.ID})
 				if err != nil {
 					t.Fatal(err)
 				}
 				w.links = append(w.links, l)
 			}
 		}
-		l, err := svc.CreateLink(w.ctx, id, LinkInput{Kind: TargetStorefront})
+		l, err := svc.CreateLink(w.ctx, id, affiliates.LinkInput{Kind: affiliates.TargetStorefront})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,10 +103,10 @@ func newStatsWorld(t *testing.T, start time.Time) *statsWorld {
 	return w
 }
 
-func (w *statsWorld) click(link Link, valid bool) Click {
+func (w *statsWorld) click(link affiliates.Link, valid bool) affiliates.Click {
 	w.t.Helper()
 	w.clickN++
-	c := Click{ID: fmt.Sprintf("c%06d", w.clickN), LinkID: link.ID, InfluencerID: link.InfluencerID,
+	c := affiliates.Click{ID: fmt.Sprintf("c%06d", w.clickN), LinkID: link.ID, InfluencerID: link.InfluencerID,
 		Visitor: fmt.Sprintf("v%d", w.clickN%17), At: w.clock.Now(), Valid: valid}
 	if !valid {
 		c.Reason = "repeat"
@@ -117,7 +118,7 @@ func (w *statsWorld) click(link Link, valid bool) Click {
 }
 
 // shopOfLink is the shop a product link sells for (nil for storefronts).
-func (w *statsWorld) shopOfLink(l Link) *catalog.Shop {
+func (w *statsWorld) shopOfLink(l affiliates.Link) *catalog.Shop {
 	if l.ProductID == nil {
 		return nil
 	}
@@ -171,7 +172,7 @@ func (w *statsWorld) simulate(seed int64, steps int) {
 					shop = &w.shops[rng.Intn(len(w.shops))]
 				}
 				w.clock.Advance(time.Duration(rng.Intn(50)) * time.Minute)
-				placed = append(placed, w.buy(rng, *shop, w.svc.signed("ref", c.ID)))
+				placed = append(placed, w.buy(rng, *shop, w.svc.Ref(c.ID)))
 			}
 		case k < 11:
 			placed = append(placed, w.buy(rng, w.shops[rng.Intn(len(w.shops))], ""))
@@ -364,16 +365,16 @@ func (w *statsWorld) checkMerchant(shop catalog.Shop, in RangeInput) Totals {
 // rawTables is every source row, read once per check.
 type rawTables struct {
 	orders        []orders.Order
-	clicks        []Click
-	entries       []LedgerEntry
+	clicks        []affiliates.Click
+	entries       []affiliates.LedgerEntry
 	shopOfProduct map[int64]int64
-	linkByID      map[int64]Link
+	linkByID      map[int64]affiliates.Link
 }
 
 func (w *statsWorld) loadRaw() *rawTables {
 	w.t.Helper()
-	raw := &rawTables{shopOfProduct: map[int64]int64{}, linkByID: map[int64]Link{}}
-	var links []Link
+	raw := &rawTables{shopOfProduct: map[int64]int64{}, linkByID: map[int64]affiliates.Link{}}
+	var links []affiliates.Link
 	var products []catalog.Product
 	if err := w.db.Preload("Lines").Find(&raw.orders).Error; err != nil {
 		w.t.Fatal(err)
@@ -419,7 +420,7 @@ func (w *statsWorld) bruteForce(shopID, influencerID int64, currency string, r R
 		if !in(c.At) {
 			continue
 		}
-		if shopID != 0 && (l.Kind != TargetProduct || shopOfProduct[*l.ProductID] != shopID) {
+		if shopID != 0 && (l.Kind != affiliates.TargetProduct || shopOfProduct[*l.ProductID] != shopID) {
 			continue
 		}
 		if influencerID != 0 && c.InfluencerID != influencerID {
@@ -471,8 +472,8 @@ func TestDashboardNumbersReconcile(t *testing.T) {
 	refunds := int64(0)
 	w.db.Model(&orders.Refund{}).Count(&refunds)
 	var clawbacks, payouts int64
-	w.db.Model(&LedgerEntry{}).Where("kind = ?", EntryClawback).Count(&clawbacks)
-	w.db.Model(&Payout{}).Count(&payouts)
+	w.db.Model(&affiliates.LedgerEntry{}).Where("kind = ?", affiliates.EntryClawback).Count(&clawbacks)
+	w.db.Model(&affiliates.Payout{}).Count(&payouts)
 	if refunds < 10 || clawbacks < 2 || payouts < 2 {
 		t.Fatalf("the simulation is too tame: %d refunds, %d clawbacks, %d payouts", refunds, clawbacks, payouts)
 	}
@@ -546,7 +547,7 @@ func TestDashboardNumbersReconcile(t *testing.T) {
 		l := w.links[rng.Intn(len(w.links))]
 		c := w.click(l, true)
 		if shop := w.shopOfLink(l); shop != nil {
-			w.buy(rng, *shop, w.svc.signed("ref", c.ID))
+			w.buy(rng, *shop, w.svc.Ref(c.ID))
 		}
 	}
 	check("live")

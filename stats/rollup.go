@@ -1,4 +1,4 @@
-package affiliates
+package stats
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
+	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/database"
 	"github.com/warna/warna/jobs"
 	"github.com/warna/warna/orders"
@@ -93,7 +94,7 @@ type ProductHour struct {
 func (ProductHour) TableName() string { return "stats_product_hours" }
 
 // CommissionBuckets is the commission on a set of orders by status, summed
-// from their ledger entries with the ledger's rules (see EntryKind):
+// from their ledger entries with the ledger's rules (see affiliates.EntryKind):
 // Pending + Approved + Paid = Accrued − Reversed. Paid is commission whose
 // approve or clawback entry a payout has taken.
 type CommissionBuckets struct {
@@ -113,22 +114,22 @@ func (b *CommissionBuckets) add(o CommissionBuckets) {
 }
 
 // apply adds one ledger entry's effect; paidOut says a payout has taken it.
-func (b *CommissionBuckets) apply(kind EntryKind, amount int64, paidOut bool) {
+func (b *CommissionBuckets) apply(kind affiliates.EntryKind, amount int64, paidOut bool) {
 	switch kind {
-	case EntryAccrue:
+	case affiliates.EntryAccrue:
 		b.CommAccrued += amount
 		b.CommPending += amount
-	case EntryReverse:
+	case affiliates.EntryReverse:
 		b.CommReversed -= amount
 		b.CommPending += amount
-	case EntryApprove:
+	case affiliates.EntryApprove:
 		b.CommPending -= amount
 		if paidOut {
 			b.CommPaid += amount
 		} else {
 			b.CommApproved += amount
 		}
-	case EntryClawback:
+	case affiliates.EntryClawback:
 		b.CommReversed -= amount
 		if paidOut {
 			b.CommPaid += amount
@@ -152,9 +153,11 @@ type rollupState struct {
 
 func (rollupState) TableName() string { return "stats_rollup_state" }
 
-// StatsMigrations creates the roll-up tables and the indexes the dashboards'
-// live and range queries need. They run after the affiliate tables.
-func StatsMigrations() []database.Migration {
+// Migrations creates the roll-up tables and the indexes the dashboards'
+// live and range queries need. They run after the order and affiliate
+// tables. Some of them index those packages' tables for the dashboards'
+// queries; the IDs keep the 035x they had inside affiliates.
+func Migrations() []database.Migration {
 	return []database.Migration{{
 		ID: "0350_stats_rollups",
 		Up: func(tx *gorm.DB) error {
@@ -260,8 +263,8 @@ func hourOf(t time.Time) int64 {
 // hourStart is the instant an hour number begins.
 func hourStart(h int64) time.Time { return time.Unix(h*3600, 0).UTC() }
 
-// Stats computes dashboard figures and keeps the roll-ups they read.
-type Stats struct {
+// Service computes dashboard figures and keeps the roll-ups they read.
+type Service struct {
 	db     *gorm.DB
 	now    func() time.Time
 	logger *slog.Logger
@@ -271,16 +274,16 @@ type Stats struct {
 	mu        sync.Mutex // one Refresh at a time in this process
 }
 
-// NewStats builds the statistics service over db; now is the clock (nil:
+// NewService builds the statistics service over db; now is the clock (nil:
 // time.Now).
-func NewStats(db *gorm.DB, now func() time.Time, logger *slog.Logger) *Stats {
+func NewService(db *gorm.DB, now func() time.Time, logger *slog.Logger) *Service {
 	if now == nil {
 		now = time.Now
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Stats{db: db, now: func() time.Time { return now().UTC() }, logger: logger, lateHours: 2}
+	return &Service{db: db, now: func() time.Time { return now().UTC() }, logger: logger, lateHours: 2}
 }
 
 // RefreshResult says what a Refresh did.
@@ -293,14 +296,14 @@ type RefreshResult struct {
 // every earlier hour whose figures changed since the last run. Running it
 // again without new data recomputes only the late-click margin and changes
 // nothing.
-func (st *Stats) Refresh(ctx context.Context) (RefreshResult, error) {
+func (st *Service) Refresh(ctx context.Context) (RefreshResult, error) {
 	return st.refresh(ctx, nil)
 }
 
 // Progress is told how many of the hours to recompute are done.
 type Progress func(done, total int)
 
-func (st *Stats) refresh(ctx context.Context, progress Progress) (RefreshResult, error) {
+func (st *Service) refresh(ctx context.Context, progress Progress) (RefreshResult, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	db := st.db.WithContext(ctx)
@@ -313,7 +316,7 @@ func (st *Stats) refresh(ctx context.Context, progress Progress) (RefreshResult,
 	for _, m := range []struct {
 		model any
 		dst   *int64
-	}{{&orders.Order{}, &maxOrder}, {&LedgerEntry{}, &maxLedger}, {&orders.Refund{}, &maxRefund}} {
+	}{{&orders.Order{}, &maxOrder}, {&affiliates.LedgerEntry{}, &maxLedger}, {&orders.Refund{}, &maxRefund}} {
 		if err := db.Model(m.model).Select("COALESCE(MAX(id), 0)").Scan(m.dst).Error; err != nil {
 			return RefreshResult{}, fmt.Errorf("read watermarks: %w", err)
 		}
@@ -359,7 +362,7 @@ func (st *Stats) refresh(ctx context.Context, progress Progress) (RefreshResult,
 // rather than deleted, so that it still serialises a refresh running in
 // another process; if the rebuild is interrupted, the next refresh starts
 // from the first fact again.
-func (st *Stats) Rebuild(ctx context.Context, progress Progress) (RefreshResult, error) {
+func (st *Service) Rebuild(ctx context.Context, progress Progress) (RefreshResult, error) {
 	st.mu.Lock()
 	err := st.db.WithContext(ctx).Exec("UPDATE stats_rollup_state SET rolled_until = 0, order_id = 0, ledger_id = 0, refund_id = 0").Error
 	st.mu.Unlock()
@@ -388,7 +391,7 @@ func firstDataHour(db *gorm.DB, until int64) (int64, error) {
 	for _, q := range []struct {
 		model any
 		col   string
-	}{{&orders.Order{}, "placed_at"}, {&Click{}, "at"}} {
+	}{{&orders.Order{}, "placed_at"}, {&affiliates.Click{}, "at"}} {
 		var ts []time.Time
 		if err := db.Model(q.model).Order(q.col).Limit(1).Pluck(q.col, &ts).Error; err != nil {
 			return 0, fmt.Errorf("find first fact: %w", err)
@@ -428,15 +431,15 @@ func changedHours(db *gorm.DB, state rollupState, maxOrder, maxLedger, maxRefund
 		}
 	}
 	if maxLedger > state.LedgerID {
-		newEntries := db.Model(&LedgerEntry{}).Where("id > ? AND id <= ?", state.LedgerID, maxLedger)
-		byOrder := newEntries.Session(&gorm.Session{}).Select("order_id").Where("kind <> ?", EntryPay)
+		newEntries := db.Model(&affiliates.LedgerEntry{}).Where("id > ? AND id <= ?", state.LedgerID, maxLedger)
+		byOrder := newEntries.Session(&gorm.Session{}).Select("order_id").Where("kind <> ?", affiliates.EntryPay)
 		if err := add(db.Model(&orders.Order{}).Where("id IN (?)", byOrder)); err != nil {
 			return err
 		}
 		// A payout claims older approve and clawback entries; their orders'
 		// paid and approved figures change.
-		payouts := newEntries.Session(&gorm.Session{}).Select("payout_id").Where("kind = ?", EntryPay)
-		claimed := db.Model(&LedgerEntry{}).Select("order_id").Where("payout_id IN (?) AND kind <> ?", payouts, EntryPay)
+		payouts := newEntries.Session(&gorm.Session{}).Select("payout_id").Where("kind = ?", affiliates.EntryPay)
+		claimed := db.Model(&affiliates.LedgerEntry{}).Select("order_id").Where("payout_id IN (?) AND kind <> ?", payouts, affiliates.EntryPay)
 		if err := add(db.Model(&orders.Order{}).Where("id IN (?)", claimed)); err != nil {
 			return err
 		}
@@ -464,7 +467,7 @@ func hourRuns(hours []int64, maxLen int64) [][2]int64 {
 // waits for) is held only to swap the rows: a fact stored after the read has
 // an id above this run's watermarks (or a time within the late-click
 // margin), so the next run recomputes its hour.
-func (st *Stats) recompute(ctx context.Context, from, to int64) error {
+func (st *Service) recompute(ctx context.Context, from, to int64) error {
 	agg, err := aggregate(st.db.WithContext(ctx), hourStart(from), hourStart(to), statsScope{})
 	if err != nil {
 		return err
@@ -660,7 +663,7 @@ type factLine struct {
 type factEntry struct {
 	OrderID     int64
 	LineID      *int64
-	Kind        EntryKind
+	Kind        affiliates.EntryKind
 	AmountMinor int64
 	PayoutID    *int64
 }
@@ -695,8 +698,8 @@ func aggregateOrders(db *gorm.DB, from, to time.Time, scope statsScope, agg *hou
 		return fmt.Errorf("aggregate order lines: %w", err)
 	}
 	var entries []factEntry
-	if err := db.Model(&LedgerEntry{}).Select("order_id, line_id, kind, amount_minor, payout_id").
-		Where("order_id IN (?) AND kind <> ?", ids, EntryPay).Find(&entries).Error; err != nil {
+	if err := db.Model(&affiliates.LedgerEntry{}).Select("order_id, line_id, kind, amount_minor, payout_id").
+		Where("order_id IN (?) AND kind <> ?", ids, affiliates.EntryPay).Find(&entries).Error; err != nil {
 		return fmt.Errorf("aggregate ledger: %w", err)
 	}
 	linesOf := map[int64][]factLine{}
@@ -712,7 +715,7 @@ func aggregateOrders(db *gorm.DB, from, to time.Time, scope statsScope, agg *hou
 			orderComm[e.OrderID] = b
 		}
 		b.apply(e.Kind, e.AmountMinor, e.PayoutID != nil)
-		if e.LineID != nil && (e.Kind == EntryAccrue || e.Kind == EntryReverse || e.Kind == EntryClawback) {
+		if e.LineID != nil && (e.Kind == affiliates.EntryAccrue || e.Kind == affiliates.EntryReverse || e.Kind == affiliates.EntryClawback) {
 			lineComm[*e.LineID] += e.AmountMinor
 		}
 	}
@@ -785,7 +788,7 @@ func aggregateClicks(db *gorm.DB, from, to time.Time, scope statsScope, agg *hou
 		Select("c.link_id, c.influencer_id, COALESCE(p.shop_id, 0) AS shop_id, COALESCE(s.currency, '') AS currency, "+
 			hourExpr(db, "c.at")+" AS h, COUNT(*) AS raw, SUM(CASE WHEN c.valid THEN 1 ELSE 0 END) AS valid").
 		Joins("JOIN links AS l ON l.id = c.link_id").
-		Joins("LEFT JOIN products AS p ON p.id = l.product_id AND l.kind = ?", TargetProduct).
+		Joins("LEFT JOIN products AS p ON p.id = l.product_id AND l.kind = ?", affiliates.TargetProduct).
 		Joins("LEFT JOIN shops AS s ON s.id = p.shop_id").
 		Where("c.at >= ? AND c.at < ?", from.UTC(), to.UTC()).
 		Group("c.link_id, c.influencer_id, p.shop_id, s.currency, h")
@@ -816,26 +819,26 @@ func aggregateClicks(db *gorm.DB, from, to time.Time, scope statsScope, agg *hou
 	return nil
 }
 
-// RefreshStatsArgs is the job that brings the dashboard roll-ups up to date.
+// RefreshArgs is the job that brings the dashboard roll-ups up to date.
 // Rebuild recomputes everything from scratch instead.
-type RefreshStatsArgs struct {
+type RefreshArgs struct {
 	Rebuild bool `json:"rebuild,omitempty"`
 }
 
 // Kind names the job.
-func (RefreshStatsArgs) Kind() string { return "stats_refresh" }
+func (RefreshArgs) Kind() string { return "stats_refresh" }
 
 // InsertOpts runs refreshes on the low-priority queue.
-func (RefreshStatsArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: jobs.QueueLow} }
+func (RefreshArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: jobs.QueueLow} }
 
-// RefreshStatsWorker runs RefreshStatsArgs.
-type RefreshStatsWorker struct {
-	river.WorkerDefaults[RefreshStatsArgs]
-	Stats *Stats
+// RefreshWorker runs RefreshArgs.
+type RefreshWorker struct {
+	river.WorkerDefaults[RefreshArgs]
+	Stats *Service
 }
 
 // Work refreshes (or rebuilds) the roll-ups; both are idempotent.
-func (w *RefreshStatsWorker) Work(ctx context.Context, job *river.Job[RefreshStatsArgs]) error {
+func (w *RefreshWorker) Work(ctx context.Context, job *river.Job[RefreshArgs]) error {
 	var res RefreshResult
 	var err error
 	if job.Args.Rebuild {
@@ -849,11 +852,11 @@ func (w *RefreshStatsWorker) Work(ctx context.Context, job *river.Job[RefreshSta
 	return err
 }
 
-// StatsPeriodicJobs refreshes the roll-ups every minute (and at start).
-func StatsPeriodicJobs() []*river.PeriodicJob {
+// PeriodicJobs refreshes the roll-ups every minute (and at start).
+func PeriodicJobs() []*river.PeriodicJob {
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
-			func() (river.JobArgs, *river.InsertOpts) { return RefreshStatsArgs{}, nil },
+			func() (river.JobArgs, *river.InsertOpts) { return RefreshArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 }

@@ -1,4 +1,4 @@
-package affiliates
+package stats
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/database/dbtest"
 	"github.com/warna/warna/jobs"
@@ -18,22 +19,22 @@ import (
 // again it changes nothing.
 func TestRefreshStatsJobOnTheQueue(t *testing.T) {
 	ctx := context.Background()
-	db := dbtest.Open(t, append(append(jobs.Migrations(), migrations()...), StatsMigrations()...)...)
+	db := dbtest.Open(t, append(jobs.Migrations(), migrations()...)...)
 	now := time.Now().UTC()
-	stats := NewStats(db, nil, nil)
+	stats := NewService(db, nil, nil)
 	shop := catalog.Shop{OwnerID: 1, Slug: "s", Name: "S", Currency: "USD", TimeZone: "UTC", DefaultCommissionBps: 1000, ReturnWindowDays: 7, AttributionWindowDays: 7}
 	if err := db.Create(&shop).Error; err != nil {
 		t.Fatal(err)
 	}
 	for i := range 5 {
 		o := orders.Order{ShopID: shop.ID, Source: orders.SourceAPI, Currency: "USD", TotalMinor: 1_000, PlacedAt: now.Add(-time.Duration(3+i) * time.Hour),
-			AttrOutcome: orders.OutcomeNone, AttrRule: RuleVersion, AttrWindowDays: 7, ExternalID: ptr(fmt.Sprint(i))}
+			AttrOutcome: orders.OutcomeNone, AttrRule: affiliates.RuleVersion, AttrWindowDays: 7, ExternalID: ptr(fmt.Sprint(i))}
 		if err := db.Create(&o).Error; err != nil {
 			t.Fatal(err)
 		}
 	}
 	workers := jobs.NewWorkers()
-	river.AddWorker(workers, &RefreshStatsWorker{Stats: stats})
+	river.AddWorker(workers, &RefreshWorker{Stats: stats})
 	queue, err := jobs.New(db, workers, jobs.Options{PollInterval: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -52,11 +53,11 @@ func TestRefreshStatsJobOnTheQueue(t *testing.T) {
 	}
 	completed := func() int64 {
 		var n int64
-		db.Table("river_job").Where("kind = ? AND state = ?", RefreshStatsArgs{}.Kind(), "completed").Count(&n)
+		db.Table("river_job").Where("kind = ? AND state = ?", RefreshArgs{}.Kind(), "completed").Count(&n)
 		return n
 	}
 	for round := 1; round <= 2; round++ {
-		if err := queue.Enqueue(ctx, RefreshStatsArgs{}, nil); err != nil {
+		if err := queue.Enqueue(ctx, RefreshArgs{}, nil); err != nil {
 			t.Fatal(err)
 		}
 		deadline := time.Now().Add(20 * time.Second)

@@ -14,11 +14,12 @@ import (
 	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/money"
+	"github.com/warna/warna/stats"
 	"github.com/warna/warna/web/auth"
 )
 
 // influencerZones are the time zones an influencer can read their dashboard
-// in. The default is affiliates.DefaultInfluencerZone; a choice is kept in a
+// in. The default is stats.DefaultInfluencerZone; a choice is kept in a
 // cookie.
 var influencerZones = []string{
 	"Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura", "Asia/Singapore", "Asia/Kuala_Lumpur", "Asia/Bangkok",
@@ -36,9 +37,9 @@ func influencerZone(c echo.Context) *time.Location {
 	} else if ck, err := c.Cookie(zoneCookie); err == nil && contains(influencerZones, ck.Value) {
 		name = ck.Value
 	} else {
-		name = affiliates.DefaultInfluencerZone
+		name = stats.DefaultInfluencerZone
 	}
-	return affiliates.LoadZone(name)
+	return stats.LoadZone(name)
 }
 
 func contains(list []string, s string) bool {
@@ -52,13 +53,13 @@ func contains(list []string, s string) bool {
 
 // linkRow is a row of the per-link table.
 type linkRow struct {
-	affiliates.LinkTotals
+	stats.LinkTotals
 	Conversion string
 	EPC        string
 }
 
 type influencerDashboardPage struct {
-	Report     affiliates.InfluencerReport
+	Report     stats.InfluencerReport
 	Links      []linkRow
 	Range      rangeView
 	Zones      []string
@@ -105,7 +106,7 @@ func (s *Server) influencerDashboard(c echo.Context) error {
 	return s.render(c, http.StatusOK, "dashboard_influencer", Page{Title: "Your dashboard", Data: page})
 }
 
-func influencerKPIs(rep affiliates.InfluencerReport) (main, earnings []kpi) {
+func influencerKPIs(rep stats.InfluencerReport) (main, earnings []kpi) {
 	cur, prev, ccy := rep.Totals, rep.Before, rep.Currency
 	f := func(v int64) float64 { return float64(v) }
 	m := func(v int64) string { return money.Format(v, ccy) }
@@ -132,7 +133,7 @@ func influencerKPIs(rep affiliates.InfluencerReport) (main, earnings []kpi) {
 	return main, earnings
 }
 
-func influencerChart(rep affiliates.InfluencerReport) template.HTML {
+func influencerChart(rep stats.InfluencerReport) template.HTML {
 	days := make([]time.Time, len(rep.Days))
 	valid := make([]float64, len(rep.Days))
 	earned := make([]float64, len(rep.Days))

@@ -15,6 +15,7 @@ import (
 	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/money"
+	"github.com/warna/warna/stats"
 	"github.com/warna/warna/web/auth"
 )
 
@@ -38,8 +39,8 @@ func (s *Server) dashboardRoutes(merchant, influencer *echo.Group) {
 }
 
 // rangeInput reads the range controls of a dashboard request.
-func rangeInput(c echo.Context) affiliates.RangeInput {
-	return affiliates.RangeInput{Preset: c.QueryParam("range"), From: c.QueryParam("from"), To: c.QueryParam("to")}
+func rangeInput(c echo.Context) stats.RangeInput {
+	return stats.RangeInput{Preset: c.QueryParam("range"), From: c.QueryParam("from"), To: c.QueryParam("to")}
 }
 
 // presetOption is one button of the range control.
@@ -68,15 +69,15 @@ type rangeView struct {
 
 // newRangeView describes range r of the dashboard at action; extra are
 // parameters every link keeps (an influencer's currency).
-func newRangeView(action string, r, prev affiliates.Range, extra url.Values) rangeView {
+func newRangeView(action string, r, prev stats.Range, extra url.Values) rangeView {
 	v := rangeView{Action: action, Preset: r.Preset, From: r.FirstDay.Format("2006-01-02"), To: r.LastDay.Format("2006-01-02"),
 		Label: r.Label(), PrevLabel: prev.Label(), Zone: r.Zone.String()}
 	for k := range extra {
 		v.Hidden = append(v.Hidden, hiddenField{Name: k, Value: extra.Get(k)})
 	}
 	for _, p := range []struct{ value, label string }{
-		{affiliates.PresetToday, "Today"}, {affiliates.Preset7Days, "Last 7 days"}, {affiliates.Preset30Days, "Last 30 days"},
-		{affiliates.PresetThisMonth, "This month"}, {affiliates.PresetLastMonth, "Last month"},
+		{stats.PresetToday, "Today"}, {stats.Preset7Days, "Last 7 days"}, {stats.Preset30Days, "Last 30 days"},
+		{stats.PresetThisMonth, "This month"}, {stats.PresetLastMonth, "Last month"},
 	} {
 		q := url.Values{"range": {p.value}}
 		for k := range extra {
@@ -89,7 +90,7 @@ func newRangeView(action string, r, prev affiliates.Range, extra url.Values) ran
 		q.Set(k, extra.Get(k))
 	}
 	q.Set("range", r.Preset)
-	if r.Preset == affiliates.PresetCustom {
+	if r.Preset == stats.PresetCustom {
 		q.Set("from", v.From)
 		q.Set("to", v.To)
 	}
@@ -99,7 +100,7 @@ func newRangeView(action string, r, prev affiliates.Range, extra url.Values) ran
 
 // influencerRow is a top-influencer table row.
 type influencerRow struct {
-	affiliates.InfluencerTotals
+	stats.InfluencerTotals
 	Conversion string
 }
 
@@ -174,7 +175,7 @@ func dayLabels(days []time.Time) []string {
 const maxPayablesShown = 12
 
 type merchantDashboardPage struct {
-	Report         affiliates.MerchantReport
+	Report         stats.MerchantReport
 	Range          rangeView
 	TopInfluencers []influencerRow
 	Currency       string
@@ -222,7 +223,7 @@ func (s *Server) merchantDashboard(c echo.Context) error {
 	return s.render(c, http.StatusOK, "dashboard_merchant", Page{Title: "Dashboard · " + rep.Shop.Name, Data: page})
 }
 
-func merchantKPIs(rep affiliates.MerchantReport) (main, commission []kpi) {
+func merchantKPIs(rep stats.MerchantReport) (main, commission []kpi) {
 	cur, prev, ccy := rep.Totals, rep.Before, rep.Shop.Currency
 	f := func(v int64) float64 { return float64(v) }
 	m := func(v int64) string { return money.Format(v, ccy) }
@@ -254,7 +255,7 @@ func merchantKPIs(rep affiliates.MerchantReport) (main, commission []kpi) {
 	return main, commission
 }
 
-func merchantCharts(rep affiliates.MerchantReport) (template.HTML, template.HTML) {
+func merchantCharts(rep stats.MerchantReport) (template.HTML, template.HTML) {
 	days := make([]time.Time, len(rep.Days))
 	sales := make([]float64, len(rep.Days))
 	comm := make([]float64, len(rep.Days))

@@ -16,6 +16,7 @@ import (
 	"github.com/warna/warna/database/dbtest"
 	"github.com/warna/warna/money"
 	"github.com/warna/warna/orders"
+	"github.com/warna/warna/stats"
 	"github.com/warna/warna/web/auth"
 )
 
@@ -24,7 +25,7 @@ import (
 type dashSite struct {
 	*testSite
 	*sales
-	stats *affiliates.Stats
+	stats *stats.Service
 	shops [2]catalog.Shop
 	infl  [2]auth.User
 	links [2]affiliates.Link
@@ -37,7 +38,7 @@ func newDashSite(t *testing.T) *dashSite {
 	db := dbtest.Open(t, salesMigrations()...)
 	sales := newSales(t, db, affiliates.RecorderOptions{}, nil)
 	authSvc := auth.NewService(db, nil)
-	stats := affiliates.NewStats(db, nil, nil)
+	stats := stats.NewService(db, nil, nil)
 	s := &dashSite{testSite: newTestSite(t, Config{BaseURL: "http://warna.test"}, sales.deps(Deps{Auth: authSvc, Stats: stats})), sales: sales, stats: stats}
 	for i, spec := range []struct{ email, slug, currency, zone, product string }{
 		{"jkt@example.com", "batik-jkt", "IDR", "Asia/Jakarta", "Kebaya Merah"},
@@ -203,7 +204,7 @@ func TestDashboardFiguresMatchExportsAndLedger(t *testing.T) {
 			}
 		}
 		page := b.get("/merchant/dashboard?range=30d")
-		rep, err := s.stats.Merchant(ctx, shop.OwnerID, affiliates.RangeInput{Preset: "30d"}, 10)
+		rep, err := s.stats.Merchant(ctx, shop.OwnerID, stats.RangeInput{Preset: "30d"}, 10)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,8 +10,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/money"
+	"github.com/warna/warna/stats"
 	"github.com/warna/warna/web/auth"
 )
 
@@ -41,18 +41,18 @@ func (s *Server) merchantExport(kind exportKind) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return s.writeExport(c, kind, affiliates.Viewer{MerchantID: user.ID}, zone)
+		return s.writeExport(c, kind, stats.Viewer{MerchantID: user.ID}, zone)
 	}
 }
 
 func (s *Server) influencerExport(kind exportKind) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		user, _ := auth.CurrentUser(c)
-		return s.writeExport(c, kind, affiliates.Viewer{InfluencerID: user.ID}, influencerZone(c))
+		return s.writeExport(c, kind, stats.Viewer{InfluencerID: user.ID}, influencerZone(c))
 	}
 }
 
-func (s *Server) writeExport(c echo.Context, kind exportKind, v affiliates.Viewer, zone *time.Location) error {
+func (s *Server) writeExport(c echo.Context, kind exportKind, v stats.Viewer, zone *time.Location) error {
 	r, err := s.deps.Stats.Range(rangeInput(c), zone)
 	if err != nil {
 		return err
@@ -72,7 +72,7 @@ func (s *Server) writeExport(c echo.Context, kind exportKind, v affiliates.Viewe
 	case exportEntries:
 		_ = w.Write([]string{"entry_id", "created_at", "kind", "order_id", "order_placed_at", "line_id", "influencer", "currency",
 			"amount", "rate_bps", "payout_id", "pending", "approved", "paid", "reversed"})
-		err = s.deps.Stats.ExportEntries(ctx, v, r, func(e affiliates.EntryExportRow) error {
+		err = s.deps.Stats.ExportEntries(ctx, v, r, func(e stats.EntryExportRow) error {
 			p := func(m int64) string { return money.Plain(m, e.Currency) }
 			return w.Write([]string{strconv.FormatInt(e.EntryID, 10), local(e.CreatedAt), string(e.Kind), strconv.FormatInt(e.OrderID, 10),
 				local(e.OrderPlacedAt), idOrEmpty(e.LineID), e.Handle, e.Currency, p(e.AmountMinor), strconv.Itoa(e.RateBps),
@@ -80,7 +80,7 @@ func (s *Server) writeExport(c echo.Context, kind exportKind, v affiliates.Viewe
 		})
 	case exportClicks:
 		_ = w.Write([]string{"click_id", "at", "link_code", "influencer", "valid", "reason"})
-		err = s.deps.Stats.ExportClicks(ctx, v, r, func(k affiliates.ClickExportRow) error {
+		err = s.deps.Stats.ExportClicks(ctx, v, r, func(k stats.ClickExportRow) error {
 			return w.Write([]string{k.ClickID, local(k.At), k.LinkCode, k.Handle, strconv.FormatBool(k.Valid), k.Reason})
 		})
 	}
@@ -95,10 +95,10 @@ func (s *Server) writeExport(c echo.Context, kind exportKind, v affiliates.Viewe
 	return nil
 }
 
-func (s *Server) writeOrdersCSV(c echo.Context, w *csv.Writer, v affiliates.Viewer, r affiliates.Range, local func(time.Time) string) error {
+func (s *Server) writeOrdersCSV(c echo.Context, w *csv.Writer, v stats.Viewer, r stats.Range, local func(time.Time) string) error {
 	_ = w.Write([]string{"order_id", "external_id", "placed_at", "source", "currency", "total", "refunded", "attribution",
 		"influencer", "link_code", "commission"})
-	return s.deps.Stats.ExportOrders(c.Request().Context(), v, r, func(o affiliates.OrderExportRow) error {
+	return s.deps.Stats.ExportOrders(c.Request().Context(), v, r, func(o stats.OrderExportRow) error {
 		p := func(m int64) string { return money.Plain(m, o.Currency) }
 		return w.Write([]string{strconv.FormatInt(o.OrderID, 10), csvText(o.ExternalID), local(o.PlacedAt), o.Source, o.Currency,
 			p(o.TotalMinor), p(o.RefundedMinor), o.Outcome, o.Handle, o.LinkCode, p(o.CommissionMinor)})

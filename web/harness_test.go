@@ -22,6 +22,7 @@ import (
 	"github.com/warna/warna/database/dbtest"
 	"github.com/warna/warna/media"
 	"github.com/warna/warna/orders"
+	"github.com/warna/warna/stats"
 	"github.com/warna/warna/web/auth"
 )
 
@@ -148,7 +149,7 @@ const testSecret = "web-test-secret-0123456789abcdef"
 func salesMigrations() []database.Migration {
 	var all []database.Migration
 	for _, m := range [][]database.Migration{auth.Migrations(), catalog.Migrations(), orders.Migrations(),
-		affiliates.Migrations(), affiliates.StatsMigrations()} {
+		affiliates.Migrations(), stats.Migrations()} {
 		all = append(all, m...)
 	}
 	return all

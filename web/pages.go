@@ -8,9 +8,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/orders"
+	"github.com/warna/warna/stats"
 	"github.com/warna/warna/web/auth"
 )
 
@@ -60,7 +60,7 @@ func (s *Server) inShopZone(ctx context.Context, ownerID int64, t time.Time) tim
 	if err != nil {
 		return t.UTC()
 	}
-	return t.In(affiliates.LoadZone(shop.TimeZone))
+	return t.In(stats.LoadZone(shop.TimeZone))
 }
 
 // setWebhook saves the shop's webhook URL and shows its new signing secret

@@ -20,6 +20,7 @@ import (
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/orders"
 	"github.com/warna/warna/search"
+	"github.com/warna/warna/stats"
 	"github.com/warna/warna/web/auth"
 )
 
@@ -64,7 +65,7 @@ type Deps struct {
 	Webhooks    *orders.Webhooks
 	// Stats computes the dashboards and keeps their roll-ups; nil leaves the
 	// dashboards out.
-	Stats *affiliates.Stats
+	Stats *stats.Service
 	// Search answers /search, /api/v1/search and "more in this colour"; nil
 	// leaves those routes out.
 	Search   *search.Service

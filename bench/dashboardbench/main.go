@@ -38,6 +38,7 @@ import (
 	"github.com/warna/warna/app"
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/orders"
+	"github.com/warna/warna/stats"
 	"github.com/warna/warna/web/auth"
 )
 
@@ -109,7 +110,7 @@ func run(cfg config) error {
 		fmt.Printf("generated %d clicks and %d orders in %s\n", cfg.clicks, cfg.orders, time.Since(start).Round(time.Millisecond))
 	}
 	start = time.Now()
-	res, err := affiliates.NewStats(db, nil, nil).Refresh(ctx)
+	res, err := stats.NewService(db, nil, nil).Refresh(ctx)
 	if err != nil {
 		return fmt.Errorf("roll-up: %w", err)
 	}
