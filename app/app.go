@@ -21,6 +21,7 @@ import (
 
 	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/catalog/bulk"
 	"github.com/warna/warna/database"
 	"github.com/warna/warna/jobs"
 	"github.com/warna/warna/media"
@@ -42,7 +43,8 @@ type App struct {
 	ledger      *affiliates.Ledger
 	orders      *orders.Service
 	stats       *stats.Service
-	catalog     *catalog.Service
+	catalog     *catalog.Catalog
+	bulk        *bulk.Service
 	media       *media.Local
 	secretKey   string
 	queue       *jobs.Queue
@@ -66,6 +68,7 @@ func Migrations() []database.Migration {
 	all = append(all, auth.Migrations()...)
 	all = append(all, jobs.Migrations()...)
 	all = append(all, catalog.Migrations()...)
+	all = append(all, bulk.Migrations()...)
 	all = append(all, orders.Migrations()...)
 	all = append(all, affiliates.Migrations()...)
 	all = append(all, stats.Migrations()...)
@@ -127,9 +130,11 @@ func (a *App) build() error {
 		return err
 	}
 	a.queue = queue
-	a.catalog = catalog.NewService(a.db, a.media, queue, catalog.Options{Now: a.now, BaseURL: a.cfg.BaseURL, PaletteEngine: a.cfg.PaletteEngine})
+	a.catalog = catalog.New(a.db, a.media, queue, catalog.Options{Now: a.now, BaseURL: a.cfg.BaseURL, PaletteEngine: a.cfg.PaletteEngine})
 	catalog.AddWorkers(workers, a.catalog)
-	a.registry.MustRegister(a.catalog.Collectors()...)
+	a.bulk = bulk.NewService(a.db, a.media, queue, a.catalog, bulk.Options{Now: a.now})
+	bulk.AddWorkers(workers, a.bulk)
+	a.registry.MustRegister(a.catalog.Pipeline.Collectors()...)
 
 	aff, err := affiliates.NewService(a.db, affiliates.Options{Secret: a.secretKey, SpillDir: a.cfg.DataDir, Now: a.now, Logger: a.logger})
 	if err != nil {
@@ -163,6 +168,7 @@ func (a *App) build() error {
 		Webhooks:    webhooks,
 		Stats:       a.stats,
 		Catalog:     a.catalog,
+		Bulk:        a.bulk,
 		Search:      a.search.service,
 		Logger:      a.logger,
 		Registry:    a.registry,

@@ -96,8 +96,8 @@ func (a *App) seedDemoCatalog(ctx context.Context, out io.Writer) error {
 		if err := a.db.WithContext(ctx).Where("email = ?", ds.email).Take(&owner).Error; err != nil {
 			return fmt.Errorf("demo shop %s: owner: %w", ds.slug, err)
 		}
-		if _, err := a.catalog.ShopOf(ctx, owner.ID); fault.Is(err, fault.NotFound) {
-			_, err = a.catalog.CreateShop(ctx, owner.ID, catalog.ShopInput{
+		if _, err := a.catalog.Shops.ShopOf(ctx, owner.ID); fault.Is(err, fault.NotFound) {
+			_, err = a.catalog.Shops.CreateShop(ctx, owner.ID, catalog.ShopInput{
 				Name: ds.name, Slug: ds.slug, Description: ds.description, Currency: "IDR", TimeZone: "Asia/Jakarta",
 				DefaultCommissionBps: 1000, ReturnWindowDays: 7, AttributionWindowDays: catalog.DefaultAttributionWindowDays,
 			})
@@ -137,7 +137,7 @@ func (a *App) seedDemoProduct(ctx context.Context, ownerID int64, shape demoShap
 	names := demoNames[shape]
 	price := names.basePrice + int64(i)*10000
 	title := strings.ToUpper(colour.name[:1]) + colour.name[1:] + " " + names.noun
-	p, err := a.catalog.CreateProduct(ctx, ownerID, catalog.ProductInput{
+	p, err := a.catalog.Products.CreateProduct(ctx, ownerID, catalog.ProductInput{
 		Title: title, SKU: sku, Category: names.category, PriceMinor: &price, Stock: 3 + (i*7)%20,
 		Status: catalog.StatusActive, DeclaredColor: colour.name,
 		Description: fmt.Sprintf("%s in %s, photographed on %s.", strings.ToUpper(names.noun[:1])+names.noun[1:], colour.name, backdrops[bg]),
@@ -149,7 +149,7 @@ func (a *App) seedDemoProduct(ctx context.Context, ownerID int64, shape demoShap
 	if err != nil {
 		return 0, err
 	}
-	if _, err := a.catalog.AddImage(ctx, ownerID, p.ID, bytes.NewReader(photo)); err != nil {
+	if _, err := a.catalog.Images.AddImage(ctx, ownerID, p.ID, bytes.NewReader(photo)); err != nil {
 		return 0, fmt.Errorf("demo product %s photo: %w", sku, err)
 	}
 	return 1, nil

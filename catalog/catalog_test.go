@@ -39,7 +39,7 @@ func TestShopRules(t *testing.T) {
 	for _, tt := range tests {
 		in := base
 		tt.change(&in)
-		_, err := e.svc.CreateShop(ctx, tt.owner, in)
+		_, err := e.cat.Shops.CreateShop(ctx, tt.owner, in)
 		if got := fault.KindOf(err); got != tt.wantKind || fault.FieldOf(err) != tt.wantField {
 			t.Errorf("%s: got %s/%q (%v), want %s/%q", tt.name, got, fault.FieldOf(err), err, tt.wantKind, tt.wantField)
 		}
@@ -50,7 +50,7 @@ func TestShopRules(t *testing.T) {
 	e.product(1, "A1", "150.000")
 	in := base
 	in.Slug, in.Currency = "batik-sari", "USD"
-	if _, err := e.svc.UpdateShop(ctx, 1, in); fault.FieldOf(err) != "currency" {
+	if _, err := e.cat.Shops.UpdateShop(ctx, 1, in); fault.FieldOf(err) != "currency" {
 		t.Errorf("changing currency with products: %v, want a currency error", err)
 	}
 }
@@ -82,18 +82,18 @@ func TestProductLifecycleAndOutbox(t *testing.T) {
 	}
 	in := InputOf(p)
 	in.Price, in.PriceMinor = "24.50", nil
-	p, err := e.svc.UpdateProduct(ctx, 1, p.ID, in)
+	p, err := e.cat.Products.UpdateProduct(ctx, 1, p.ID, in)
 	if err != nil || p.PriceMinor != 2450 {
 		t.Fatalf("update price: %d, %v; want 2450", p.PriceMinor, err)
 	}
 	stock := 0
-	if p, err = e.svc.PatchProduct(ctx, 1, p.ID, ProductPatch{Stock: &stock}); err != nil || p.Stock != 0 || p.Title == "" {
+	if p, err = e.cat.Products.PatchProduct(ctx, 1, p.ID, ProductPatch{Stock: &stock}); err != nil || p.Stock != 0 || p.Title == "" {
 		t.Fatalf("patch stock: %+v, %v", p, err)
 	}
-	if _, err := e.svc.PublicProduct(ctx, p.ID); !fault.Is(err, fault.NotFound) {
+	if _, err := e.cat.Products.PublicProduct(ctx, p.ID); !fault.Is(err, fault.NotFound) {
 		t.Errorf("out-of-stock product visible to shoppers: %v", err)
 	}
-	if p, err = e.svc.ArchiveProduct(ctx, 1, p.ID); err != nil || p.Status != StatusArchived {
+	if p, err = e.cat.Products.ArchiveProduct(ctx, 1, p.ID); err != nil || p.Status != StatusArchived {
 		t.Fatalf("archive: %v, %v", p.Status, err)
 	}
 	if n := e.count(&OutboxEntry{}, "product_id = ?", p.ID); n != 4 {
@@ -111,7 +111,7 @@ func TestProductLifecycleAndOutbox(t *testing.T) {
 		{ProductInput{Title: "x", Category: "tops", Price: "1", Stock: -3}, "stock"},
 		{ProductInput{Title: "x", Category: "tops", Price: "1", SKU: "SH-1"}, "sku"},
 	} {
-		if _, err := e.svc.CreateProduct(ctx, 1, tt.in); fault.FieldOf(err) != tt.field {
+		if _, err := e.cat.Products.CreateProduct(ctx, 1, tt.in); fault.FieldOf(err) != tt.field {
 			t.Errorf("CreateProduct(%+v): %v, want an error on %q", tt.in, err, tt.field)
 		}
 	}
@@ -126,20 +126,20 @@ func TestOtherMerchantsProductIsNotFound(t *testing.T) {
 	e.shop(1, "mine", "USD")
 	e.shop(2, "theirs", "USD")
 	p := e.product(1, "SH-1", "10")
-	img, err := e.svc.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 40, 30, color.RGBA{200, 30, 30, 255})))
+	img, err := e.cat.Images.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 40, 30, color.RGBA{200, 30, 30, 255})))
 	if err != nil {
 		t.Fatal(err)
 	}
 	calls := map[string]func(owner int64) error{
-		"Product":        func(o int64) error { _, err := e.svc.Product(ctx, o, p.ID); return err },
-		"UpdateProduct":  func(o int64) error { _, err := e.svc.UpdateProduct(ctx, o, p.ID, InputOf(p)); return err },
-		"ArchiveProduct": func(o int64) error { _, err := e.svc.ArchiveProduct(ctx, o, p.ID); return err },
+		"Product":        func(o int64) error { _, err := e.cat.Products.Product(ctx, o, p.ID); return err },
+		"UpdateProduct":  func(o int64) error { _, err := e.cat.Products.UpdateProduct(ctx, o, p.ID, InputOf(p)); return err },
+		"ArchiveProduct": func(o int64) error { _, err := e.cat.Products.ArchiveProduct(ctx, o, p.ID); return err },
 		"AddImage": func(o int64) error {
-			_, err := e.svc.AddImage(ctx, o, p.ID, bytes.NewReader(photo(t, 10, 10, color.RGBA{0, 0, 255, 255})))
+			_, err := e.cat.Images.AddImage(ctx, o, p.ID, bytes.NewReader(photo(t, 10, 10, color.RGBA{0, 0, 255, 255})))
 			return err
 		},
-		"MoveImage":   func(o int64) error { return e.svc.MoveImage(ctx, o, p.ID, img.ID, 1) },
-		"RemoveImage": func(o int64) error { return e.svc.RemoveImage(ctx, o, p.ID, img.ID) },
+		"MoveImage":   func(o int64) error { return e.cat.Images.MoveImage(ctx, o, p.ID, img.ID, 1) },
+		"RemoveImage": func(o int64) error { return e.cat.Images.RemoveImage(ctx, o, p.ID, img.ID) },
 	}
 	for name, call := range calls {
 		for _, owner := range []int64{2, 3} { // another merchant; a user without a shop
@@ -148,7 +148,7 @@ func TestOtherMerchantsProductIsNotFound(t *testing.T) {
 			}
 		}
 	}
-	if got, _ := e.svc.Product(ctx, 1, p.ID); got.Status != StatusActive || len(got.Images) != 1 {
+	if got, _ := e.cat.Products.Product(ctx, 1, p.ID); got.Status != StatusActive || len(got.Images) != 1 {
 		t.Errorf("the product changed after other merchants' calls: %+v", got)
 	}
 }
@@ -163,7 +163,7 @@ func TestImageIntakeStoresAndEnqueuesInOneTransaction(t *testing.T) {
 	for _, c := range []color.RGBA{{200, 30, 30, 255}, {30, 200, 30, 255}, {30, 30, 200, 255}} {
 		files = append(files, bytes.NewReader(photo(t, 64, 48, c)))
 	}
-	images, err := e.svc.AddImages(ctx, 1, p.ID, files)
+	images, err := e.cat.Images.AddImages(ctx, 1, p.ID, files)
 	if err != nil {
 		t.Fatalf("AddImages: %v", err)
 	}
@@ -182,21 +182,21 @@ func TestImageIntakeStoresAndEnqueuesInOneTransaction(t *testing.T) {
 		t.Errorf("outbox rows for the upload = %d, want 1", n)
 	}
 	// Reorder: move the last photo up twice, making it first.
-	_ = e.svc.MoveImage(ctx, 1, p.ID, images[2].ID, -1)
-	_ = e.svc.MoveImage(ctx, 1, p.ID, images[2].ID, -1)
-	got, _ := e.svc.Product(ctx, 1, p.ID)
+	_ = e.cat.Images.MoveImage(ctx, 1, p.ID, images[2].ID, -1)
+	_ = e.cat.Images.MoveImage(ctx, 1, p.ID, images[2].ID, -1)
+	got, _ := e.cat.Products.Product(ctx, 1, p.ID)
 	order := []int64{got.Images[0].ID, got.Images[1].ID, got.Images[2].ID}
 	if want := []int64{images[2].ID, images[0].ID, images[1].ID}; order[0] != want[0] || order[1] != want[1] || order[2] != want[2] {
 		t.Errorf("order after moves = %v, want %v", order, want)
 	}
 	// Remove: the file goes with the row.
-	if err := e.svc.RemoveImage(ctx, 1, p.ID, images[0].ID); err != nil {
+	if err := e.cat.Images.RemoveImage(ctx, 1, p.ID, images[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	if ok, _ := e.store.Exists(ctx, images[0].OriginalKey()); ok {
 		t.Error("removed photo's original is still stored")
 	}
-	got, _ = e.svc.Product(ctx, 1, p.ID)
+	got, _ = e.cat.Products.Product(ctx, 1, p.ID)
 	if len(got.Images) != 2 || got.Images[0].Position != 0 || got.Images[1].Position != 1 {
 		t.Errorf("after removal: %d images at positions %v,%v", len(got.Images), got.Images[0].Position, got.Images[1].Position)
 	}
@@ -221,7 +221,7 @@ func TestImageIntakeRefusalsLeaveNothing(t *testing.T) {
 		{"truncated image", photo(t, 40, 40, color.RGBA{9, 9, 9, 255})[:20], fault.Invalid, ""},
 	}
 	for _, tt := range tests {
-		_, err := e.svc.AddImage(ctx, 1, p.ID, bytes.NewReader(tt.data))
+		_, err := e.cat.Images.AddImage(ctx, 1, p.ID, bytes.NewReader(tt.data))
 		if fault.KindOf(err) != tt.wantKind || !strings.Contains(fault.MessageOf(err), tt.wantMsg) {
 			t.Errorf("%s: %v (kind %s), want %s mentioning %q", tt.name, err, fault.KindOf(err), tt.wantKind, tt.wantMsg)
 		}
@@ -236,7 +236,7 @@ func TestImageIntakeRefusalsLeaveNothing(t *testing.T) {
 		t.Errorf("jobs after refusals = %d, want 0", n)
 	}
 	// One bad file in a batch refuses the batch.
-	_, err := e.svc.AddImages(ctx, 1, p.ID, []io.Reader{bytes.NewReader(photo(t, 8, 8, color.RGBA{255, 0, 0, 255})), strings.NewReader("nope")})
+	_, err := e.cat.Images.AddImages(ctx, 1, p.ID, []io.Reader{bytes.NewReader(photo(t, 8, 8, color.RGBA{255, 0, 0, 255})), strings.NewReader("nope")})
 	if !strings.Contains(fault.MessageOf(err), "photo 2") {
 		t.Errorf("batch with a bad second file: %v, want the message to name photo 2", err)
 	}
@@ -251,7 +251,7 @@ func TestFailedTransactionRemovesNewFileOnly(t *testing.T) {
 	e.shop(1, "mine", "USD")
 	p := e.product(1, "SH-1", "10")
 	shared := photo(t, 20, 20, color.RGBA{0, 128, 0, 255})
-	if _, err := e.svc.AddImage(ctx, 1, p.ID, bytes.NewReader(shared)); err != nil {
+	if _, err := e.cat.Images.AddImage(ctx, 1, p.ID, bytes.NewReader(shared)); err != nil {
 		t.Fatal(err)
 	}
 	// Fill the product up so the next upload fails inside the transaction.
@@ -259,12 +259,12 @@ func TestFailedTransactionRemovesNewFileOnly(t *testing.T) {
 	for i := 0; i < MaxImagesPerProduct-1; i++ {
 		files = append(files, bytes.NewReader(photo(t, 10+i, 10, color.RGBA{uint8(i * 20), 0, 0, 255})))
 	}
-	if _, err := e.svc.AddImages(ctx, 1, p.ID, files); err != nil {
+	if _, err := e.cat.Images.AddImages(ctx, 1, p.ID, files); err != nil {
 		t.Fatal(err)
 	}
 	before := e.files()
 	fresh := photo(t, 33, 33, color.RGBA{1, 1, 1, 255})
-	_, err := e.svc.AddImages(ctx, 1, p.ID, []io.Reader{bytes.NewReader(fresh), bytes.NewReader(shared)})
+	_, err := e.cat.Images.AddImages(ctx, 1, p.ID, []io.Reader{bytes.NewReader(fresh), bytes.NewReader(shared)})
 	if !fault.Is(err, fault.Invalid) {
 		t.Fatalf("13th photo: %v, want invalid", err)
 	}
@@ -278,11 +278,11 @@ func TestProcessImageMakesThumbnails(t *testing.T) {
 	e := newTestEnv(t, Options{})
 	e.shop(1, "mine", "USD")
 	p := e.product(1, "SH-1", "10")
-	img, err := e.svc.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 820, 615, color.RGBA{220, 20, 60, 255})))
+	img, err := e.cat.Images.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 820, 615, color.RGBA{220, 20, 60, 255})))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.ProcessImage(ctx, img.ID); err != nil {
+	if err := e.cat.Pipeline.ProcessImage(ctx, img.ID); err != nil {
 		t.Fatalf("ProcessImage: %v", err)
 	}
 	var got Image
@@ -307,12 +307,12 @@ func TestProcessImageMakesThumbnails(t *testing.T) {
 		t.Errorf("outbox rows = %d, want 3 (create, upload, processed)", n)
 	}
 	// An original the pipeline refuses is marked failed, not retried.
-	bad, _ := e.svc.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 20, 20, color.RGBA{1, 2, 3, 255})))
+	bad, _ := e.cat.Images.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 20, 20, color.RGBA{1, 2, 3, 255})))
 	if err := e.store.Put(ctx, strings.Repeat("0", 64)+".png", strings.NewReader("x")); err != nil {
 		t.Fatal(err)
 	}
 	e.db.Model(&Image{}).Where("id = ?", bad.ID).Update("sha256", strings.Repeat("0", 64))
-	if err := e.svc.ProcessImage(ctx, bad.ID); err != nil {
+	if err := e.cat.Pipeline.ProcessImage(ctx, bad.ID); err != nil {
 		t.Fatalf("ProcessImage of a damaged original: %v, want it recorded, not returned", err)
 	}
 	var failed Image
@@ -335,7 +335,7 @@ func TestMerchantWritesWaitForRunningWorkers(t *testing.T) {
 	e.shop(1, "busy", "USD")
 	for i := 0; i < 24; i++ {
 		p := e.product(1, "", "10")
-		if _, err := e.svc.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 64, 64, color.RGBA{uint8(i * 10), 90, 40, 255}))); err != nil {
+		if _, err := e.cat.Images.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 64, 64, color.RGBA{uint8(i * 10), 90, 40, 255}))); err != nil {
 			t.Fatalf("upload %d while workers run: %v", i, err)
 		}
 	}

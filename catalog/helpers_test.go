@@ -17,13 +17,13 @@ import (
 	"github.com/warna/warna/media"
 )
 
-// testEnv is a catalogue service over a real database, a real job queue
+// testEnv is the catalogue services over a real database, a real job queue
 // (not started, so jobs stay in the table where tests can see them) and a
 // real media directory.
 type testEnv struct {
 	t     *testing.T
 	db    *gorm.DB
-	svc   *Service
+	cat   *Catalog
 	store *media.Local
 	queue *jobs.Queue
 }
@@ -40,15 +40,15 @@ func newTestEnv(t *testing.T, opts Options) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := NewService(db, store, queue, opts)
-	AddWorkers(workers, svc)
-	return &testEnv{t: t, db: db, svc: svc, store: store, queue: queue}
+	cat := New(db, store, queue, opts)
+	AddWorkers(workers, cat)
+	return &testEnv{t: t, db: db, cat: cat, store: store, queue: queue}
 }
 
 // shop opens a shop for owner.
 func (e *testEnv) shop(owner int64, slug, currency string) Shop {
 	e.t.Helper()
-	shop, err := e.svc.CreateShop(context.Background(), owner, ShopInput{
+	shop, err := e.cat.Shops.CreateShop(context.Background(), owner, ShopInput{
 		Name: "Shop " + slug, Slug: slug, Currency: currency, TimeZone: "Asia/Jakarta",
 		DefaultCommissionBps: 1000, ReturnWindowDays: 7,
 	})
@@ -60,7 +60,7 @@ func (e *testEnv) shop(owner int64, slug, currency string) Shop {
 
 func (e *testEnv) product(owner int64, sku, price string) Product {
 	e.t.Helper()
-	p, err := e.svc.CreateProduct(context.Background(), owner, ProductInput{
+	p, err := e.cat.Products.CreateProduct(context.Background(), owner, ProductInput{
 		Title: "Linen shirt " + sku, SKU: sku, Category: "tops", Price: price, Stock: 5, Status: StatusActive,
 	})
 	if err != nil {

@@ -85,3 +85,11 @@ func ShopProductTx(ctx context.Context, tx *gorm.DB, shopID, productID int64, sk
 	err := q.Take(&p).Error
 	return p, notFound(err, "no such product in the shop")
 }
+
+// EachProductOfShop calls fn with the shop's products, with their photos in
+// order, in batches of 200 by id.
+func EachProductOfShop(ctx context.Context, tx *gorm.DB, shopID int64, fn func([]Product) error) error {
+	var batch []Product
+	return withImages(tx.WithContext(ctx)).Where("shop_id = ?", shopID).Order("id").
+		FindInBatches(&batch, 200, func(*gorm.DB, int) error { return fn(batch) }).Error
+}

@@ -19,6 +19,10 @@ import (
 // shop says otherwise.
 const DefaultAttributionWindowDays = 30
 
+// Shops creates and changes merchants' shops and finds them by owner or web
+// address.
+type Shops struct{ *base }
+
 // ShopInput is what a merchant submits to create or change their shop.
 type ShopInput struct {
 	Name                  string
@@ -106,7 +110,7 @@ func FormatPercentBps(bps int) string {
 
 // CreateShop opens the merchant's shop. A merchant has one shop; a taken web
 // address is a conflict.
-func (s *Service) CreateShop(ctx context.Context, ownerID int64, in ShopInput) (Shop, error) {
+func (s *Shops) CreateShop(ctx context.Context, ownerID int64, in ShopInput) (Shop, error) {
 	in.Normalise()
 	if in.AttributionWindowDays == 0 {
 		in.AttributionWindowDays = DefaultAttributionWindowDays
@@ -134,7 +138,7 @@ func (s *Service) CreateShop(ctx context.Context, ownerID int64, in ShopInput) (
 
 // UpdateShop changes the merchant's shop settings. The currency cannot change
 // once the shop has products, whose prices are in it.
-func (s *Service) UpdateShop(ctx context.Context, ownerID int64, in ShopInput) (Shop, error) {
+func (s *Shops) UpdateShop(ctx context.Context, ownerID int64, in ShopInput) (Shop, error) {
 	in.Normalise()
 	if err := in.Validate(); err != nil {
 		return Shop{}, err
@@ -182,7 +186,7 @@ func slugFree(tx *gorm.DB, slug string, exceptShopID int64) error {
 }
 
 // ShopOf returns the merchant's shop, or fault.NotFound when they have none yet.
-func (s *Service) ShopOf(ctx context.Context, ownerID int64) (Shop, error) {
+func (s *Shops) ShopOf(ctx context.Context, ownerID int64) (Shop, error) {
 	return shopOf(s.db.WithContext(ctx), ownerID)
 }
 
@@ -193,9 +197,13 @@ func shopOf(tx *gorm.DB, ownerID int64) (Shop, error) {
 }
 
 // ShopBySlug returns a shop by its web address, for shoppers and the CLI.
-func (s *Service) ShopBySlug(ctx context.Context, slug string) (Shop, error) {
+func (s *Shops) ShopBySlug(ctx context.Context, slug string) (Shop, error) {
+	return shopBySlug(s.db.WithContext(ctx), slug)
+}
+
+func shopBySlug(db *gorm.DB, slug string) (Shop, error) {
 	var shop Shop
-	err := s.db.WithContext(ctx).Where("slug = ?", strings.ToLower(slug)).Take(&shop).Error
+	err := db.Where("slug = ?", strings.ToLower(slug)).Take(&shop).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return Shop{}, fault.NotFoundf("there is no shop %q", slug)
 	}
@@ -213,7 +221,7 @@ type ShopSummary struct {
 }
 
 // Summary counts the merchant's products for their dashboard.
-func (s *Service) Summary(ctx context.Context, ownerID int64) (ShopSummary, error) {
+func (s *Shops) Summary(ctx context.Context, ownerID int64) (ShopSummary, error) {
 	db := s.db.WithContext(ctx)
 	shop, err := shopOf(db, ownerID)
 	if err != nil {

@@ -51,7 +51,7 @@ func newAffSiteConfig(t *testing.T, cfg Config) *affSite {
 	ctx := context.Background()
 	sales := newSales(t, db, affiliates.RecorderOptions{FlushEvery: 5 * time.Millisecond}, store)
 	authSvc := auth.NewService(db, nil)
-	cat := catalog.NewService(db, store, nil, catalog.Options{}) // these tests upload no product photos: no queue
+	cat := catalog.New(db, store, nil, catalog.Options{}) // these tests upload no product photos: no queue
 	site := &affSite{testSite: newTestSite(t, cfg, sales.deps(Deps{Auth: authSvc, Catalog: cat})), db: db, sales: sales}
 	site.merchant, err = authSvc.SignUp(ctx, auth.SignUpInput{Email: "shop@example.com", Name: "Batik Sari", Password: "correct horse battery", Role: auth.RoleMerchant})
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/catalog/bulk"
 	"github.com/warna/warna/database/dbtest"
 	"github.com/warna/warna/imaging"
 	"github.com/warna/warna/jobs"
@@ -34,15 +35,24 @@ import (
 type catalogSite struct {
 	*testSite
 	db      *gorm.DB
-	catalog *catalog.Service
+	catalog *catalog.Catalog
+	bulk    *bulk.Service
 	store   *media.Local
 }
 
 func newCatalogSite(t *testing.T, limits imaging.Limits) *catalogSite {
 	t.Helper()
-	db := dbtest.Open(t, append(append(auth.Migrations(), jobs.Migrations()...), catalog.Migrations()...)...)
+	site, _ := newCatalogSiteQueue(t, catalog.Options{Limits: limits}, jobs.Options{})
+	return site
+}
+
+// newCatalogSiteQueue builds the site and returns its job queue, for tests
+// that start it.
+func newCatalogSiteQueue(t *testing.T, opts catalog.Options, queueOpts jobs.Options) (*catalogSite, *jobs.Queue) {
+	t.Helper()
+	db := dbtest.Open(t, append(append(append(auth.Migrations(), jobs.Migrations()...), catalog.Migrations()...), bulk.Migrations()...)...)
 	workers := jobs.NewWorkers()
-	queue, err := jobs.New(db, workers, jobs.Options{})
+	queue, err := jobs.New(db, workers, queueOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,10 +60,12 @@ func newCatalogSite(t *testing.T, limits imaging.Limits) *catalogSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := catalog.NewService(db, store, queue, catalog.Options{Limits: limits})
-	catalog.AddWorkers(workers, svc)
-	site := newTestSite(t, Config{}, Deps{Auth: auth.NewService(db, nil), Catalog: svc})
-	return &catalogSite{testSite: site, db: db, catalog: svc, store: store}
+	cat := catalog.New(db, store, queue, opts)
+	catalog.AddWorkers(workers, cat)
+	imports := bulk.NewService(db, store, queue, cat, bulk.Options{})
+	bulk.AddWorkers(workers, imports)
+	site := newTestSite(t, Config{}, Deps{Auth: auth.NewService(db, nil), Catalog: cat, Bulk: imports})
+	return &catalogSite{testSite: site, db: db, catalog: cat, bulk: imports, store: store}, queue
 }
 
 type upload struct {
@@ -268,7 +280,7 @@ func TestMerchantCreatesReordersEditsAndArchivesAProduct(t *testing.T) {
 
 	// Shoppers see it; once processed, photos come with srcset over 160/400/800.
 	for _, img := range p.Images {
-		if err := site.catalog.ProcessImage(context.Background(), img.ID); err != nil {
+		if err := site.catalog.Pipeline.ProcessImage(context.Background(), img.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -547,7 +559,7 @@ func TestImportUploadRunsInTheBackgroundAndExports(t *testing.T) {
 		t.Errorf("queued import page does not refresh itself: %.400s", page.Body)
 	}
 	importID, _ := strconv.ParseInt(m[1], 10, 64)
-	if err := site.catalog.RunImport(context.Background(), importID); err != nil {
+	if err := site.bulk.RunImport(context.Background(), importID); err != nil {
 		t.Fatal(err)
 	}
 	page = b.get(res.Location)

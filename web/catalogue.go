@@ -176,7 +176,7 @@ func (s *Server) catalogue(c echo.Context) error {
 	if category != "" && !catalog.ValidCategory(category) {
 		return fault.NotFoundf("there is no category %q", category)
 	}
-	page, err := s.deps.Catalog.PublicProducts(c.Request().Context(), catalog.PublicFilter{Category: category, Page: pageParam(c), PerPage: 24})
+	page, err := s.deps.Catalog.Products.PublicProducts(c.Request().Context(), catalog.PublicFilter{Category: category, Page: pageParam(c), PerPage: 24})
 	if err != nil {
 		return err
 	}
@@ -202,11 +202,11 @@ func (s *Server) productPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.deps.Catalog.PublicProduct(ctx, id)
+	p, err := s.deps.Catalog.Products.PublicProduct(ctx, id)
 	preview := false
 	if fault.Is(err, fault.NotFound) {
 		if u, ok := auth.CurrentUser(c); ok && u.Role == auth.RoleMerchant {
-			if own, ownErr := s.deps.Catalog.Product(ctx, u.ID, id); ownErr == nil {
+			if own, ownErr := s.deps.Catalog.Products.Product(ctx, u.ID, id); ownErr == nil {
 				p, err, preview = own, nil, true
 			}
 		}
@@ -229,11 +229,11 @@ type shopPageData struct {
 
 func (s *Server) shopPage(c echo.Context) error {
 	ctx := c.Request().Context()
-	shop, err := s.deps.Catalog.ShopBySlug(ctx, c.Param("slug"))
+	shop, err := s.deps.Catalog.Shops.ShopBySlug(ctx, c.Param("slug"))
 	if err != nil {
 		return err
 	}
-	page, err := s.deps.Catalog.PublicProducts(ctx, catalog.PublicFilter{ShopSlug: shop.Slug, Page: pageParam(c), PerPage: 24})
+	page, err := s.deps.Catalog.Products.PublicProducts(ctx, catalog.PublicFilter{ShopSlug: shop.Slug, Page: pageParam(c), PerPage: 24})
 	if err != nil {
 		return err
 	}

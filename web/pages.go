@@ -56,7 +56,7 @@ func (s *Server) inShopZone(ctx context.Context, ownerID int64, t time.Time) tim
 	if s.deps.Catalog == nil {
 		return t.UTC()
 	}
-	shop, err := s.deps.Catalog.ShopOf(ctx, ownerID)
+	shop, err := s.deps.Catalog.Shops.ShopOf(ctx, ownerID)
 	if err != nil {
 		return t.UTC()
 	}

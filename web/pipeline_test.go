@@ -12,30 +12,14 @@ import (
 	"time"
 
 	"github.com/warna/warna/catalog"
-	"github.com/warna/warna/database/dbtest"
 	"github.com/warna/warna/jobs"
-	"github.com/warna/warna/media"
-	"github.com/warna/warna/web/auth"
 )
 
 // newPipelineSite is a catalogue site whose job queue really runs (started
 // by the test when it wants the workers going).
 func newPipelineSite(t *testing.T) (*catalogSite, *jobs.Queue) {
 	t.Helper()
-	db := dbtest.Open(t, append(append(auth.Migrations(), jobs.Migrations()...), catalog.Migrations()...)...)
-	workers := jobs.NewWorkers()
-	queue, err := jobs.New(db, workers, jobs.Options{PollInterval: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := media.NewLocal(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := catalog.NewService(db, store, queue, catalog.Options{})
-	catalog.AddWorkers(workers, svc)
-	site := newTestSite(t, Config{}, Deps{Auth: auth.NewService(db, nil), Catalog: svc})
-	return &catalogSite{testSite: site, db: db, catalog: svc, store: store}, queue
+	return newCatalogSiteQueue(t, catalog.Options{}, jobs.Options{PollInterval: 50 * time.Millisecond})
 }
 
 // waitImage polls until the image satisfies ok or 30 s pass.
@@ -144,7 +128,7 @@ func TestPhotoPipelineOverHTTP(t *testing.T) {
 	if res := b.submit(edit, families, url.Values{"families": {"chartreuse"}}); res.Status != http.StatusUnprocessableEntity && res.Status != http.StatusBadRequest {
 		t.Errorf("unknown family: %d, want a 4xx", res.Status)
 	}
-	if n, err := site.catalog.Reprocess(ctx, true, nil); err != nil || n != 1 {
+	if n, err := site.catalog.Pipeline.Reprocess(ctx, true, nil); err != nil || n != 1 {
 		t.Fatalf("reprocess: %d %v", n, err)
 	}
 	site.waitImage(t, img.ID, "reprocessed", func(i catalog.Image) bool { return i.Status == catalog.ImageReady && i.PaletteVersion > 0 })

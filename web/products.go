@@ -134,13 +134,13 @@ func (s *Server) renderProductForm(c echo.Context, status int, data productFormP
 	data.Categories = catalog.Categories
 	data.Statuses = []catalog.Status{catalog.StatusDraft, catalog.StatusActive, catalog.StatusArchived}
 	data.MaxPhotos = catalog.MaxImagesPerProduct
-	data.MaxBytes = fmt.Sprintf("%d MB", s.deps.Catalog.Limits().MaxBytes>>20)
+	data.MaxBytes = fmt.Sprintf("%d MB", s.deps.Catalog.Images.Limits().MaxBytes>>20)
 	return s.render(c, status, "product_form", Page{Title: title, Form: form, Errors: errs, Data: data})
 }
 
 func (s *Server) newProductForm(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	shop, err := s.deps.Catalog.ShopOf(c.Request().Context(), user.ID)
+	shop, err := s.deps.Catalog.Shops.ShopOf(c.Request().Context(), user.ID)
 	if fault.Is(err, fault.NotFound) {
 		return c.Redirect(http.StatusSeeOther, "/merchant/shop/new")
 	}
@@ -154,14 +154,14 @@ func (s *Server) newProductForm(c echo.Context) error {
 func (s *Server) createProduct(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	ctx := c.Request().Context()
-	shop, err := s.deps.Catalog.ShopOf(ctx, user.ID)
+	shop, err := s.deps.Catalog.Shops.ShopOf(ctx, user.ID)
 	if err != nil {
 		return err
 	}
 	in, form, err := bindProduct(c)
 	var p catalog.Product
 	if err == nil {
-		p, err = s.deps.Catalog.CreateProduct(ctx, user.ID, in)
+		p, err = s.deps.Catalog.Products.CreateProduct(ctx, user.ID, in)
 	}
 	if err != nil {
 		errs, status, ok := fieldErrors(err)
@@ -184,7 +184,7 @@ func (s *Server) editProductForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.deps.Catalog.Product(c.Request().Context(), user.ID, id)
+	p, err := s.deps.Catalog.Products.Product(c.Request().Context(), user.ID, id)
 	if err != nil {
 		return err
 	}
@@ -198,13 +198,13 @@ func (s *Server) updateProduct(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	current, err := s.deps.Catalog.Product(ctx, user.ID, id)
+	current, err := s.deps.Catalog.Products.Product(ctx, user.ID, id)
 	if err != nil {
 		return err
 	}
 	in, form, err := bindProduct(c)
 	if err == nil {
-		_, err = s.deps.Catalog.UpdateProduct(ctx, user.ID, id, in)
+		_, err = s.deps.Catalog.Products.UpdateProduct(ctx, user.ID, id, in)
 	}
 	if err != nil {
 		errs, status, ok := fieldErrors(err)
@@ -223,7 +223,7 @@ func (s *Server) archiveProduct(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.deps.Catalog.ArchiveProduct(c.Request().Context(), user.ID, id); err != nil {
+	if _, err := s.deps.Catalog.Products.ArchiveProduct(c.Request().Context(), user.ID, id); err != nil {
 		return err
 	}
 	setFlash(c, "The product is archived; shoppers no longer see it.")
@@ -272,7 +272,7 @@ func (s *Server) addPhotos(c echo.Context, userID, productID int64) error {
 	if err != nil || len(files) == 0 {
 		return err
 	}
-	_, err = s.deps.Catalog.AddImages(c.Request().Context(), userID, productID, files)
+	_, err = s.deps.Catalog.Images.AddImages(c.Request().Context(), userID, productID, files)
 	return err
 }
 
@@ -282,7 +282,7 @@ func (s *Server) photoProblem(c echo.Context, userID, productID int64, err error
 	if !ok {
 		return err
 	}
-	p, perr := s.deps.Catalog.Product(c.Request().Context(), userID, productID)
+	p, perr := s.deps.Catalog.Products.Product(c.Request().Context(), userID, productID)
 	if perr != nil {
 		return perr
 	}
@@ -300,7 +300,7 @@ func (s *Server) uploadPhotos(c echo.Context) error {
 		return err
 	}
 	// Ownership first, so another merchant learns nothing from the upload.
-	if _, err := s.deps.Catalog.Product(c.Request().Context(), user.ID, id); err != nil {
+	if _, err := s.deps.Catalog.Products.Product(c.Request().Context(), user.ID, id); err != nil {
 		return err
 	}
 	files, closeAll, err := uploadedFiles(c, "photos")
@@ -309,7 +309,7 @@ func (s *Server) uploadPhotos(c echo.Context) error {
 		err = fault.FieldInvalidf("photos", "choose one or more photos to upload")
 	}
 	if err == nil {
-		_, err = s.deps.Catalog.AddImages(c.Request().Context(), user.ID, id, files)
+		_, err = s.deps.Catalog.Images.AddImages(c.Request().Context(), user.ID, id, files)
 	}
 	if err != nil {
 		return s.photoProblem(c, user.ID, id, err)
@@ -332,7 +332,7 @@ func (s *Server) movePhoto(c echo.Context) error {
 	if c.FormValue("direction") == "up" {
 		delta = -1
 	}
-	if err := s.deps.Catalog.MoveImage(c.Request().Context(), user.ID, id, imageID, delta); err != nil {
+	if err := s.deps.Catalog.Images.MoveImage(c.Request().Context(), user.ID, id, imageID, delta); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/merchant/products/%d#photos", id))
@@ -348,7 +348,7 @@ func (s *Server) removePhoto(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.deps.Catalog.RemoveImage(c.Request().Context(), user.ID, id, imageID); err != nil {
+	if err := s.deps.Catalog.Images.RemoveImage(c.Request().Context(), user.ID, id, imageID); err != nil {
 		return err
 	}
 	setFlash(c, "Photo removed.")
@@ -366,7 +366,7 @@ func (s *Server) retryPhoto(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.deps.Catalog.RetryImage(c.Request().Context(), user.ID, id, imageID); err != nil {
+	if err := s.deps.Catalog.Pipeline.RetryImage(c.Request().Context(), user.ID, id, imageID); err != nil {
 		return err
 	}
 	setFlash(c, "The photo is queued again; this page refreshes until it is processed.")
@@ -389,7 +389,7 @@ func (s *Server) setFamilies(c echo.Context) error {
 	if c.FormValue("clear") != "" {
 		families = nil
 	}
-	if err := s.deps.Catalog.SetFamilyOverride(c.Request().Context(), user.ID, id, families); err != nil {
+	if err := s.deps.Catalog.Products.SetFamilyOverride(c.Request().Context(), user.ID, id, families); err != nil {
 		return err
 	}
 	if len(families) == 0 {

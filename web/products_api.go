@@ -156,7 +156,7 @@ func (s *Server) apiListProducts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page, err := s.deps.Catalog.Products(c.Request().Context(), user.ID, catalog.ProductFilter{
+	page, err := s.deps.Catalog.Products.Products(c.Request().Context(), user.ID, catalog.ProductFilter{
 		Status: catalog.Status(c.QueryParam("status")), Category: c.QueryParam("category"), Query: c.QueryParam("q"),
 		Page: pageParam(c), PerPage: perPage,
 	})
@@ -239,11 +239,11 @@ func (s *Server) apiCreateProduct(c echo.Context) error {
 	}
 	in := patch.Apply(catalog.ProductInput{Status: catalog.StatusDraft})
 	ctx := c.Request().Context()
-	p, err := s.deps.Catalog.CreateProduct(ctx, user.ID, in)
+	p, err := s.deps.Catalog.Products.CreateProduct(ctx, user.ID, in)
 	if err != nil {
 		return err
 	}
-	if p, err = s.deps.Catalog.Product(ctx, user.ID, p.ID); err != nil {
+	if p, err = s.deps.Catalog.Products.Product(ctx, user.ID, p.ID); err != nil {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/products/"+strconv.FormatInt(p.ID, 10))
@@ -256,7 +256,7 @@ func (s *Server) apiGetProduct(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.deps.Catalog.Product(c.Request().Context(), user.ID, id)
+	p, err := s.deps.Catalog.Products.Product(c.Request().Context(), user.ID, id)
 	if err != nil {
 		return err
 	}
@@ -270,7 +270,7 @@ func (s *Server) apiUpdateProduct(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	if _, err := s.deps.Catalog.Product(ctx, user.ID, id); err != nil {
+	if _, err := s.deps.Catalog.Products.Product(ctx, user.ID, id); err != nil {
 		return err
 	}
 	var req productRequest
@@ -281,7 +281,7 @@ func (s *Server) apiUpdateProduct(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.deps.Catalog.PatchProduct(ctx, user.ID, id, patch)
+	p, err := s.deps.Catalog.Products.PatchProduct(ctx, user.ID, id, patch)
 	if err != nil {
 		return err
 	}
@@ -307,10 +307,10 @@ func (s *Server) apiSetFamilies(c echo.Context) error {
 		return fault.FieldInvalidf("families", `send {"families": ["red", "white"]}, or an empty list to use the families found in the photos`)
 	}
 	ctx := c.Request().Context()
-	if err := s.deps.Catalog.SetFamilyOverride(ctx, user.ID, id, *req.Families); err != nil {
+	if err := s.deps.Catalog.Products.SetFamilyOverride(ctx, user.ID, id, *req.Families); err != nil {
 		return err
 	}
-	p, err := s.deps.Catalog.Product(ctx, user.ID, id)
+	p, err := s.deps.Catalog.Products.Product(ctx, user.ID, id)
 	if err != nil {
 		return err
 	}
@@ -323,7 +323,7 @@ func (s *Server) apiArchiveProduct(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.deps.Catalog.ArchiveProduct(c.Request().Context(), user.ID, id)
+	p, err := s.deps.Catalog.Products.ArchiveProduct(c.Request().Context(), user.ID, id)
 	if err != nil {
 		return err
 	}
@@ -339,7 +339,7 @@ func (s *Server) apiUploadImage(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	if _, err := s.deps.Catalog.Product(ctx, user.ID, id); err != nil {
+	if _, err := s.deps.Catalog.Products.Product(ctx, user.ID, id); err != nil {
 		return err
 	}
 	files, closeAll, err := uploadedFiles(c, "file", "photos")
@@ -353,7 +353,7 @@ func (s *Server) apiUploadImage(c echo.Context) error {
 	if len(files) == 0 {
 		return fault.FieldInvalidf("file", "send the image as a multipart field named file, or as the request body")
 	}
-	images, err := s.deps.Catalog.AddImages(ctx, user.ID, id, files)
+	images, err := s.deps.Catalog.Images.AddImages(ctx, user.ID, id, files)
 	if err != nil {
 		return err
 	}
@@ -369,7 +369,7 @@ func (s *Server) apiPublicProducts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page, err := s.deps.Catalog.PublicProducts(c.Request().Context(), catalog.PublicFilter{
+	page, err := s.deps.Catalog.Products.PublicProducts(c.Request().Context(), catalog.PublicFilter{
 		Category: c.QueryParam("category"), ShopSlug: c.QueryParam("shop"), Page: pageParam(c), PerPage: perPage,
 	})
 	if err != nil {
@@ -383,7 +383,7 @@ func (s *Server) apiPublicProduct(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.deps.Catalog.PublicProduct(c.Request().Context(), id)
+	p, err := s.deps.Catalog.Products.PublicProduct(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}

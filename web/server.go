@@ -18,6 +18,7 @@ import (
 
 	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/catalog/bulk"
 	"github.com/warna/warna/orders"
 	"github.com/warna/warna/search"
 	"github.com/warna/warna/stats"
@@ -52,7 +53,9 @@ type Deps struct {
 	Auth *auth.Service
 	// Catalog serves shops, products, photos and imports; nil leaves those
 	// routes out (tests of other areas).
-	Catalog *catalog.Service
+	Catalog *catalog.Catalog
+	// Bulk runs catalogue imports and exports; it comes with Catalog.
+	Bulk *bulk.Service
 	// Affiliates serves influencers' links and the /r redirect. It comes
 	// with the five services after it (profiles and storefronts, the
 	// commission ledger, cart, orders, webhooks); nil leaves all of their

@@ -39,7 +39,7 @@ func (s *Server) merchantHome(c echo.Context) error {
 	}
 	user, _ := auth.CurrentUser(c)
 	ctx := c.Request().Context()
-	shop, err := s.deps.Catalog.ShopOf(ctx, user.ID)
+	shop, err := s.deps.Catalog.Shops.ShopOf(ctx, user.ID)
 	if fault.Is(err, fault.NotFound) {
 		return c.Redirect(http.StatusSeeOther, "/merchant/shop/new")
 	}
@@ -47,11 +47,11 @@ func (s *Server) merchantHome(c echo.Context) error {
 		return err
 	}
 	filter := catalog.ProductFilter{Status: catalog.Status(c.QueryParam("status")), Query: c.QueryParam("q"), Page: pageParam(c), PerPage: 25}
-	page, err := s.deps.Catalog.Products(ctx, user.ID, filter)
+	page, err := s.deps.Catalog.Products.Products(ctx, user.ID, filter)
 	if err != nil {
 		return err
 	}
-	summary, err := s.deps.Catalog.Summary(ctx, user.ID)
+	summary, err := s.deps.Catalog.Shops.Summary(ctx, user.ID)
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func (s *Server) renderShopForm(c echo.Context, status int, isNew bool, form map
 
 func (s *Server) newShopForm(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	if _, err := s.deps.Catalog.ShopOf(c.Request().Context(), user.ID); err == nil {
+	if _, err := s.deps.Catalog.Shops.ShopOf(c.Request().Context(), user.ID); err == nil {
 		return c.Redirect(http.StatusSeeOther, "/merchant/shop")
 	}
 	form := shopForm(catalog.Shop{Currency: "IDR", TimeZone: "Asia/Jakarta", DefaultCommissionBps: 1000,
@@ -175,7 +175,7 @@ func (s *Server) createShop(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	in, form, err := bindShop(c)
 	if err == nil {
-		_, err = s.deps.Catalog.CreateShop(c.Request().Context(), user.ID, in)
+		_, err = s.deps.Catalog.Shops.CreateShop(c.Request().Context(), user.ID, in)
 	}
 	if err != nil {
 		errs, status, ok := fieldErrors(err)
@@ -190,7 +190,7 @@ func (s *Server) createShop(c echo.Context) error {
 
 func (s *Server) shopSettings(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	shop, err := s.deps.Catalog.ShopOf(c.Request().Context(), user.ID)
+	shop, err := s.deps.Catalog.Shops.ShopOf(c.Request().Context(), user.ID)
 	if fault.Is(err, fault.NotFound) {
 		return c.Redirect(http.StatusSeeOther, "/merchant/shop/new")
 	}
@@ -204,7 +204,7 @@ func (s *Server) updateShop(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	in, form, err := bindShop(c)
 	if err == nil {
-		_, err = s.deps.Catalog.UpdateShop(c.Request().Context(), user.ID, in)
+		_, err = s.deps.Catalog.Shops.UpdateShop(c.Request().Context(), user.ID, in)
 	}
 	if err != nil {
 		errs, status, ok := fieldErrors(err)

@@ -63,7 +63,7 @@ func (s *Server) shelves(c echo.Context, sf affiliates.Storefront) ([]shelfView,
 			ids = append(ids, card.ProductID)
 		}
 	}
-	products, err := s.deps.Catalog.PublicProductsByID(c.Request().Context(), ids)
+	products, err := s.deps.Catalog.Products.PublicProductsByID(c.Request().Context(), ids)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package catalog
+package bulk
 
 import (
 	"context"
@@ -7,8 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"gorm.io/gorm"
-
+	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/money"
 )
 
@@ -23,16 +22,14 @@ func (s *Service) ExportCSV(ctx context.Context, shopID int64, w io.Writer) erro
 	if err := cw.Write(exportHeader); err != nil {
 		return err
 	}
-	db := s.db.WithContext(ctx)
-	var batch []Product
-	err := withImages(db).Where("shop_id = ?", shopID).Order("id").FindInBatches(&batch, 200, func(tx *gorm.DB, _ int) error {
+	err := catalog.EachProductOfShop(ctx, s.db, shopID, func(batch []catalog.Product) error {
 		for _, p := range batch {
 			if err := cw.Write(s.exportRow(p)); err != nil {
 				return err
 			}
 		}
 		return nil
-	}).Error
+	})
 	if err != nil {
 		return err
 	}
@@ -42,21 +39,21 @@ func (s *Service) ExportCSV(ctx context.Context, shopID int64, w io.Writer) erro
 
 // ExportCSVFor exports the merchant's own shop.
 func (s *Service) ExportCSVFor(ctx context.Context, ownerID int64, w io.Writer) error {
-	shop, err := s.ShopOf(ctx, ownerID)
+	shop, err := catalog.ShopOfOwnerTx(ctx, s.db, ownerID)
 	if err != nil {
 		return err
 	}
 	return s.ExportCSV(ctx, shop.ID, w)
 }
 
-func (s *Service) exportRow(p Product) []string {
+func (s *Service) exportRow(p catalog.Product) []string {
 	urls := make([]string, 0, len(p.Images))
 	for _, img := range p.Images {
-		urls = append(urls, s.effectiveURL(img))
+		urls = append(urls, s.images.ExportURL(img))
 	}
 	commission := ""
 	if p.CommissionBps != nil {
-		commission = FormatPercentBps(*p.CommissionBps)
+		commission = catalog.FormatPercentBps(*p.CommissionBps)
 	}
 	return []string{
 		p.SKU, p.Title, p.Description, p.Category, money.Plain(p.PriceMinor, p.Currency), p.Currency,

@@ -1,4 +1,4 @@
-package catalog
+package bulk
 
 import (
 	"context"
@@ -47,7 +47,7 @@ func (s *Service) newFetcher(allowPrivate bool) *imageFetcher {
 			},
 		},
 		timeout: s.fetchTimeout,
-		limit:   s.limits.MaxBytes,
+		limit:   s.images.Limits().MaxBytes,
 	}
 }
 

@@ -1,4 +1,4 @@
-package catalog
+package bulk
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/imaging"
 )
@@ -43,7 +44,10 @@ func newImageServer(t *testing.T, limit int64) *imageServer {
 			}
 		case strings.HasPrefix(r.URL.Path, "/img/"):
 			var n int
-			fmt.Sscanf(r.URL.Path, "/img/%d.png", &n)
+			if _, err := fmt.Sscanf(r.URL.Path, "/img/%d.png", &n); err != nil {
+				http.NotFound(w, r)
+				return
+			}
 			w.Header().Set("Content-Type", "image/png")
 			_, _ = w.Write(photo(t, 24, 24, color.RGBA{uint8(n * 37), uint8(n * 11), 200, 255}))
 		default:
@@ -76,9 +80,9 @@ func byLine(report ImportReport) map[int]RowResult {
 
 func TestImportThousandRowsThenAgainChangesNothing(t *testing.T) {
 	ctx := context.Background()
-	e := newTestEnv(t, Options{})
+	e := newTestEnv(t, catalog.Options{}, Options{})
 	shop := e.shop(1, "bulk", "IDR")
-	images := newImageServer(t, e.svc.limits.MaxBytes)
+	images := newImageServer(t, e.cat.Images.Limits().MaxBytes)
 
 	var csv strings.Builder
 	csv.WriteString("Product Name,Parent SKU,Price,Stock,Category,Image URL,Description,Status,Colour\n")
@@ -104,18 +108,16 @@ func TestImportThousandRowsThenAgainChangesNothing(t *testing.T) {
 	if calls != 1000 || lastDone != 1000 || lastTotal != 1000 {
 		t.Errorf("progress called %d times, last %d/%d; want 1000 calls ending 1000/1000", calls, lastDone, lastTotal)
 	}
-	var p Product
-	e.db.Where("sku = ?", "SKU-0007").Take(&p)
+	p := e.product(shop.ID, "SKU-0007")
 	if p.PriceMinor != 17500 || p.Category != "tops" || p.Title != "Kaos, model 7" || p.Description != "A soft tee\nline two" || p.DeclaredColor != "red" {
 		t.Errorf("row 7 stored as %+v", p)
 	}
-	if n := e.count(&Image{}); n != 5 {
+	if n := e.count(&catalog.Image{}); n != 5 {
 		t.Errorf("images = %d, want 5", n)
 	}
 
-	hits, outbox, jobsBefore := images.hits.Load(), e.count(&OutboxEntry{}), e.jobs("process_image")
-	var updatedBefore time.Time
-	e.db.Model(&Product{}).Select("max(updated_at)").Row().Scan(&updatedBefore)
+	hits, outbox, jobsBefore := images.hits.Load(), e.count(&catalog.OutboxEntry{}), e.jobs("process_image")
+	updatedBefore := e.lastUpdate()
 	calls = 0
 	again, err := e.svc.ImportInto(ctx, shop.ID, strings.NewReader(csv.String()), opts)
 	if err != nil {
@@ -127,15 +129,13 @@ func TestImportThousandRowsThenAgainChangesNothing(t *testing.T) {
 	if got := images.hits.Load(); got != hits {
 		t.Errorf("second import fetched %d images again, want 0", got-hits)
 	}
-	if got := e.count(&OutboxEntry{}); got != outbox {
+	if got := e.count(&catalog.OutboxEntry{}); got != outbox {
 		t.Errorf("second import wrote %d outbox rows, want 0", got-outbox)
 	}
 	if got := e.jobs("process_image"); got != jobsBefore {
 		t.Errorf("second import enqueued %d jobs, want 0", got-jobsBefore)
 	}
-	var updatedAfter time.Time
-	e.db.Model(&Product{}).Select("max(updated_at)").Row().Scan(&updatedAfter)
-	if !updatedAfter.Equal(updatedBefore) {
+	if updatedAfter := e.lastUpdate(); !updatedAfter.Equal(updatedBefore) {
 		t.Errorf("second import updated products (max updated_at %s → %s)", updatedBefore, updatedAfter)
 	}
 	if calls != 1000 {
@@ -146,7 +146,7 @@ func TestImportThousandRowsThenAgainChangesNothing(t *testing.T) {
 func TestImportReportsBadRowsAndLandsGoodOnes(t *testing.T) {
 	ctx := context.Background()
 	limit := int64(128 << 10)
-	e := newTestEnv(t, Options{Limits: imaging.Limits{MaxBytes: limit}, FetchTimeout: 500 * time.Millisecond})
+	e := newTestEnv(t, catalog.Options{Limits: imaging.Limits{MaxBytes: limit}}, Options{FetchTimeout: 500 * time.Millisecond})
 	shop := e.shop(1, "toko", "IDR")
 	images := newImageServer(t, limit)
 	file := strings.Join([]string{
@@ -170,20 +170,20 @@ func TestImportReportsBadRowsAndLandsGoodOnes(t *testing.T) {
 	rows := byLine(report)
 	tests := []struct {
 		line       int
-		wantStatus RowStatus
+		wantStatus catalog.RowStatus
 		wantReason string
 	}{
-		{2, RowCreated, ""},
-		{3, RowFailed, "bad price"},
-		{4, RowFailed, "title is missing"},
-		{5, RowFailed, "duplicate SKU in file (first on line 2)"},
-		{6, RowFailed, "could not connect"},
-		{7, RowFailed, "larger than the 0.1 MiB limit"},
-		{8, RowFailed, "404"},
-		{9, RowFailed, "no answer within"},
-		{10, RowCreated, ""},
-		{11, RowFailed, "SKU is missing"},
-		{12, RowFailed, "not an image"},
+		{2, catalog.RowCreated, ""},
+		{3, catalog.RowFailed, "bad price"},
+		{4, catalog.RowFailed, "title is missing"},
+		{5, catalog.RowFailed, "duplicate SKU in file (first on line 2)"},
+		{6, catalog.RowFailed, "could not connect"},
+		{7, catalog.RowFailed, "larger than the 0.1 MiB limit"},
+		{8, catalog.RowFailed, "404"},
+		{9, catalog.RowFailed, "no answer within"},
+		{10, catalog.RowCreated, ""},
+		{11, catalog.RowFailed, "SKU is missing"},
+		{12, catalog.RowFailed, "not an image"},
 	}
 	for _, tt := range tests {
 		got := rows[tt.line]
@@ -191,17 +191,14 @@ func TestImportReportsBadRowsAndLandsGoodOnes(t *testing.T) {
 			t.Errorf("line %d: %s %q, want %s with %q", tt.line, got.Status, got.Reason, tt.wantStatus, tt.wantReason)
 		}
 	}
-	var skus []string
-	e.db.Model(&Product{}).Order("sku").Pluck("sku", &skus)
-	if strings.Join(skus, ",") != "A-1,A-8" {
+	if skus := e.skus(); strings.Join(skus, ",") != "A-1,A-8" {
 		t.Errorf("products stored = %v, want only the good rows A-1 and A-8", skus)
 	}
-	var a1 Product
-	e.db.Where("sku = ?", "A-1").Take(&a1)
+	a1 := e.product(shop.ID, "A-1")
 	if a1.Title != "Kemeja Linen" || a1.PriceMinor != 150000 || a1.Category != "tops" {
 		t.Errorf("A-1 = %+v; the duplicate row must not overwrite it", a1)
 	}
-	if n := e.count(&Image{}); n != 2 {
+	if n := e.count(&catalog.Image{}); n != 2 {
 		t.Errorf("images = %d, want 2", n)
 	}
 	if n := e.files(); n != 2 {
@@ -211,9 +208,9 @@ func TestImportReportsBadRowsAndLandsGoodOnes(t *testing.T) {
 
 func TestImportRefusesPrivateAddressesUnlessAllowed(t *testing.T) {
 	ctx := context.Background()
-	e := newTestEnv(t, Options{})
+	e := newTestEnv(t, catalog.Options{}, Options{})
 	shop := e.shop(1, "toko", "USD")
-	images := newImageServer(t, e.svc.limits.MaxBytes)
+	images := newImageServer(t, e.cat.Images.Limits().MaxBytes)
 	loopback := images.URL + "/img/3.png" // httptest listens on 127.0.0.1
 	localhost := strings.Replace(loopback, "127.0.0.1", "localhost", 1)
 	file := "sku,title,price,image\nP-1,Shirt,10.00," + loopback + "\nP-2,Mug,5.00,\nP-3,Hat,7.00," + localhost + "\n"
@@ -224,11 +221,11 @@ func TestImportRefusesPrivateAddressesUnlessAllowed(t *testing.T) {
 	}
 	rows := byLine(report)
 	for _, line := range []int{2, 4} {
-		if rows[line].Status != RowFailed || !strings.Contains(rows[line].Reason, "is a loopback address, not a public internet address") {
+		if rows[line].Status != catalog.RowFailed || !strings.Contains(rows[line].Reason, "is a loopback address, not a public internet address") {
 			t.Errorf("line %d without the allow option: %s %q, want refused as private", line, rows[line].Status, rows[line].Reason)
 		}
 	}
-	if rows[3].Status != RowCreated {
+	if rows[3].Status != catalog.RowCreated {
 		t.Errorf("line 3 (no image): %s %q, want created", rows[3].Status, rows[3].Reason)
 	}
 	if hits := images.hits.Load(); hits != 0 {
@@ -245,7 +242,7 @@ func TestImportRefusesPrivateAddressesUnlessAllowed(t *testing.T) {
 
 func TestImportMoneyNeverThroughFloat(t *testing.T) {
 	ctx := context.Background()
-	e := newTestEnv(t, Options{})
+	e := newTestEnv(t, catalog.Options{}, Options{})
 	tests := []struct {
 		currency, locale, price string
 		want                    int64
@@ -272,14 +269,13 @@ func TestImportMoneyNeverThroughFloat(t *testing.T) {
 		}
 		row := report.Rows[0]
 		if tt.wantReason != "" {
-			if row.Status != RowFailed || !strings.Contains(row.Reason, tt.wantReason) || !strings.Contains(row.Reason, tt.price) {
+			if row.Status != catalog.RowFailed || !strings.Contains(row.Reason, tt.wantReason) || !strings.Contains(row.Reason, tt.price) {
 				t.Errorf("%s %q locale %q: %s %q, want a failure naming the value and %q", tt.currency, tt.price, tt.locale, row.Status, row.Reason, tt.wantReason)
 			}
 			continue
 		}
-		var p Product
-		e.db.Where("shop_id = ?", shop.ID).Take(&p)
-		if row.Status != RowCreated || p.PriceMinor != tt.want {
+		p := e.product(shop.ID, "M-1")
+		if row.Status != catalog.RowCreated || p.PriceMinor != tt.want {
 			t.Errorf("%s %q locale %q: %s %q, price %d; want %d", tt.currency, tt.price, tt.locale, row.Status, row.Reason, p.PriceMinor, tt.want)
 		}
 	}
@@ -287,15 +283,20 @@ func TestImportMoneyNeverThroughFloat(t *testing.T) {
 
 func TestExportImportRoundTripIsUnchanged(t *testing.T) {
 	ctx := context.Background()
-	e := newTestEnv(t, Options{BaseURL: "https://warna.example"})
+	e := newTestEnv(t, catalog.Options{BaseURL: "https://warna.example"}, Options{})
 	shop := e.shop(1, "round", "USD")
-	p := e.product(1, "R-1", "12.34")
-	if _, err := e.svc.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 30, 30, color.RGBA{10, 120, 200, 255}))); err != nil {
+	p, err := e.cat.Products.CreateProduct(ctx, 1, catalog.ProductInput{
+		Title: "Linen shirt R-1", SKU: "R-1", Category: "tops", Price: "12.34", Stock: 5, Status: catalog.StatusActive,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.cat.Images.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 30, 30, color.RGBA{10, 120, 200, 255}))); err != nil {
 		t.Fatal(err)
 	}
 	bps := 750
-	if _, err := e.svc.CreateProduct(ctx, 1, ProductInput{Title: "Dress, \"summer\"", Description: "two\nlines", SKU: "R-2", Category: "dresses",
-		Price: "1,299.00", Stock: 0, Status: StatusDraft, CommissionBps: &bps, DeclaredColor: "navy"}); err != nil {
+	if _, err := e.cat.Products.CreateProduct(ctx, 1, catalog.ProductInput{Title: "Dress, \"summer\"", Description: "two\nlines", SKU: "R-2", Category: "dresses",
+		Price: "1,299.00", Stock: 0, Status: catalog.StatusDraft, CommissionBps: &bps, DeclaredColor: "navy"}); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
@@ -305,7 +306,7 @@ func TestExportImportRoundTripIsUnchanged(t *testing.T) {
 	if !strings.Contains(out.String(), "https://warna.example/media/") || !strings.Contains(out.String(), "1299.00") {
 		t.Errorf("export lacks the media URL or the plain price:\n%s", out.String())
 	}
-	outbox := e.count(&OutboxEntry{})
+	outbox := e.count(&catalog.OutboxEntry{})
 	report, err := e.svc.ImportInto(ctx, shop.ID, bytes.NewReader(out.Bytes()), ImportOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -313,12 +314,12 @@ func TestExportImportRoundTripIsUnchanged(t *testing.T) {
 	if report.Unchanged != 2 || len(report.Rows) != 2 {
 		t.Fatalf("re-import of the export: %+v, want 2 unchanged", report.Rows)
 	}
-	if got := e.count(&OutboxEntry{}); got != outbox {
+	if got := e.count(&catalog.OutboxEntry{}); got != outbox {
 		t.Errorf("re-import wrote %d outbox rows", got-outbox)
 	}
 	// The same file imported by an instance with another BASE_URL still
 	// recognises its own media links.
-	elsewhere := NewService(e.db, e.store, nil, Options{BaseURL: "http://localhost:8080"})
+	elsewhere := NewService(e.db, e.store, nil, catalog.New(e.db, e.store, nil, catalog.Options{BaseURL: "http://localhost:8080"}), Options{})
 	if report, err = elsewhere.ImportInto(ctx, shop.ID, bytes.NewReader(out.Bytes()), ImportOptions{}); err != nil || report.Unchanged != 2 {
 		t.Errorf("re-import under another base URL: %+v, %v; want 2 unchanged", report.Rows, err)
 	}
@@ -326,7 +327,7 @@ func TestExportImportRoundTripIsUnchanged(t *testing.T) {
 
 func TestImportJSONLinesAndUpdates(t *testing.T) {
 	ctx := context.Background()
-	e := newTestEnv(t, Options{})
+	e := newTestEnv(t, catalog.Options{}, Options{})
 	shop := e.shop(1, "jsonl", "USD")
 	file := `{"title":"Mug","seller_sku":"J-1","price":12.5,"quantity":3,"category":"Home > Mugs","warna":"teal"}
 {"title":"Tote","seller_sku":"J-2","price":"20","quantity":"1.000","category":"Bags","status":"inactive"}
@@ -337,25 +338,25 @@ not json
 		t.Fatal(err)
 	}
 	rows := byLine(report)
-	if rows[1].Status != RowCreated || rows[2].Status != RowCreated || rows[3].Status != RowFailed {
+	if rows[1].Status != catalog.RowCreated || rows[2].Status != catalog.RowCreated || rows[3].Status != catalog.RowFailed {
 		t.Fatalf("rows = %+v", report.Rows)
 	}
-	var mug, tote Product
-	e.db.Where("sku = ?", "J-1").Take(&mug)
-	e.db.Where("sku = ?", "J-2").Take(&tote)
+	mug, tote := e.product(shop.ID, "J-1"), e.product(shop.ID, "J-2")
 	if mug.PriceMinor != 1250 || mug.Stock != 3 || mug.Category != "home" || mug.DeclaredColor != "teal" {
 		t.Errorf("mug = %+v", mug)
 	}
-	if tote.Stock != 1000 || tote.Status != StatusDraft || tote.Category != "bags" {
+	if tote.Stock != 1000 || tote.Status != catalog.StatusDraft || tote.Category != "bags" {
 		t.Errorf("tote = %+v", tote)
 	}
 	// A stock-only file updates stock and keeps everything else.
-	report, _ = e.svc.ImportInto(ctx, shop.ID, strings.NewReader("SKU,Stok\nJ-1,7\nJ-2,1000\n"), ImportOptions{})
+	report, err = e.svc.ImportInto(ctx, shop.ID, strings.NewReader("SKU,Stok\nJ-1,7\nJ-2,1000\n"), ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if report.Updated != 1 || report.Unchanged != 1 {
 		t.Errorf("stock update: %+v, want 1 updated and 1 unchanged", report.Rows)
 	}
-	e.db.Where("sku = ?", "J-1").Take(&mug)
-	if mug.Stock != 7 || mug.Title != "Mug" || mug.PriceMinor != 1250 {
+	if mug = e.product(shop.ID, "J-1"); mug.Stock != 7 || mug.Title != "Mug" || mug.PriceMinor != 1250 {
 		t.Errorf("mug after stock update = %+v", mug)
 	}
 	if _, err := e.svc.ImportInto(ctx, shop.ID, strings.NewReader("Name,Price\nx,1\n"), ImportOptions{}); !fault.Is(err, fault.Invalid) {
@@ -365,7 +366,7 @@ not json
 
 func TestBackgroundImportRecordsProgressAndReport(t *testing.T) {
 	ctx := context.Background()
-	e := newTestEnv(t, Options{})
+	e := newTestEnv(t, catalog.Options{}, Options{})
 	e.shop(1, "background", "USD")
 	file := "sku,title,price\nB-1,One,1.00\nB-2,,2.00\nB-3,Three,3.00\n"
 	imp, err := e.svc.StartImport(ctx, 1, "catalogue.csv", strings.NewReader(file), "")
@@ -381,12 +382,14 @@ func TestBackgroundImportRecordsProgressAndReport(t *testing.T) {
 	if err := e.svc.RunImport(ctx, imp.ID); err != nil {
 		t.Fatal(err)
 	}
-	imp, _ = e.svc.Import(ctx, 1, imp.ID)
+	if imp, err = e.svc.Import(ctx, 1, imp.ID); err != nil {
+		t.Fatal(err)
+	}
 	if imp.Status != ImportDone || imp.Total != 3 || imp.Done != 3 || imp.Created != 2 || imp.Failed != 1 || imp.Percent() != 100 {
 		t.Fatalf("finished import = %+v", imp)
 	}
 	rows := imp.Rows()
-	if rows[0].Status != RowFailed || rows[0].Line != 3 || !strings.Contains(rows[0].Reason, "title") {
+	if rows[0].Status != catalog.RowFailed || rows[0].Line != 3 || !strings.Contains(rows[0].Reason, "title") {
 		t.Errorf("first reported row = %+v, want the failed line 3", rows[0])
 	}
 }

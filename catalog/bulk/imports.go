@@ -1,10 +1,11 @@
-package catalog
+package bulk
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"path"
 	"strings"
@@ -13,6 +14,8 @@ import (
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
+	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/database"
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/media"
 	"github.com/warna/warna/money"
@@ -79,7 +82,7 @@ func (imp Import) Rows() []RowResult {
 	failed := rows[:0:0]
 	rest := rows[:0:0]
 	for _, r := range rows {
-		if r.Status == RowFailed {
+		if r.Status == catalog.RowFailed {
 			failed = append(failed, r)
 		} else {
 			rest = append(rest, r)
@@ -105,11 +108,59 @@ func importFormat(filename string, data []byte) (string, error) {
 	return "csv", nil
 }
 
+// Service runs merchants' bulk imports and exports their catalogues.
+type Service struct {
+	db           *gorm.DB
+	media        media.Store
+	queue        enqueuer
+	now          func() time.Time
+	fetchTimeout time.Duration
+	products     *catalog.Products
+	images       *catalog.Images
+}
+
+// enqueuer is the part of jobs.Queue imports need: adding a job inside the
+// transaction that records the import.
+type enqueuer interface {
+	EnqueueTx(ctx context.Context, tx *gorm.DB, args river.JobArgs, opts *river.InsertOpts) error
+}
+
+// Options tune the service; zero fields take defaults.
+type Options struct {
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// FetchTimeout bounds one image download during import; 0 means 10 s.
+	FetchTimeout time.Duration
+}
+
+// NewService builds the import and export service over db and the
+// catalogue's services, keeping uploaded files in store and queuing import
+// runs on queue.
+func NewService(db *gorm.DB, store media.Store, queue enqueuer, cat *catalog.Catalog, opts Options) *Service {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.FetchTimeout <= 0 {
+		opts.FetchTimeout = 10 * time.Second
+	}
+	now := opts.Now
+	return &Service{db: db, media: store, queue: queue, now: func() time.Time { return now().UTC() },
+		fetchTimeout: opts.FetchTimeout, products: cat.Products, images: cat.Images}
+}
+
+// ImportCatalogArgs runs a bulk import a merchant uploaded.
+type ImportCatalogArgs struct {
+	ImportID int64 `json:"import_id"`
+}
+
+// Kind names the job for River.
+func (ImportCatalogArgs) Kind() string { return "import_catalog" }
+
 // StartImport keeps an uploaded file and queues its import in one
 // transaction; the returned Import shows progress as it runs.
 func (s *Service) StartImport(ctx context.Context, ownerID int64, filename string, r io.Reader, locale string) (Import, error) {
 	db := s.db.WithContext(ctx)
-	shop, err := shopOf(db, ownerID)
+	shop, err := catalog.ShopOfOwnerTx(ctx, db, ownerID)
 	if err != nil {
 		return Import{}, err
 	}
@@ -159,19 +210,22 @@ func (s *Service) StartImport(ctx context.Context, ownerID int64, filename strin
 // Import returns one of the merchant's imports.
 func (s *Service) Import(ctx context.Context, ownerID, importID int64) (Import, error) {
 	db := s.db.WithContext(ctx)
-	shop, err := shopOf(db, ownerID)
+	shop, err := catalog.ShopOfOwnerTx(ctx, db, ownerID)
 	if err != nil {
 		return Import{}, fault.NotFoundf("no such import")
 	}
 	var imp Import
 	err = db.Where("id = ? AND shop_id = ?", importID, shop.ID).Take(&imp).Error
-	return imp, notFound(err, "no such import")
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Import{}, fault.NotFoundf("no such import")
+	}
+	return imp, err
 }
 
 // Imports lists the merchant's recent imports, newest first.
 func (s *Service) Imports(ctx context.Context, ownerID int64) ([]Import, error) {
 	db := s.db.WithContext(ctx)
-	shop, err := shopOf(db, ownerID)
+	shop, err := catalog.ShopOfOwnerTx(ctx, db, ownerID)
 	if err != nil {
 		return nil, err
 	}
@@ -221,14 +275,14 @@ func (s *Service) RunImport(ctx context.Context, importID int64) error {
 		}
 		fields["status"], fields["error"] = ImportFailed, truncate(fault.MessageOf(err), 500)
 	}
-	rows, jerr := jsonString(report.Rows)
+	rows, jerr := json.Marshal(report.Rows)
 	if jerr != nil {
 		return jerr
 	}
 	if report.Rows == nil {
-		rows = "[]"
+		rows = []byte("[]")
 	}
-	fields["report"], fields["total"], fields["done"] = rows, len(report.Rows), len(report.Rows)
+	fields["report"], fields["total"], fields["done"] = string(rows), len(report.Rows), len(report.Rows)
 	fields["created"], fields["updated"], fields["unchanged"], fields["failed"] = report.Created, report.Updated, report.Unchanged, report.Failed
 	return s.db.WithContext(context.WithoutCancel(ctx)).Model(&Import{}).Where("id = ?", imp.ID).Updates(fields).Error
 }
@@ -236,13 +290,42 @@ func (s *Service) RunImport(ctx context.Context, importID int64) error {
 // ImportCatalogWorker runs uploaded imports.
 type ImportCatalogWorker struct {
 	river.WorkerDefaults[ImportCatalogArgs]
-	Catalog *Service
+	Bulk *Service
 }
 
 // Work runs one import.
 func (w *ImportCatalogWorker) Work(ctx context.Context, job *river.Job[ImportCatalogArgs]) error {
-	return w.Catalog.RunImport(ctx, job.Args.ImportID)
+	return w.Bulk.RunImport(ctx, job.Args.ImportID)
 }
 
 // Timeout allows for big files with many image downloads.
 func (w *ImportCatalogWorker) Timeout(*river.Job[ImportCatalogArgs]) time.Duration { return time.Hour }
+
+// Migrations creates the imports table (made by catalog's 0201 until this
+// package existed, so on such a database it is there already).
+func Migrations() []database.Migration {
+	return []database.Migration{{
+		ID: "0250_bulk_imports",
+		Up: func(tx *gorm.DB) error {
+			if tx.Migrator().HasTable(&Import{}) {
+				return nil
+			}
+			return tx.AutoMigrate(&Import{})
+		},
+	}}
+}
+
+// AddWorkers registers the import job's worker.
+func AddWorkers(workers *river.Workers, s *Service) {
+	river.AddWorker(workers, &ImportCatalogWorker{Bulk: s})
+}
+
+// truncate cuts s to at most n bytes without splitting a character.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}
+
+func mebibytes(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }

@@ -1,4 +1,9 @@
-package catalog
+// Package bulk imports a shop's catalogue from the files marketplaces
+// export (CSV or JSON Lines; Shopee, Tokopedia, Lazada and TikTok Shop
+// column names, in Indonesian or English), in the background with a report
+// row by row, and exports it as CSV that imports back unchanged. Each row is
+// applied by catalog.Products.Import.
+package bulk
 
 import (
 	"bufio"
@@ -11,6 +16,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/money"
 )
@@ -29,23 +35,12 @@ type ImportOptions struct {
 	Progress func(done, total int)
 }
 
-// RowStatus is what an import did with one row.
-type RowStatus string
-
-// Row outcomes.
-const (
-	RowCreated   RowStatus = "created"
-	RowUpdated   RowStatus = "updated"
-	RowUnchanged RowStatus = "unchanged"
-	RowFailed    RowStatus = "failed"
-)
-
 // RowResult reports one row of an import.
 type RowResult struct {
-	Line   int       `json:"line"`
-	SKU    string    `json:"sku"`
-	Status RowStatus `json:"status"`
-	Reason string    `json:"reason,omitempty"`
+	Line   int               `json:"line"`
+	SKU    string            `json:"sku"`
+	Status catalog.RowStatus `json:"status"`
+	Reason string            `json:"reason,omitempty"`
 }
 
 // ImportReport is the outcome of an import, row by row.
@@ -60,11 +55,11 @@ type ImportReport struct {
 func (r *ImportReport) add(row RowResult) {
 	r.Rows = append(r.Rows, row)
 	switch row.Status {
-	case RowCreated:
+	case catalog.RowCreated:
 		r.Created++
-	case RowUpdated:
+	case catalog.RowUpdated:
 		r.Updated++
-	case RowUnchanged:
+	case catalog.RowUnchanged:
 		r.Unchanged++
 	default:
 		r.Failed++
@@ -338,23 +333,23 @@ func parseCount(s string) (int, error) {
 	n := 0
 	for _, r := range strings.Join(parts, "") {
 		n = n*10 + int(r-'0')
-		if n > MaxStock {
-			return 0, fault.FieldInvalidf("stock", "stock %q is more than %d", s, MaxStock)
+		if n > catalog.MaxStock {
+			return 0, fault.FieldInvalidf("stock", "stock %q is more than %d", s, catalog.MaxStock)
 		}
 	}
 	return n, nil
 }
 
 // statusWords maps marketplace status words to product statuses.
-var statusWords = map[string]Status{
-	"active": StatusActive, "aktif": StatusActive, "live": StatusActive, "published": StatusActive, "normal": StatusActive,
-	"1": StatusActive, "true": StatusActive, "yes": StatusActive, "ya": StatusActive, "listed": StatusActive,
-	"draft": StatusDraft, "inactive": StatusDraft, "nonaktif": StatusDraft, "tidakaktif": StatusDraft, "unlisted": StatusDraft,
-	"0": StatusDraft, "false": StatusDraft, "no": StatusDraft, "tidak": StatusDraft, "delisted": StatusDraft, "arsip": StatusArchived,
-	"archived": StatusArchived, "deleted": StatusArchived, "dihapus": StatusArchived,
+var statusWords = map[string]catalog.Status{
+	"active": catalog.StatusActive, "aktif": catalog.StatusActive, "live": catalog.StatusActive, "published": catalog.StatusActive, "normal": catalog.StatusActive,
+	"1": catalog.StatusActive, "true": catalog.StatusActive, "yes": catalog.StatusActive, "ya": catalog.StatusActive, "listed": catalog.StatusActive,
+	"draft": catalog.StatusDraft, "inactive": catalog.StatusDraft, "nonaktif": catalog.StatusDraft, "tidakaktif": catalog.StatusDraft, "unlisted": catalog.StatusDraft,
+	"0": catalog.StatusDraft, "false": catalog.StatusDraft, "no": catalog.StatusDraft, "tidak": catalog.StatusDraft, "delisted": catalog.StatusDraft, "arsip": catalog.StatusArchived,
+	"archived": catalog.StatusArchived, "deleted": catalog.StatusArchived, "dihapus": catalog.StatusArchived,
 }
 
-func parseStatus(s string) (Status, error) {
+func parseStatus(s string) (catalog.Status, error) {
 	key := strings.Map(func(r rune) rune {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
 			return unicode.ToLower(r)
@@ -369,8 +364,8 @@ func parseStatus(s string) (Status, error) {
 
 // patchOf turns a record into the change it asks for, parsing prices in the
 // shop's currency and locale.
-func patchOf(rec record, shop Shop, locale string) (ProductPatch, error) {
-	var pt ProductPatch
+func patchOf(rec record, shop catalog.Shop, locale string) (catalog.ProductPatch, error) {
+	var pt catalog.ProductPatch
 	text := func(f field) *string {
 		if !rec.present(f) {
 			return nil
@@ -404,7 +399,7 @@ func patchOf(rec record, shop Shop, locale string) (ProductPatch, error) {
 		pt.Stock = &n
 	}
 	if v := rec.values[fieldCategory]; v != "" {
-		slug, ok := NormaliseCategory(v)
+		slug, ok := catalog.NormaliseCategory(v)
 		if !ok {
 			slug = "other"
 		}
@@ -420,7 +415,7 @@ func patchOf(rec record, shop Shop, locale string) (ProductPatch, error) {
 	if rec.present(fieldCommission) {
 		var bps *int
 		if v := rec.values[fieldCommission]; v != "" {
-			n, err := ParsePercentBps(v)
+			n, err := catalog.ParsePercentBps(v)
 			if err != nil {
 				return pt, fault.FieldInvalidf("commission", "bad commission: %s", fault.MessageOf(err))
 			}
@@ -429,17 +424,4 @@ func patchOf(rec record, shop Shop, locale string) (ProductPatch, error) {
 		pt.CommissionBps = &bps
 	}
 	return pt, nil
-}
-
-// newProductInput is what a record creates when its SKU is new: the title and
-// price are required, the rest have defaults.
-func newProductInput(rec record, pt ProductPatch) (ProductInput, error) {
-	if pt.Title == nil {
-		return ProductInput{}, fault.FieldInvalidf("title", "the title is missing")
-	}
-	if pt.PriceMinor == nil {
-		return ProductInput{}, fault.FieldInvalidf("price", "the price is missing")
-	}
-	base := ProductInput{SKU: rec.values[fieldSKU], Category: "other", Status: StatusActive}
-	return pt.Apply(base), nil
 }
