@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -117,6 +118,42 @@ func TestProductLifecycleAndOutbox(t *testing.T) {
 	}
 	if n := e.count(&Product{}); n != 1 {
 		t.Errorf("products = %d, want 1", n)
+	}
+}
+
+// TestConcurrentPatchesKeepEachOther: each patch reads and writes the
+// product in one transaction, so patches of different fields made at the
+// same moment all land (none writes back a stale copy of another's field).
+func TestConcurrentPatchesKeepEachOther(t *testing.T) {
+	ctx := context.Background()
+	e := newTestEnv(t, Options{})
+	e.shop(1, "batik-sari", "USD")
+	p := e.product(1, "SH-1", "19.99")
+	title, description, colour, stock, price := "Renamed", "Now with a description", "navy", 42, int64(2500)
+	patches := []ProductPatch{{Title: &title}, {Description: &description}, {DeclaredColor: &colour}, {Stock: &stock}, {PriceMinor: &price}}
+	errs := make(chan error, len(patches))
+	var wg sync.WaitGroup
+	for _, patch := range patches {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := e.cat.Products.PatchProduct(ctx, 1, p.ID, patch)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("patch: %v", err)
+		}
+	}
+	got, err := e.cat.Products.Product(ctx, 1, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Title != title || got.Description != description || got.DeclaredColor != colour || got.Stock != stock || got.PriceMinor != price {
+		t.Errorf("after concurrent patches: %q %q %q stock %d price %d; want every patch kept", got.Title, got.Description, got.DeclaredColor, got.Stock, got.PriceMinor)
 	}
 }
 

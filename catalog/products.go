@@ -234,16 +234,35 @@ func (s *Products) CreateProduct(ctx context.Context, ownerID int64, in ProductI
 
 // UpdateProduct replaces the editable fields of one of the merchant's products.
 func (s *Products) UpdateProduct(ctx context.Context, ownerID, productID int64, in ProductInput) (Product, error) {
+	return s.update(ctx, ownerID, productID, func(Product) ProductInput { return in })
+}
+
+// PatchProduct changes only the given fields of a product: the product is
+// read and written in one transaction, so a change made meanwhile is not
+// overwritten with what was read before it.
+func (s *Products) PatchProduct(ctx context.Context, ownerID, productID int64, patch ProductPatch) (Product, error) {
+	return s.update(ctx, ownerID, productID, func(p Product) ProductInput { return patch.Apply(InputOf(p)) })
+}
+
+// update writes the input made from the stored product, in one transaction.
+func (s *Products) update(ctx context.Context, ownerID, productID int64, input func(Product) ProductInput) (Product, error) {
 	var p Product
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		shop, err := shopOf(tx, ownerID)
 		if err != nil {
 			return err
 		}
+		// A no-op update takes the row's lock first (PostgreSQL; SQLite's
+		// transactions are serialised anyway), so what is read below is
+		// not changed by another writer before this one commits.
+		if err := tx.Model(&Product{}).Where("id = ? AND shop_id = ?", productID, shop.ID).
+			UpdateColumn("updated_at", gorm.Expr("updated_at")).Error; err != nil {
+			return err
+		}
 		if p, err = productIn(tx, shop.ID, productID); err != nil {
 			return err
 		}
-		if err := in.build(&p, shop); err != nil {
+		if err := input(p).build(&p, shop); err != nil {
 			return err
 		}
 		if err := skuFree(tx, shop.ID, p.SKU, p.ID); err != nil {
@@ -261,15 +280,6 @@ func (s *Products) UpdateProduct(ctx context.Context, ownerID, productID int64, 
 		return Product{}, err
 	}
 	return s.Product(ctx, ownerID, productID)
-}
-
-// PatchProduct changes only the given fields of a product.
-func (s *Products) PatchProduct(ctx context.Context, ownerID, productID int64, patch ProductPatch) (Product, error) {
-	p, err := s.Product(ctx, ownerID, productID)
-	if err != nil {
-		return Product{}, err
-	}
-	return s.UpdateProduct(ctx, ownerID, productID, patch.Apply(InputOf(p)))
 }
 
 // ArchiveProduct takes a product off sale; it stays in the merchant's list.
