@@ -56,6 +56,28 @@ func TestShopRules(t *testing.T) {
 	}
 }
 
+func TestNewShopStartsValid(t *testing.T) {
+	for name, want := range map[string]string{
+		"Batik Sari": "batik-sari", "  Kopi & Co.  ": "kopi-co", "Toko 99": "toko-99", "Ünïcode Shop": "n-code-shop",
+	} {
+		if got := SuggestSlug(name); got != want {
+			t.Errorf("SuggestSlug(%q) = %q, want %q", name, got, want)
+		}
+	}
+	in := NewShopInput("Batik Sari")
+	in.Normalise()
+	if err := in.Validate(); err != nil {
+		t.Errorf("a new shop's defaults do not validate: %v", err)
+	}
+	if in.Currency != "IDR" || in.AttributionWindowDays != DefaultAttributionWindowDays || in.DefaultCommissionBps != 1000 {
+		t.Errorf("new shop defaults = %+v", in)
+	}
+	shop := Shop{Name: "N", Slug: "n-1", Currency: "USD", TimeZone: "UTC", DefaultCommissionBps: 750, ReturnWindowDays: 3, AttributionWindowDays: 9}
+	if got := ShopInputOf(shop); got.DefaultCommissionBps != 750 || got.ReturnWindowDays != 3 || got.AttributionWindowDays != 9 || got.Slug != "n-1" {
+		t.Errorf("ShopInputOf = %+v", got)
+	}
+}
+
 func TestParsePercentBps(t *testing.T) {
 	for in, want := range map[string]int{"10": 1000, "7.5": 750, "12,25": 1225, "0": 0, "0.05%": 5, "100": 10000} {
 		got, err := ParsePercentBps(in)

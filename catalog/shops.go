@@ -35,6 +35,38 @@ type ShopInput struct {
 	AttributionWindowDays int
 }
 
+// NewShopInput is what a new shop starts from: the merchant's name, a web
+// address made from it, and the usual terms on Warna's Indonesian
+// marketplace (rupiah, Jakarta time, 10 % commission, a 7-day return window).
+func NewShopInput(name string) ShopInput {
+	return ShopInput{Name: name, Slug: SuggestSlug(name), Currency: "IDR", TimeZone: "Asia/Jakarta",
+		DefaultCommissionBps: 1000, ReturnWindowDays: 7, AttributionWindowDays: DefaultAttributionWindowDays}
+}
+
+// ShopInputOf is a shop as an input, for its settings form.
+func ShopInputOf(shop Shop) ShopInput {
+	return ShopInput{Name: shop.Name, Slug: shop.Slug, Description: shop.Description, Currency: shop.Currency,
+		TimeZone: shop.TimeZone, DefaultCommissionBps: shop.DefaultCommissionBps, ReturnWindowDays: shop.ReturnWindowDays,
+		AttributionWindowDays: shop.AttributionWindowDays}
+}
+
+// SuggestSlug makes a web address out of a name: "Batik Sari" → "batik-sari".
+func SuggestSlug(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+			dash = false
+		case !dash && b.Len() > 0:
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.Trim(b.String(), "-")
+}
+
 var slugPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{1,58}[a-z0-9])$`)
 
 // Normalise trims and lower-cases what should be.

@@ -104,9 +104,6 @@ func bindProduct(c echo.Context) (catalog.ProductInput, map[string]string, error
 		Title: form["title"], SKU: form["sku"], Description: form["description"], Category: form["category"],
 		Price: form["price"], Status: catalog.Status(form["status"]), DeclaredColor: form["color"],
 	}
-	if strings.TrimSpace(in.Price) == "" {
-		return in, form, fault.FieldInvalidf("price", "enter a price")
-	}
 	stock := strings.TrimSpace(form["stock"])
 	if stock == "" {
 		stock = "0"

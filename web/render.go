@@ -8,10 +8,12 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/warna/warna/imaging"
 	"github.com/warna/warna/money"
 	"github.com/warna/warna/web/auth"
 )
@@ -52,7 +54,20 @@ func templateFuncs() template.FuncMap {
 		"safeCSS":   func(s string) template.CSS { return template.CSS(s) },
 		"dict":      dict,
 		"pct":       func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
+		"swatches":  familySwatches,
 	}
+}
+
+// familySwatches are the families' display colours, in the alphabetical
+// order of their names that the home page's row has always had.
+func familySwatches() []string {
+	families := slices.Clone(imaging.Families)
+	slices.Sort(families)
+	out := make([]string, len(families))
+	for i, f := range families {
+		out[i] = f.Swatch()
+	}
+	return out
 }
 
 func newRenderer() (*renderer, error) {

@@ -75,12 +75,12 @@ var commonTimeZones = []string{
 	"Europe/Berlin", "America/New_York", "America/Los_Angeles", "UTC",
 }
 
-func shopForm(shop catalog.Shop) map[string]string {
+func shopForm(in catalog.ShopInput) map[string]string {
 	return map[string]string{
-		"name": shop.Name, "slug": shop.Slug, "description": shop.Description, "currency": shop.Currency,
-		"time_zone": shop.TimeZone, "commission": catalog.FormatPercentBps(shop.DefaultCommissionBps),
-		"return_window_days":      strconv.Itoa(shop.ReturnWindowDays),
-		"attribution_window_days": strconv.Itoa(shop.AttributionWindowDays),
+		"name": in.Name, "slug": in.Slug, "description": in.Description, "currency": in.Currency,
+		"time_zone": in.TimeZone, "commission": catalog.FormatPercentBps(in.DefaultCommissionBps),
+		"return_window_days":      strconv.Itoa(in.ReturnWindowDays),
+		"attribution_window_days": strconv.Itoa(in.AttributionWindowDays),
 	}
 }
 
@@ -98,28 +98,7 @@ func (s *Server) newShopForm(c echo.Context) error {
 	if _, err := s.deps.Catalog.Shops.ShopOf(c.Request().Context(), user.ID); err == nil {
 		return c.Redirect(http.StatusSeeOther, "/merchant/shop")
 	}
-	form := shopForm(catalog.Shop{Currency: "IDR", TimeZone: "Asia/Jakarta", DefaultCommissionBps: 1000,
-		ReturnWindowDays: 7, AttributionWindowDays: catalog.DefaultAttributionWindowDays})
-	form["name"] = user.Name
-	form["slug"] = suggestSlug(user.Name)
-	return s.renderShopForm(c, http.StatusOK, true, form, nil)
-}
-
-// suggestSlug makes a web address out of a name: "Batik Sari" → "batik-sari".
-func suggestSlug(name string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(name) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-			b.WriteRune(r)
-			dash = false
-		case !dash && b.Len() > 0:
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	return strings.Trim(b.String(), "-")
+	return s.renderShopForm(c, http.StatusOK, true, shopForm(catalog.NewShopInput(user.Name)), nil)
 }
 
 // bindShop reads the shop form; a number that does not parse names its field.
@@ -197,7 +176,7 @@ func (s *Server) shopSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderShopForm(c, http.StatusOK, false, shopForm(shop), nil)
+	return s.renderShopForm(c, http.StatusOK, false, shopForm(catalog.ShopInputOf(shop)), nil)
 }
 
 func (s *Server) updateShop(c echo.Context) error {

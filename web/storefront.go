@@ -158,7 +158,7 @@ func (d *storefrontPage) filterByFamily(page *url.URL, families []string) {
 	for _, f := range imaging.Families {
 		if n := counts[string(f)]; n > 0 {
 			d.Colours = append(d.Colours, facetLink{Label: string(f), Count: n, Active: slices.Contains(families, string(f)),
-				Hex: familyHex[string(f)], URL: link(string(f))})
+				Hex: f.Swatch(), URL: link(string(f))})
 		}
 	}
 }
