@@ -247,7 +247,7 @@ func (s *Service) LinksOf(ctx context.Context, influencerID int64) ([]LinkStats,
 			productIDs = append(productIDs, *l.ProductID)
 		}
 	}
-	products, err := catalog.ProductsByIDTx(ctx, db, productIDs)
+	titles, err := catalog.ProductTitlesTx(ctx, db, productIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +261,7 @@ func (s *Service) LinksOf(ctx context.Context, influencerID int64) ([]LinkStats,
 		switch l.Kind {
 		case TargetProduct:
 			ls.Target = ProductPath(*l.ProductID)
-			ls.TargetTitle = products[*l.ProductID].Title
+			ls.TargetTitle = titles[*l.ProductID]
 			var r LinkRate
 			if db.Where("link_id = ? AND product_id = ?", l.ID, *l.ProductID).Take(&r).Error == nil {
 				ls.PromisedBps = &r.Bps

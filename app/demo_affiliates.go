@@ -55,8 +55,8 @@ func (a *App) seedDemoAffiliates(ctx context.Context, out io.Writer) error {
 			if err != nil {
 				return err
 			}
-			var shop catalog.Shop
-			if err := a.db.WithContext(ctx).Take(&shop, p.ShopID).Error; err != nil {
+			shop, err := catalog.ShopTx(ctx, a.db, p.ShopID)
+			if err != nil {
 				return err
 			}
 			order, _, err := a.orders.RecordConversion(ctx, shop.OwnerID, orders.ConversionInput{

@@ -125,14 +125,14 @@ func (a *App) seedDemoCatalog(ctx context.Context, out io.Writer) error {
 
 func (a *App) seedDemoProduct(ctx context.Context, ownerID int64, shape demoShape, i int, colour demoColour, bg demoBackground) (int, error) {
 	sku := fmt.Sprintf("DEMO-%s-%02d", strings.ToUpper(string(shape)), i+1)
-	var n int64
-	if err := a.db.WithContext(ctx).Model(&catalog.Product{}).
-		Joins("JOIN shops ON shops.id = products.shop_id").
-		Where("shops.owner_id = ? AND products.sku = ?", ownerID, sku).Count(&n).Error; err != nil {
+	shop, err := catalog.ShopOfOwnerTx(ctx, a.db, ownerID)
+	if err != nil {
 		return 0, err
 	}
-	if n > 0 {
-		return 0, nil
+	if _, err := catalog.ShopProductTx(ctx, a.db, shop.ID, 0, sku); err == nil {
+		return 0, nil // seeded before
+	} else if !fault.Is(err, fault.NotFound) {
+		return 0, err
 	}
 	names := demoNames[shape]
 	price := names.basePrice + int64(i)*10000

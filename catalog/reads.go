@@ -93,3 +93,39 @@ func EachProductOfShop(ctx context.Context, tx *gorm.DB, shopID int64, fn func([
 	return withImages(tx.WithContext(ctx)).Where("shop_id = ?", shopID).Order("id").
 		FindInBatches(&batch, 200, func(*gorm.DB, int) error { return fn(batch) }).Error
 }
+
+// ProductShopsTx maps each of the given products that exists to its shop.
+func ProductShopsTx(ctx context.Context, tx *gorm.DB, ids []int64) (map[int64]int64, error) {
+	out := make(map[int64]int64, len(ids))
+	for start := 0; start < len(ids); start += 500 {
+		var rows []Product
+		if err := tx.WithContext(ctx).Select("id", "shop_id").Where("id IN ?", ids[start:min(start+500, len(ids))]).Find(&rows).Error; err != nil {
+			return nil, fmt.Errorf("load product shops: %w", err)
+		}
+		for _, p := range rows {
+			out[p.ID] = p.ShopID
+		}
+	}
+	return out, nil
+}
+
+// ProductIDsOfShop selects, as a subquery for the caller's own query, the
+// ids of the shop's products.
+func ProductIDsOfShop(tx *gorm.DB, shopID int64) *gorm.DB {
+	return tx.Model(&Product{}).Select("id").Where("shop_id = ?", shopID)
+}
+
+// ProductTitlesTx maps each of the given products that exists to its title.
+func ProductTitlesTx(ctx context.Context, tx *gorm.DB, ids []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	for start := 0; start < len(ids); start += 500 {
+		var rows []Product
+		if err := tx.WithContext(ctx).Select("id", "title").Where("id IN ?", ids[start:min(start+500, len(ids))]).Find(&rows).Error; err != nil {
+			return nil, fmt.Errorf("load product titles: %w", err)
+		}
+		for _, p := range rows {
+			out[p.ID] = p.Title
+		}
+	}
+	return out, nil
+}

@@ -336,3 +336,18 @@ func NewestAttributedTx(ctx context.Context, tx *gorm.DB, shopID int64, ids *gor
 		Order("placed_at DESC, id DESC").Limit(limit).Find(&out).Error
 	return out, err
 }
+
+// PlacedTx returns the given orders' shop and time placed (the other
+// fields and the lines are left empty).
+func PlacedTx(ctx context.Context, tx *gorm.DB, ids []int64) ([]Order, error) {
+	var out []Order
+	for start := 0; start < len(ids); start += 500 {
+		var chunk []Order
+		if err := tx.WithContext(ctx).Select("id", "shop_id", "placed_at").Where("id IN ?", ids[start:min(start+500, len(ids))]).
+			Find(&chunk).Error; err != nil {
+			return nil, err
+		}
+		out = append(out, chunk...)
+	}
+	return out, nil
+}

@@ -367,7 +367,7 @@ func (st *Service) Merchant(ctx context.Context, merchantID int64, in RangeInput
 	if err := st.eachShopHour(db, scope, rep.Prev, state.RolledUntil, func(_ time.Time, row ShopHour) { rep.Before.addShop(row) }); err != nil {
 		return rep, err
 	}
-	if rep.TopProducts, err = st.topProducts(db, scope, r, state.RolledUntil, "", topN); err != nil {
+	if rep.TopProducts, err = st.topProducts(ctx, db, scope, r, state.RolledUntil, "", topN); err != nil {
 		return rep, err
 	}
 	if rep.TopInfluencers, err = st.topInfluencers(ctx, db, shop.ID, r, state.RolledUntil, topN); err != nil {
@@ -423,7 +423,7 @@ func liveRows(db *gorm.DB, sp span, scope statsScope) ([]LinkHour, []ProductHour
 
 // topProducts ranks products by sales in r, for a shop or an influencer (in
 // currency).
-func (st *Service) topProducts(db *gorm.DB, scope statsScope, r Range, rolledUntil int64, currency string, n int) ([]ProductTotals, error) {
+func (st *Service) topProducts(ctx context.Context, db *gorm.DB, scope statsScope, r Range, rolledUntil int64, currency string, n int) ([]ProductTotals, error) {
 	sp := splitSpan(r.From, r.To, rolledUntil)
 	byID := map[int64]*ProductTotals{}
 	add := func(id, units, sales, refunded, comm int64) {
@@ -478,10 +478,10 @@ func (st *Service) topProducts(db *gorm.DB, scope statsScope, r Range, rolledUnt
 	if n > 0 && len(out) > n {
 		out = out[:n]
 	}
-	return out, productTitles(db, out)
+	return out, productTitles(ctx, db, out)
 }
 
-func productTitles(db *gorm.DB, ps []ProductTotals) error {
+func productTitles(ctx context.Context, db *gorm.DB, ps []ProductTotals) error {
 	ids := make([]int64, 0, len(ps))
 	for _, p := range ps {
 		ids = append(ids, p.ProductID)
@@ -489,13 +489,9 @@ func productTitles(db *gorm.DB, ps []ProductTotals) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	var products []catalog.Product
-	if err := db.Select("id, title").Where("id IN ?", ids).Find(&products).Error; err != nil {
-		return fmt.Errorf("load product titles: %w", err)
-	}
-	titles := map[int64]string{}
-	for _, p := range products {
-		titles[p.ID] = p.Title
+	titles, err := catalog.ProductTitlesTx(ctx, db, ids)
+	if err != nil {
+		return err
 	}
 	for i := range ps {
 		ps[i].Title = titles[ps[i].ProductID]

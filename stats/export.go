@@ -268,17 +268,16 @@ func (st *Service) ExportClicks(ctx context.Context, v Viewer, r Range, fn func(
 		At           time.Time
 		Code         string
 		InfluencerID int64
-		ShopID       int64
+		ProductID    *int64
 		Valid        bool
 		Reason       string
 	}
 	q := db.Table("clicks AS c").
-		Select("c.id, c.at, l.code, c.influencer_id, COALESCE(p.shop_id, 0) AS shop_id, c.valid, c.reason").
+		Select("c.id, c.at, l.code, c.influencer_id, CASE WHEN l.kind = ? THEN l.product_id END AS product_id, c.valid, c.reason", affiliates.TargetProduct).
 		Joins("JOIN links AS l ON l.id = c.link_id").
-		Joins("LEFT JOIN products AS p ON p.id = l.product_id AND l.kind = ?", affiliates.TargetProduct).
 		Where("c.at >= ? AND c.at < ?", r.From.UTC(), r.To.UTC()).Order("c.at, c.id")
 	if scope.ShopID != 0 {
-		q = q.Where("p.shop_id = ?", scope.ShopID)
+		q = q.Where("l.kind = ? AND l.product_id IN (?)", affiliates.TargetProduct, catalog.ProductIDsOfShop(db, scope.ShopID))
 	} else {
 		q = q.Where("l.influencer_id = ?", scope.InfluencerID)
 	}
@@ -288,6 +287,7 @@ func (st *Service) ExportClicks(ctx context.Context, v Viewer, r Range, fn func(
 	}
 	defer rows.Close()
 	handles := handleCache{ctx: ctx, db: db, m: map[int64]string{}}
+	shops := shopCache{ctx: ctx, db: db, m: map[int64]int64{}}
 	for rows.Next() {
 		var x row
 		if err := db.ScanRows(rows, &x); err != nil {
@@ -297,9 +297,35 @@ func (st *Service) ExportClicks(ctx context.Context, v Viewer, r Range, fn func(
 		if err != nil {
 			return err
 		}
-		if err := fn(ClickExportRow{ClickID: x.ID, At: x.At, LinkCode: x.Code, Handle: h, ShopID: x.ShopID, Valid: x.Valid, Reason: x.Reason}); err != nil {
+		shopID, err := shops.get(x.ProductID)
+		if err != nil {
+			return err
+		}
+		if err := fn(ClickExportRow{ClickID: x.ID, At: x.At, LinkCode: x.Code, Handle: h, ShopID: shopID, Valid: x.Valid, Reason: x.Reason}); err != nil {
 			return err
 		}
 	}
 	return rows.Err()
+}
+
+// shopCache looks the shop of each product up once.
+type shopCache struct {
+	ctx context.Context
+	db  *gorm.DB
+	m   map[int64]int64
+}
+
+func (c *shopCache) get(productID *int64) (int64, error) {
+	if productID == nil {
+		return 0, nil
+	}
+	if id, ok := c.m[*productID]; ok {
+		return id, nil
+	}
+	m, err := catalog.ProductShopsTx(c.ctx, c.db, []int64{*productID})
+	if err != nil {
+		return 0, err
+	}
+	c.m[*productID] = m[*productID]
+	return m[*productID], nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/orders"
 )
 
 // InfluencerReport is everything the influencer dashboard shows for a range.
@@ -93,13 +94,13 @@ func (st *Service) Influencer(ctx context.Context, influencerID int64, in RangeI
 	if err := st.eachLinkHour(db, scope, rep.Prev, state.RolledUntil, func(_ time.Time, row LinkHour) { rep.Before.addLink(row, rep.Currency) }); err != nil {
 		return rep, err
 	}
-	if rep.Links, err = linkTotals(db, influencerID, byLink); err != nil {
+	if rep.Links, err = linkTotals(ctx, db, influencerID, byLink); err != nil {
 		return rep, err
 	}
-	if rep.Products, err = st.topProducts(db, scope, r, state.RolledUntil, rep.Currency, 0); err != nil {
+	if rep.Products, err = st.topProducts(ctx, db, scope, r, state.RolledUntil, rep.Currency, 0); err != nil {
 		return rep, err
 	}
-	if rep.Unlocks, err = pendingUnlocks(db, influencerID, rep.Currency, r.Zone); err != nil {
+	if rep.Unlocks, err = pendingUnlocks(ctx, db, influencerID, rep.Currency, r.Zone); err != nil {
 		return rep, err
 	}
 	return rep, nil
@@ -163,7 +164,7 @@ func (st *Service) eachLinkHour(db *gorm.DB, scope statsScope, r Range, rolledUn
 
 // linkTotals lists every link of the influencer (those without activity in
 // the range too), busiest first.
-func linkTotals(db *gorm.DB, influencerID int64, byLink map[int64]*LinkTotals) ([]LinkTotals, error) {
+func linkTotals(ctx context.Context, db *gorm.DB, influencerID int64, byLink map[int64]*LinkTotals) ([]LinkTotals, error) {
 	var links []affiliates.Link
 	if err := db.Where("influencer_id = ?", influencerID).Order("id DESC").Limit(500).Find(&links).Error; err != nil {
 		return nil, fmt.Errorf("list links: %w", err)
@@ -174,15 +175,9 @@ func linkTotals(db *gorm.DB, influencerID int64, byLink map[int64]*LinkTotals) (
 			productIDs = append(productIDs, *l.ProductID)
 		}
 	}
-	titles := map[int64]string{}
-	if len(productIDs) > 0 {
-		var ps []catalog.Product
-		if err := db.Select("id, title").Where("id IN ?", productIDs).Find(&ps).Error; err != nil {
-			return nil, fmt.Errorf("load link products: %w", err)
-		}
-		for _, p := range ps {
-			titles[p.ID] = p.Title
-		}
+	titles, err := catalog.ProductTitlesTx(ctx, db, productIDs)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]LinkTotals, 0, len(links))
 	for _, l := range links {
@@ -213,7 +208,7 @@ func linkTotals(db *gorm.DB, influencerID int64, byLink map[int64]*LinkTotals) (
 // pendingUnlocks groups the influencer's pending commission by the local day
 // its order's return window ends (order time + the shop's return window).
 // Commission on hold stays pending past that day until the merchant releases it.
-func pendingUnlocks(db *gorm.DB, influencerID int64, currency string, zone *time.Location) ([]Unlock, error) {
+func pendingUnlocks(ctx context.Context, db *gorm.DB, influencerID int64, currency string, zone *time.Location) ([]Unlock, error) {
 	type row struct {
 		OrderID int64
 		Pending int64
@@ -234,24 +229,22 @@ func pendingUnlocks(db *gorm.DB, influencerID int64, currency string, zone *time
 	for _, r := range rows {
 		ids = append(ids, r.OrderID)
 	}
-	type orderRow struct {
-		ID               int64
-		PlacedAt         time.Time
-		ReturnWindowDays int
+	placed, err := orders.PlacedTx(ctx, db, ids)
+	if err != nil {
+		return nil, fmt.Errorf("load pending orders: %w", err)
 	}
-	var orders []orderRow
-	for start := 0; start < len(ids); start += 500 {
-		var chunk []orderRow
-		err := db.Table("orders AS o").Select("o.id, o.placed_at, s.return_window_days").
-			Joins("JOIN shops AS s ON s.id = o.shop_id").Where("o.id IN ?", ids[start:min(start+500, len(ids))]).Scan(&chunk).Error
-		if err != nil {
-			return nil, fmt.Errorf("load pending orders: %w", err)
-		}
-		orders = append(orders, chunk...)
+	shopIDs := make([]int64, 0, len(placed))
+	for _, o := range placed {
+		shopIDs = append(shopIDs, o.ShopID)
+	}
+	shops, err := catalog.ShopsByIDTx(ctx, db, shopIDs)
+	if err != nil {
+		return nil, err
 	}
 	dueDay := map[int64]time.Time{}
-	for _, o := range orders {
-		dueDay[o.ID] = midnight(o.PlacedAt.Add(time.Duration(o.ReturnWindowDays) * 24 * time.Hour).In(zone))
+	for _, o := range placed {
+		window := time.Duration(shops[o.ShopID].ReturnWindowDays) * 24 * time.Hour
+		dueDay[o.ID] = midnight(o.PlacedAt.Add(window).In(zone))
 	}
 	byDay := map[time.Time]*Unlock{}
 	for _, r := range rows {

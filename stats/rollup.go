@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/warna/warna/affiliates"
+	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/database"
 	"github.com/warna/warna/jobs"
 	"github.com/warna/warna/orders"
@@ -778,25 +779,17 @@ func aggregateClicks(db *gorm.DB, from, to time.Time, scope statsScope, agg *hou
 	type row struct {
 		LinkID       int64
 		InfluencerID int64
-		ShopID       int64
-		Currency     string
+		ProductID    *int64
 		H            int64
 		Raw          int64
 		Valid        int64
 	}
 	q := db.Table("clicks AS c").
-		Select("c.link_id, c.influencer_id, COALESCE(p.shop_id, 0) AS shop_id, COALESCE(s.currency, '') AS currency, "+
-			hourExpr(db, "c.at")+" AS h, COUNT(*) AS raw, SUM(CASE WHEN c.valid THEN 1 ELSE 0 END) AS valid").
+		Select("c.link_id, c.influencer_id, CASE WHEN l.kind = ? THEN l.product_id END AS product_id, "+
+			hourExpr(db, "c.at")+" AS h, COUNT(*) AS raw, SUM(CASE WHEN c.valid THEN 1 ELSE 0 END) AS valid", affiliates.TargetProduct).
 		Joins("JOIN links AS l ON l.id = c.link_id").
-		Joins("LEFT JOIN products AS p ON p.id = l.product_id AND l.kind = ?", affiliates.TargetProduct).
-		Joins("LEFT JOIN shops AS s ON s.id = p.shop_id").
 		Where("c.at >= ? AND c.at < ?", from.UTC(), to.UTC()).
-		Group("c.link_id, c.influencer_id, p.shop_id, s.currency, h")
-	if scope.ShopID != 0 {
-		// COALESCE keeps the planner from starting at the shop's products
-		// (one index seek per link); the clicks of a live interval are few.
-		q = q.Where("COALESCE(p.shop_id, 0) = ?", scope.ShopID)
-	}
+		Group("c.link_id, c.influencer_id, l.kind, l.product_id, h")
 	if scope.InfluencerID != 0 {
 		// Through the link: the planner starts at the influencer's links
 		// and reads each one's clicks from the (link_id, at) index.
@@ -806,17 +799,70 @@ func aggregateClicks(db *gorm.DB, from, to time.Time, scope statsScope, agg *hou
 	if err := q.Scan(&rows).Error; err != nil {
 		return fmt.Errorf("aggregate clicks: %w", err)
 	}
+	// A click on a product link counts for the product's shop; the shop
+	// is looked up once per product, and a shop-wide aggregation (whose
+	// interval is short: the live hours) keeps that shop's rows.
+	shops, err := newShopsOfProducts(db, rows, func(r row) *int64 { return r.ProductID })
+	if err != nil {
+		return err
+	}
 	for _, r := range rows {
-		lh := agg.link(r.LinkID, r.ShopID, r.H, r.InfluencerID, r.Currency)
+		shopID, currency := shops.of(r.ProductID)
+		if scope.ShopID != 0 && shopID != scope.ShopID {
+			continue
+		}
+		lh := agg.link(r.LinkID, shopID, r.H, r.InfluencerID, currency)
 		lh.ClicksRaw += r.Raw
 		lh.ClicksValid += r.Valid
-		if r.ShopID != 0 && scope.InfluencerID == 0 {
-			sh := agg.shop(r.ShopID, r.H)
+		if shopID != 0 && scope.InfluencerID == 0 {
+			sh := agg.shop(shopID, r.H)
 			sh.ClicksRaw += r.Raw
 			sh.ClicksValid += r.Valid
 		}
 	}
 	return nil
+}
+
+// shopsOfProducts knows, for a set of products, the shop each belongs to
+// and that shop's currency.
+type shopsOfProducts struct {
+	shopOf   map[int64]int64
+	currency map[int64]string
+}
+
+func newShopsOfProducts[T any](db *gorm.DB, rows []T, productOf func(T) *int64) (shopsOfProducts, error) {
+	ctx := db.Statement.Context
+	seen := map[int64]bool{}
+	var ids []int64
+	for _, r := range rows {
+		if id := productOf(r); id != nil && !seen[*id] {
+			seen[*id] = true
+			ids = append(ids, *id)
+		}
+	}
+	out := shopsOfProducts{currency: map[int64]string{}}
+	var err error
+	if out.shopOf, err = catalog.ProductShopsTx(ctx, db, ids); err != nil {
+		return out, err
+	}
+	shopIDs := make([]int64, 0, len(out.shopOf))
+	for _, id := range out.shopOf {
+		shopIDs = append(shopIDs, id)
+	}
+	shops, err := catalog.ShopsByIDTx(ctx, db, shopIDs)
+	for id, s := range shops {
+		out.currency[id] = s.Currency
+	}
+	return out, err
+}
+
+// of is the shop and currency of a product (0 and "" for none or unknown).
+func (s shopsOfProducts) of(productID *int64) (int64, string) {
+	if productID == nil {
+		return 0, ""
+	}
+	shopID := s.shopOf[*productID]
+	return shopID, s.currency[shopID]
 }
 
 // RefreshArgs is the job that brings the dashboard roll-ups up to date.
