@@ -24,8 +24,12 @@ func TestStatsRebuildCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if sqlDB, err := db.DB(); err == nil {
-			_ = sqlDB.Close()
+		sqlDB, err := db.DB()
+		if err == nil {
+			err = sqlDB.Close()
+		}
+		if err != nil {
+			t.Error(err)
 		}
 	})
 	shop := catalog.Shop{OwnerID: 1, Slug: "rebuild", Name: "Rebuild", Currency: "USD", TimeZone: "UTC",

@@ -172,7 +172,9 @@ func TestRefundOneLineOfThree(t *testing.T) {
 		t.Errorf("refunding past the line: err = %v, want conflict", err)
 	}
 	var stock int
-	f.db.Table("products").Select("stock").Where("id = ?", f.products[1].ID).Scan(&stock)
+	if err := f.db.Table("products").Select("stock").Where("id = ?", f.products[1].ID).Scan(&stock).Error; err != nil {
+		t.Fatal(err)
+	}
 	if stock != 100 {
 		t.Errorf("stock after refunding all 3 = %d, want 100", stock)
 	}
@@ -196,8 +198,8 @@ func TestRefundAfterPayoutClawsBack(t *testing.T) {
 	if n, err := f.ledger.ApproveDue(f.ctx); err != nil || n != 1 {
 		t.Fatalf("approve after the return window: %d, %v; want 1", n, err)
 	}
-	if n, _ := f.ledger.ApproveDue(f.ctx); n != 0 {
-		t.Fatalf("second approval run approved %d, want 0", n)
+	if n, err := f.ledger.ApproveDue(f.ctx); err != nil || n != 0 {
+		t.Fatalf("second approval run approved %d, %v; want 0", n, err)
 	}
 	p, err := f.ledger.CreatePayout(f.ctx, merchantID, influencerID)
 	if err != nil || p.AmountMinor != 1000 {
@@ -265,7 +267,9 @@ func TestPayoutRaceExactlyOneWins(t *testing.T) {
 		}
 	}
 	var payouts int64
-	f.db.Model(&Payout{}).Count(&payouts)
+	if err := f.db.Model(&Payout{}).Count(&payouts).Error; err != nil {
+		t.Fatal(err)
+	}
 	if wins != 1 || payouts != 1 || len(f.entries(EntryPay)) != 1 {
 		t.Fatalf("wins = %d, payouts = %d, pay entries = %d; want exactly one", wins, payouts, len(f.entries(EntryPay)))
 	}
@@ -278,8 +282,10 @@ func TestRatePromiseKept(t *testing.T) {
 	f := newFixture(t)
 	link := f.link(LinkInput{Kind: TargetProduct, ProductID: f.products[0].ID}) // promised 10%
 	f.click(link, f.clock.Now(), true, "rp1")
-	f.db.Model(&f.shop).Update("default_commission_bps", 500) // merchant lowers to 5%
-	o := f.checkout(f.ref("rp1"), "b@example.com", orders.CartItem{ProductID: f.products[0].ID, Quantity: 1}, orders.CartItem{ProductID: f.products[1].ID, Quantity: 1})
+	if err := f.db.Model(&f.shop).Update("default_commission_bps", 500).Error; err != nil { // merchant lowers to 5%
+		t.Fatal(err)
+	}
+	f.checkout(f.ref("rp1"), "b@example.com", orders.CartItem{ProductID: f.products[0].ID, Quantity: 1}, orders.CartItem{ProductID: f.products[1].ID, Quantity: 1})
 	acc := f.entries(EntryAccrue)
 	if len(acc) != 2 {
 		t.Fatalf("accrue entries = %d, want 2", len(acc))
@@ -293,14 +299,15 @@ func TestRatePromiseKept(t *testing.T) {
 	}
 	// Raising the rate applies: max(promise, current).
 	bps := 1500
-	f.db.Model(&f.products[0]).Update("commission_bps", &bps)
+	if err := f.db.Model(&f.products[0]).Update("commission_bps", &bps).Error; err != nil {
+		t.Fatal(err)
+	}
 	f.click(link, f.clock.Now(), true, "rp2")
 	f.checkout(f.ref("rp2"), "b@example.com", orders.CartItem{ProductID: f.products[0].ID, Quantity: 1})
 	acc = f.entries(EntryAccrue)
 	if last := acc[len(acc)-1]; last.RateBps != 1500 || last.RateSource != string(RateProductOverride) {
 		t.Errorf("after raise: %d bps from %s, want 1500 product_override", last.RateBps, last.RateSource)
 	}
-	_ = o
 }
 
 func TestApproveDueWorkerIdempotentOnServiceClock(t *testing.T) {

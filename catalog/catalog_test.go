@@ -12,6 +12,7 @@ import (
 
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/imaging"
+	"github.com/warna/warna/jobs/jobstest"
 )
 
 func TestShopRules(t *testing.T) {
@@ -207,8 +208,8 @@ func TestOtherMerchantsProductIsNotFound(t *testing.T) {
 			}
 		}
 	}
-	if got, _ := e.cat.Products.Product(ctx, 1, p.ID); got.Status != StatusActive || len(got.Images) != 1 {
-		t.Errorf("the product changed after other merchants' calls: %+v", got)
+	if got, err := e.cat.Products.Product(ctx, 1, p.ID); err != nil || got.Status != StatusActive || len(got.Images) != 1 {
+		t.Errorf("the product changed after other merchants' calls: %+v, %v", got, err)
 	}
 }
 
@@ -230,8 +231,8 @@ func TestImageIntakeStoresAndEnqueuesInOneTransaction(t *testing.T) {
 		if img.Status != ImagePending || img.Position != i || img.Format != "png" || img.Width != 64 || img.Height != 48 {
 			t.Errorf("image %d = %+v, want pending png 64×48 at position %d", i, img, i)
 		}
-		if ok, _ := e.store.Exists(ctx, img.OriginalKey()); !ok {
-			t.Errorf("image %d: original %s not stored", i, img.OriginalKey())
+		if ok, err := e.store.Exists(ctx, img.OriginalKey()); err != nil || !ok {
+			t.Errorf("image %d: original %s not stored (%v)", i, img.OriginalKey(), err)
 		}
 	}
 	if n := e.jobs("process_image"); n != 3 {
@@ -241,9 +242,15 @@ func TestImageIntakeStoresAndEnqueuesInOneTransaction(t *testing.T) {
 		t.Errorf("outbox rows for the upload = %d, want 1", n)
 	}
 	// Reorder: move the last photo up twice, making it first.
-	_ = e.cat.Images.MoveImage(ctx, 1, p.ID, images[2].ID, -1)
-	_ = e.cat.Images.MoveImage(ctx, 1, p.ID, images[2].ID, -1)
-	got, _ := e.cat.Products.Product(ctx, 1, p.ID)
+	for range 2 {
+		if err := e.cat.Images.MoveImage(ctx, 1, p.ID, images[2].ID, -1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := e.cat.Products.Product(ctx, 1, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	order := []int64{got.Images[0].ID, got.Images[1].ID, got.Images[2].ID}
 	if want := []int64{images[2].ID, images[0].ID, images[1].ID}; order[0] != want[0] || order[1] != want[1] || order[2] != want[2] {
 		t.Errorf("order after moves = %v, want %v", order, want)
@@ -252,10 +259,12 @@ func TestImageIntakeStoresAndEnqueuesInOneTransaction(t *testing.T) {
 	if err := e.cat.Images.RemoveImage(ctx, 1, p.ID, images[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	if ok, _ := e.store.Exists(ctx, images[0].OriginalKey()); ok {
-		t.Error("removed photo's original is still stored")
+	if ok, err := e.store.Exists(ctx, images[0].OriginalKey()); err != nil || ok {
+		t.Errorf("removed photo's original is still stored (%v)", err)
 	}
-	got, _ = e.cat.Products.Product(ctx, 1, p.ID)
+	if got, err = e.cat.Products.Product(ctx, 1, p.ID); err != nil {
+		t.Fatal(err)
+	}
 	if len(got.Images) != 2 || got.Images[0].Position != 0 || got.Images[1].Position != 1 {
 		t.Errorf("after removal: %d images at positions %v,%v", len(got.Images), got.Images[0].Position, got.Images[1].Position)
 	}
@@ -354,7 +363,7 @@ func TestProcessImageMakesThumbnails(t *testing.T) {
 		t.Fatalf("thumbs = %+v, want 160/400/800 with 800×600 largest", thumbs)
 	}
 	for _, th := range thumbs {
-		if ok, _ := e.store.Exists(ctx, th.Key); !ok {
+		if ok, err := e.store.Exists(ctx, th.Key); err != nil || !ok {
 			t.Errorf("thumbnail %s not stored", th.Key)
 		}
 	}
@@ -366,11 +375,16 @@ func TestProcessImageMakesThumbnails(t *testing.T) {
 		t.Errorf("outbox rows = %d, want 3 (create, upload, processed)", n)
 	}
 	// An original the pipeline refuses is marked failed, not retried.
-	bad, _ := e.cat.Images.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 20, 20, color.RGBA{1, 2, 3, 255})))
+	bad, err := e.cat.Images.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 20, 20, color.RGBA{1, 2, 3, 255})))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := e.store.Put(ctx, strings.Repeat("0", 64)+".png", strings.NewReader("x")); err != nil {
 		t.Fatal(err)
 	}
-	e.db.Model(&Image{}).Where("id = ?", bad.ID).Update("sha256", strings.Repeat("0", 64))
+	if err := e.db.Model(&Image{}).Where("id = ?", bad.ID).Update("sha256", strings.Repeat("0", 64)).Error; err != nil {
+		t.Fatal(err)
+	}
 	if err := e.cat.Pipeline.ProcessImage(ctx, bad.ID); err != nil {
 		t.Fatalf("ProcessImage of a damaged original: %v, want it recorded, not returned", err)
 	}
@@ -387,10 +401,16 @@ func TestProcessImageMakesThumbnails(t *testing.T) {
 func TestMerchantWritesWaitForRunningWorkers(t *testing.T) {
 	ctx := context.Background()
 	e := newTestEnv(t, Options{})
+	events, stop := e.queue.Finished()
+	defer stop()
 	if err := e.queue.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = e.queue.Stop(context.Background()) })
+	t.Cleanup(func() {
+		if err := e.queue.Stop(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
 	e.shop(1, "busy", "USD")
 	for i := 0; i < 24; i++ {
 		p := e.product(1, "", "10")
@@ -398,11 +418,8 @@ func TestMerchantWritesWaitForRunningWorkers(t *testing.T) {
 			t.Fatalf("upload %d while workers run: %v", i, err)
 		}
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for e.count(&Image{}, "status <> ?", ImageReady) > 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d photos not processed by the running workers", e.count(&Image{}, "status <> ?", ImageReady))
-		}
-		time.Sleep(100 * time.Millisecond)
+	jobstest.Completed(t, events, ProcessImageArgs{}.Kind(), 24, 30*time.Second)
+	if n := e.count(&Image{}, "status <> ?", ImageReady); n > 0 {
+		t.Errorf("%d photos not ready after their 24 processing jobs completed", n)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"image/color"
+	"io"
 	"math"
 	"strings"
 	"testing"
@@ -119,8 +120,9 @@ func TestCategoriseOverImages(t *testing.T) {
 	}
 
 	// A failed photo does not count; its failure still recomputes.
-	_ = main
-	e.db.Model(&Image{}).Where("product_id = ? AND position > 0", p.ID).Update("status", ImageFailed)
+	if err := e.db.Model(&Image{}).Where("product_id = ? AND position > 0", p.ID).Update("status", ImageFailed).Error; err != nil {
+		t.Fatal(err)
+	}
 	if err := e.cat.Pipeline.finishImage(ctx, main.ID, map[string]any{"status": ImageReady}); err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +177,9 @@ func TestFamilyOverrideSurvivesReprocess(t *testing.T) {
 	if n, err := e.cat.Pipeline.Reprocess(ctx, false, nil); err != nil || n != 0 {
 		t.Errorf("Reprocess(outdated) = %d, %v; want 0", n, err)
 	}
-	e.db.Model(&Image{}).Where("id = ?", img.ID).Update("palette_version", imaging.PaletteVersion-1)
+	if err := e.db.Model(&Image{}).Where("id = ?", img.ID).Update("palette_version", imaging.PaletteVersion-1).Error; err != nil {
+		t.Fatal(err)
+	}
 	if n, err := e.cat.Pipeline.Reprocess(ctx, false, nil); err != nil || n != 1 {
 		t.Errorf("Reprocess with an old palette version = %d, %v; want 1", n, err)
 	}
@@ -259,7 +263,9 @@ func TestProcessWorkerFailures(t *testing.T) {
 	if err := e.store.Put(ctx, garbage+".png", strings.NewReader("not a png")); err != nil {
 		t.Fatal(err)
 	}
-	e.db.Model(&Image{}).Where("id = ?", bad.ID).Update("sha256", garbage)
+	if err := e.db.Model(&Image{}).Where("id = ?", bad.ID).Update("sha256", garbage).Error; err != nil {
+		t.Fatal(err)
+	}
 	err = w.Work(ctx, job(bad.ID, 1))
 	var cancel *rivertype.JobCancelError
 	if !errors.As(err, &cancel) {
@@ -326,7 +332,9 @@ func TestWebPJobMakesVariants(t *testing.T) {
 	p := e.product(1, "SH-1", "10")
 	img := e.addProcessed(1, p.ID, red)
 	var queued int64
-	e.db.Table("river_job").Where("kind = ? AND queue = ?", "make_webp", "low").Count(&queued)
+	if err := e.db.Table("river_job").Where("kind = ? AND queue = ?", "make_webp", "low").Count(&queued).Error; err != nil {
+		t.Fatal(err)
+	}
 	if queued != 1 {
 		t.Fatalf("make_webp jobs on the low queue = %d, want 1 after the JPEGs are stored", queued)
 	}
@@ -348,8 +356,11 @@ func TestWebPJobMakesVariants(t *testing.T) {
 			t.Fatal(err)
 		}
 		head := make([]byte, 12)
-		_, _ = r.Read(head)
+		_, err = io.ReadFull(r, head)
 		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if string(head[:4]) != "RIFF" || string(head[8:12]) != "WEBP" {
 			t.Errorf("%s is not a WebP file: % x", v.Key, head)
 		}

@@ -22,7 +22,11 @@ func TestWebhooksSignedAndEnqueuedWithTheChange(t *testing.T) {
 	got := make(chan delivery, 4)
 	status := http.StatusOK
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest) // the delivery fails and the test says so
+			return
+		}
 		got <- delivery{r.Header.Get("X-Warna-Signature"), body}
 		w.WriteHeader(status)
 	}))

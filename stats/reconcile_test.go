@@ -470,10 +470,16 @@ func TestDashboardNumbersReconcile(t *testing.T) {
 	w := newStatsWorld(t, time.Date(2026, 3, 1, 3, 0, 0, 0, time.UTC))
 	w.simulate(7, 450)
 	refunds := int64(0)
-	w.db.Model(&orders.Refund{}).Count(&refunds)
+	if err := w.db.Model(&orders.Refund{}).Count(&refunds).Error; err != nil {
+		t.Fatal(err)
+	}
 	var clawbacks, payouts int64
-	w.db.Model(&affiliates.LedgerEntry{}).Where("kind = ?", affiliates.EntryClawback).Count(&clawbacks)
-	w.db.Model(&affiliates.Payout{}).Count(&payouts)
+	if err := w.db.Model(&affiliates.LedgerEntry{}).Where("kind = ?", affiliates.EntryClawback).Count(&clawbacks).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := w.db.Model(&affiliates.Payout{}).Count(&payouts).Error; err != nil {
+		t.Fatal(err)
+	}
 	if refunds < 10 || clawbacks < 2 || payouts < 2 {
 		t.Fatalf("the simulation is too tame: %d refunds, %d clawbacks, %d payouts", refunds, clawbacks, payouts)
 	}
@@ -569,20 +575,26 @@ func (w *statsWorld) checkInfluencer(inf int64) {
 			}
 			var fromCSV Totals
 			v := Viewer{InfluencerID: inf}
-			_ = w.stats.ExportEntries(w.ctx, v, rep.Range, func(r EntryExportRow) error {
+			err = w.stats.ExportEntries(w.ctx, v, rep.Range, func(r EntryExportRow) error {
 				if r.Currency == rep.Currency {
 					fromCSV.CommissionBuckets.add(r.CommissionBuckets)
 				}
 				return nil
 			})
-			_ = w.stats.ExportClicks(w.ctx, v, rep.Range, func(r ClickExportRow) error {
+			if err != nil {
+				w.t.Fatal(err)
+			}
+			err = w.stats.ExportClicks(w.ctx, v, rep.Range, func(r ClickExportRow) error {
 				fromCSV.ClicksRaw++
 				if r.Valid {
 					fromCSV.ClicksValid++
 				}
 				return nil
 			})
-			_ = w.stats.ExportOrders(w.ctx, v, rep.Range, func(r OrderExportRow) error {
+			if err != nil {
+				w.t.Fatal(err)
+			}
+			err = w.stats.ExportOrders(w.ctx, v, rep.Range, func(r OrderExportRow) error {
 				fromCSV.Orders++
 				fromCSV.AttributedOrders++
 				if r.Currency == rep.Currency {
@@ -591,6 +603,9 @@ func (w *statsWorld) checkInfluencer(inf int64) {
 				}
 				return nil
 			})
+			if err != nil {
+				w.t.Fatal(err)
+			}
 			if rep.Totals != fromCSV {
 				w.t.Errorf("%s: dashboard %+v\nexport sums %+v", name, rep.Totals, fromCSV)
 			}

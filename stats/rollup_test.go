@@ -12,6 +12,7 @@ import (
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/database/dbtest"
 	"github.com/warna/warna/jobs"
+	"github.com/warna/warna/jobs/jobstest"
 	"github.com/warna/warna/orders"
 )
 
@@ -39,10 +40,16 @@ func TestRefreshStatsJobOnTheQueue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	events, stop := queue.Finished()
+	defer stop()
 	if err := queue.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = queue.Stop(context.Background()) })
+	t.Cleanup(func() {
+		if err := queue.Stop(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
 
 	gmv := func() int64 {
 		var sum int64
@@ -51,22 +58,11 @@ func TestRefreshStatsJobOnTheQueue(t *testing.T) {
 		}
 		return sum
 	}
-	completed := func() int64 {
-		var n int64
-		db.Table("river_job").Where("kind = ? AND state = ?", RefreshArgs{}.Kind(), "completed").Count(&n)
-		return n
-	}
 	for round := 1; round <= 2; round++ {
 		if err := queue.Enqueue(ctx, RefreshArgs{}, nil); err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(20 * time.Second)
-		for completed() < int64(round) {
-			if time.Now().After(deadline) {
-				t.Fatalf("round %d: the refresh job did not complete", round)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		jobstest.Completed(t, events, RefreshArgs{}.Kind(), 1, 20*time.Second)
 		if got := gmv(); got != 5_000 {
 			t.Errorf("round %d: rolled-up GMV %d, want 5000", round, got)
 		}

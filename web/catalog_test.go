@@ -76,21 +76,37 @@ type upload struct {
 // postMultipart sends a multipart form the way a browser does.
 func (b *browser) postMultipart(action string, fields url.Values, files []upload) response {
 	b.t.Helper()
+	body, contentType := multipartBody(b.t, fields, files)
+	req := newRequest(b.t, http.MethodPost, b.site.srv.URL+action, body)
+	req.Header.Set("Content-Type", contentType)
+	return b.do(req)
+}
+
+// multipartBody encodes form fields and files as multipart/form-data.
+func multipartBody(t testing.TB, fields url.Values, files []upload) (*bytes.Buffer, string) {
+	t.Helper()
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
 	for k, vs := range fields {
 		for _, v := range vs {
-			_ = w.WriteField(k, v)
+			if err := w.WriteField(k, v); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	for _, f := range files {
-		part, _ := w.CreateFormFile(f.field, f.name)
-		_, _ = part.Write(f.data)
+		part, err := w.CreateFormFile(f.field, f.name)
+		if err == nil {
+			_, err = part.Write(f.data)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
-	_ = w.Close()
-	req, _ := http.NewRequest(http.MethodPost, b.site.srv.URL+action, &body)
-	req.Header.Set("Content-Type", w.FormDataContentType())
-	return b.do(req)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return &body, w.FormDataContentType()
 }
 
 // api calls the JSON API with the browser's session and a CSRF header (or
@@ -105,7 +121,7 @@ func (b *browser) api(method, path, key string, body any) response {
 		}
 		r = bytes.NewReader(raw)
 	}
-	req, _ := http.NewRequest(method, b.site.srv.URL+path, r)
+	req := newRequest(b.t, method, b.site.srv.URL+path, r)
 	req.Header.Set("Content-Type", "application/json")
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
@@ -341,7 +357,9 @@ func TestProductRoutesRefuseInfluencersAndOtherMerchants(t *testing.T) {
 	id := createProduct(t, owner, "Silk scarf", "30.00", pngPhoto(t, 40, 40, color.RGBA{200, 0, 0, 255}))
 	// A draft too: other people must not see it either.
 	draft := site.product(t, createProduct(t, owner, "Secret draft", "10.00"))
-	site.db.Model(&catalog.Product{}).Where("id = ?", draft.ID).Update("status", catalog.StatusDraft)
+	if err := site.db.Model(&catalog.Product{}).Where("id = ?", draft.ID).Update("status", catalog.StatusDraft).Error; err != nil {
+		t.Fatal(err)
+	}
 	before := site.product(t, id)
 	imageID := before.Images[0].ID
 
@@ -381,13 +399,9 @@ func TestProductRoutesRefuseInfluencersAndOtherMerchants(t *testing.T) {
 		}},
 		{"API delete", func(b *browser, key string) response { return b.api(http.MethodDelete, a, key, nil) }},
 		{"API upload", func(b *browser, key string) response {
-			var body bytes.Buffer
-			w := multipart.NewWriter(&body)
-			part, _ := w.CreateFormFile("file", "x.png")
-			_, _ = part.Write(apiPhoto[0].data)
-			_ = w.Close()
-			req, _ := http.NewRequest(http.MethodPost, b.site.srv.URL+a+"/images", &body)
-			req.Header.Set("Content-Type", w.FormDataContentType())
+			body, contentType := multipartBody(t, nil, []upload{{"file", "x.png", apiPhoto[0].data}})
+			req := newRequest(t, http.MethodPost, b.site.srv.URL+a+"/images", body)
+			req.Header.Set("Content-Type", contentType)
 			if key != "" {
 				req.Header.Set("Authorization", "Bearer "+key)
 			} else {
@@ -461,20 +475,26 @@ func TestUploadRefusalsLeaveNothingBehind(t *testing.T) {
 		if form.Status != wantForm || !strings.Contains(form.Body, tc.wantMsg) || !strings.Contains(form.Body, `class="field-error"`) {
 			t.Errorf("form upload, %s: %d, want %d with %q next to the field; %.300s", tc.name, form.Status, wantForm, tc.wantMsg, form.Body)
 		}
-		req, _ := http.NewRequest(http.MethodPost, site.srv.URL+fmt.Sprintf("/api/v1/products/%d/images", id), bytes.NewReader(tc.data))
+		req := newRequest(t, http.MethodPost, site.srv.URL+fmt.Sprintf("/api/v1/products/%d/images", id), bytes.NewReader(tc.data))
 		req.Header.Set("Content-Type", "image/png")
 		req.Header.Set("Authorization", "Bearer "+key)
 		res := b.do(req)
 		var body apiError
-		_ = json.Unmarshal([]byte(res.Body), &body)
+		if err := json.Unmarshal([]byte(res.Body), &body); err != nil {
+			t.Fatalf("not JSON: %v: %.300s", err, res.Body)
+		}
 		if res.Status != tc.wantStatus || !strings.Contains(body.Error.Message, tc.wantMsg) {
 			t.Errorf("API upload, %s: %d %q, want %d with %q", tc.name, res.Status, body.Error.Message, tc.wantStatus, tc.wantMsg)
 		}
 	}
 	var images int64
-	site.db.Model(&catalog.Image{}).Count(&images)
+	if err := site.db.Model(&catalog.Image{}).Count(&images).Error; err != nil {
+		t.Fatal(err)
+	}
 	var queued int64
-	site.db.Table("river_job").Where("kind = ?", "process_image").Count(&queued)
+	if err := site.db.Table("river_job").Where("kind = ?", "process_image").Count(&queued).Error; err != nil {
+		t.Fatal(err)
+	}
 	if images != 0 || queued != 0 || site.mediaFiles(t) != 0 {
 		t.Errorf("after refused uploads: %d image rows, %d jobs, %d media files; want none", images, queued, site.mediaFiles(t))
 	}
@@ -493,7 +513,9 @@ func TestProductsAPI(t *testing.T) {
 		t.Fatalf("create: %d %s", res.Status, res.Body)
 	}
 	var created productJSON
-	_ = json.Unmarshal([]byte(res.Body), &created)
+	if err := json.Unmarshal([]byte(res.Body), &created); err != nil {
+		t.Fatalf("not JSON: %v: %.300s", err, res.Body)
+	}
 	if created.PriceMinor != 1250 || created.Price != "12.50" || created.CommissionBps == nil || *created.CommissionBps != 1500 {
 		t.Fatalf("created = %+v", created)
 	}
@@ -502,7 +524,9 @@ func TestProductsAPI(t *testing.T) {
 	}
 	var list productListJSON
 	res = anon.api(http.MethodGet, "/api/v1/products?status=draft&per_page=2&page=2", key, nil)
-	_ = json.Unmarshal([]byte(res.Body), &list)
+	if err := json.Unmarshal([]byte(res.Body), &list); err != nil {
+		t.Fatalf("not JSON: %v: %.300s", err, res.Body)
+	}
 	if res.Status != http.StatusOK || list.Total != 5 || len(list.Items) != 2 || list.Page != 2 {
 		t.Fatalf("list drafts page 2: %d total %d items %d page %d", res.Status, list.Total, len(list.Items), list.Page)
 	}
@@ -521,21 +545,27 @@ func TestProductsAPI(t *testing.T) {
 	for _, tt := range tests {
 		res := anon.api(http.MethodPatch, path, key, tt.body)
 		var e apiError
-		_ = json.Unmarshal([]byte(res.Body), &e)
+		if err := json.Unmarshal([]byte(res.Body), &e); err != nil {
+			t.Fatalf("not JSON: %v: %.300s", err, res.Body)
+		}
 		if res.Status != http.StatusBadRequest || e.Error.Field != tt.wantField {
 			t.Errorf("PATCH %s: %d field %q (%s), want 400 on %q", tt.body, res.Status, e.Error.Field, e.Error.Message, tt.wantField)
 		}
 	}
 	res = anon.api(http.MethodPatch, path, key, `{"price_minor": 1999, "commission_bps": null}`)
 	var updated productJSON
-	_ = json.Unmarshal([]byte(res.Body), &updated)
+	if err := json.Unmarshal([]byte(res.Body), &updated); err != nil {
+		t.Fatalf("not JSON: %v: %.300s", err, res.Body)
+	}
 	if res.Status != http.StatusOK || updated.PriceMinor != 1999 || updated.CommissionBps != nil || updated.Title != "Canvas tote" {
 		t.Fatalf("patch: %d %+v", res.Status, updated)
 	}
 	// The public view shows only active, in-stock products, without commission terms.
 	res = anon.get("/api/v1/catalog/products")
 	var public productListJSON
-	_ = json.Unmarshal([]byte(res.Body), &public)
+	if err := json.Unmarshal([]byte(res.Body), &public); err != nil {
+		t.Fatalf("not JSON: %v: %.300s", err, res.Body)
+	}
 	if public.Total != 1 || public.Items[0].ID != created.ID || strings.Contains(res.Body, "commission") {
 		t.Errorf("public list: %s", res.Body)
 	}

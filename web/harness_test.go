@@ -85,7 +85,7 @@ func (b *browser) do(req *http.Request) response {
 
 func (b *browser) get(path string) response {
 	b.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, b.site.srv.URL+path, nil)
+	req := newRequest(b.t, http.MethodGet, b.site.srv.URL+path, nil)
 	return b.do(req)
 }
 
@@ -114,7 +114,7 @@ func (b *browser) submit(formPath, action string, fields url.Values) response {
 // post sends a form as is (with or without a CSRF token).
 func (b *browser) post(action string, fields url.Values) response {
 	b.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, b.site.srv.URL+action, strings.NewReader(fields.Encode()))
+	req := newRequest(b.t, http.MethodPost, b.site.srv.URL+action, strings.NewReader(fields.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return b.do(req)
 }
@@ -200,4 +200,14 @@ func (q *jobQueue) EnqueueTx(_ context.Context, tx *gorm.DB, args river.JobArgs,
 	defer q.mu.Unlock()
 	q.jobs = append(q.jobs, args)
 	return nil
+}
+
+// newRequest builds a client request; a malformed one fails the test.
+func newRequest(t testing.TB, method, url string, body io.Reader) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
 }
