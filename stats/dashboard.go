@@ -502,17 +502,65 @@ func productTitles(ctx context.Context, db *gorm.DB, ps []ProductTotals) error {
 	return nil
 }
 
-// topInfluencers ranks the influencers of a shop by the sales they drove.
+// topInfluencers ranks the influencers of a shop by the sales they drove,
+// then by valid clicks.
 func (st *Service) topInfluencers(ctx context.Context, db *gorm.DB, shopID int64, r Range, rolledUntil int64, n int) ([]InfluencerTotals, error) {
 	sp := splitSpan(r.From, r.To, rolledUntil)
-	byID := map[int64]*InfluencerTotals{}
-	// clicksOf, when set, adds the stored clicks of the influencers ranked.
-	var clicksOf func(ids []int64) error
-	add := func(row LinkHour) {
-		t := byID[row.InfluencerID]
+	rank := influencerRanking{}
+	clicksOfTopOnly := false
+	if sp.HourFrom < sp.HourTo {
+		sellers, err := rolledInfluencerSales(db, shopID, sp)
+		if err != nil {
+			return nil, err
+		}
+		rank.add(sellers...)
+		// Clicks are summed for the influencers shown only (a busy shop has
+		// a link row for nearly every click), unless fewer than n sold and
+		// the rest are ranked by their clicks.
+		if n > 0 && len(sellers) >= n {
+			clicksOfTopOnly = true
+		} else {
+			clicks, err := rolledInfluencerClicks(db, shopID, sp, nil)
+			if err != nil {
+				return nil, err
+			}
+			rank.add(clicks...)
+		}
+	}
+	live, _, err := liveRows(db, sp, statsScope{ShopID: shopID})
+	if err != nil {
+		return nil, err
+	}
+	rank.add(live...)
+	top := rank.top(n)
+	if clicksOfTopOnly && len(top) > 0 {
+		clicks, err := rolledInfluencerClicks(db, shopID, sp, top)
+		if err != nil {
+			return nil, err
+		}
+		rank.add(clicks...)
+	}
+	handles, err := affiliates.HandlesTx(ctx, db, top)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]InfluencerTotals, len(top))
+	for i, id := range top {
+		out[i] = *rank[id]
+		out[i].Handle = handles[id]
+	}
+	return out, nil
+}
+
+// influencerRanking sums link rows by influencer.
+type influencerRanking map[int64]*InfluencerTotals
+
+func (rank influencerRanking) add(rows ...LinkHour) {
+	for _, row := range rows {
+		t := rank[row.InfluencerID]
 		if t == nil {
 			t = &InfluencerTotals{InfluencerID: row.InfluencerID}
-			byID[row.InfluencerID] = t
+			rank[row.InfluencerID] = t
 		}
 		t.ClicksRaw += row.ClicksRaw
 		t.ClicksValid += row.ClicksValid
@@ -520,88 +568,65 @@ func (st *Service) topInfluencers(ctx context.Context, db *gorm.DB, shopID int64
 		t.SalesMinor += row.SalesMinor
 		t.EarnedMinor += row.CommAccrued - row.CommReversed
 	}
-	if sp.HourFrom < sp.HourTo {
-		// Rank by the rows with sales first (a partial index holds them);
-		// clicks are then summed for the influencers shown only. Shops where
-		// fewer than n influencers sold rank the rest by clicks.
-		var rows []LinkHour
-		err := db.Model(&LinkHour{}).
-			Select("influencer_id, SUM(orders) AS orders, SUM(sales_minor) AS sales_minor, "+
-				"SUM(comm_accrued) AS comm_accrued, SUM(comm_reversed) AS comm_reversed").
-			Where("shop_id = ? AND hour >= ? AND hour < ? AND orders > 0", shopID, sp.HourFrom, sp.HourTo).
-			Group("influencer_id").Scan(&rows).Error
-		if err != nil {
-			return nil, fmt.Errorf("read link roll-up: %w", err)
-		}
-		for _, row := range rows {
-			add(row)
-		}
-		if n <= 0 || len(rows) < n {
-			rows = nil
-			err := db.Model(&LinkHour{}).Select("influencer_id, SUM(clicks_raw) AS clicks_raw, SUM(clicks_valid) AS clicks_valid").
-				Where("shop_id = ? AND hour >= ? AND hour < ?", shopID, sp.HourFrom, sp.HourTo).Group("influencer_id").Scan(&rows).Error
-			if err != nil {
-				return nil, fmt.Errorf("read link roll-up: %w", err)
-			}
-			for _, row := range rows {
-				add(row)
-			}
-		} else {
-			clicksOf = func(ids []int64) error {
-				var rows []LinkHour
-				err := db.Model(&LinkHour{}).
-					Select("influencer_id, SUM(clicks_raw) AS clicks_raw, SUM(clicks_valid) AS clicks_valid").
-					// COALESCE keeps the planner on the influencer index.
-					Where("influencer_id IN ? AND COALESCE(shop_id, 0) = ? AND hour >= ? AND hour < ?", ids, shopID, sp.HourFrom, sp.HourTo).
-					Group("influencer_id").Scan(&rows).Error
-				for _, row := range rows {
-					add(row)
-				}
-				return err
-			}
-		}
+}
+
+// top is the ids of the n best influencers (all for n ≤ 0): most sales,
+// then most valid clicks, then the lower id.
+func (rank influencerRanking) top(n int) []int64 {
+	all := make([]*InfluencerTotals, 0, len(rank))
+	for _, t := range rank {
+		all = append(all, t)
 	}
-	live, _, err := liveRows(db, sp, statsScope{ShopID: shopID})
-	if err != nil {
-		return nil, err
-	}
-	for _, row := range live {
-		add(row)
-	}
-	out := make([]InfluencerTotals, 0, len(byID))
-	for _, t := range byID {
-		out = append(out, *t)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].SalesMinor != out[j].SalesMinor {
-			return out[i].SalesMinor > out[j].SalesMinor
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].SalesMinor != all[j].SalesMinor {
+			return all[i].SalesMinor > all[j].SalesMinor
 		}
-		if out[i].ClicksValid != out[j].ClicksValid {
-			return out[i].ClicksValid > out[j].ClicksValid
+		if all[i].ClicksValid != all[j].ClicksValid {
+			return all[i].ClicksValid > all[j].ClicksValid
 		}
-		return out[i].InfluencerID < out[j].InfluencerID
+		return all[i].InfluencerID < all[j].InfluencerID
 	})
-	if n > 0 && len(out) > n {
-		out = out[:n]
+	if n > 0 && len(all) > n {
+		all = all[:n]
 	}
-	ids := make([]int64, 0, len(out))
-	for _, t := range out {
-		ids = append(ids, t.InfluencerID)
+	ids := make([]int64, len(all))
+	for i, t := range all {
+		ids[i] = t.InfluencerID
 	}
-	if clicksOf != nil && len(ids) > 0 {
-		if err := clicksOf(ids); err != nil {
-			return nil, fmt.Errorf("read link roll-up: %w", err)
-		}
-	}
-	handles, err := affiliates.HandlesTx(ctx, db, ids)
+	return ids
+}
+
+// rolledInfluencerSales sums the rolled-up sales of each influencer who
+// sold for the shop in the span's whole hours (a partial index holds the
+// rows with sales).
+func rolledInfluencerSales(db *gorm.DB, shopID int64, sp span) ([]LinkHour, error) {
+	var rows []LinkHour
+	err := db.Model(&LinkHour{}).
+		Select("influencer_id, SUM(orders) AS orders, SUM(sales_minor) AS sales_minor, "+
+			"SUM(comm_accrued) AS comm_accrued, SUM(comm_reversed) AS comm_reversed").
+		Where("shop_id = ? AND hour >= ? AND hour < ? AND orders > 0", shopID, sp.HourFrom, sp.HourTo).
+		Group("influencer_id").Scan(&rows).Error
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read link roll-up: %w", err)
 	}
-	for i := range out {
-		out[i] = *byID[out[i].InfluencerID]
-		out[i].Handle = handles[out[i].InfluencerID]
+	return rows, nil
+}
+
+// rolledInfluencerClicks sums the rolled-up clicks on the shop's products
+// in the span's whole hours, of the given influencers (nil: all of them).
+func rolledInfluencerClicks(db *gorm.DB, shopID int64, sp span, influencerIDs []int64) ([]LinkHour, error) {
+	q := db.Model(&LinkHour{}).Select("influencer_id, SUM(clicks_raw) AS clicks_raw, SUM(clicks_valid) AS clicks_valid")
+	if influencerIDs == nil {
+		q = q.Where("shop_id = ? AND hour >= ? AND hour < ?", shopID, sp.HourFrom, sp.HourTo)
+	} else {
+		// COALESCE keeps the planner on the influencer index.
+		q = q.Where("influencer_id IN ? AND COALESCE(shop_id, 0) = ? AND hour >= ? AND hour < ?", influencerIDs, shopID, sp.HourFrom, sp.HourTo)
 	}
-	return out, nil
+	var rows []LinkHour
+	if err := q.Group("influencer_id").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("read link roll-up: %w", err)
+	}
+	return rows, nil
 }
 
 // Range resolves a range input in zone on the service's clock.

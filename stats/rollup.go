@@ -683,88 +683,114 @@ func scopedOrders(db *gorm.DB, from, to time.Time, scope statsScope) *gorm.DB {
 }
 
 func aggregateOrders(db *gorm.DB, from, to time.Time, scope statsScope, agg *hourAgg) error {
-	var placed []factOrder
+	facts, err := loadOrderFacts(db, from, to, scope)
+	if err != nil {
+		return err
+	}
+	for _, o := range facts.orders {
+		agg.addOrder(o, facts, scope)
+	}
+	return nil
+}
+
+// orderFacts are the orders placed in an interval with their lines and what
+// their ledger entries add up to.
+type orderFacts struct {
+	orders    []factOrder
+	linesOf   map[int64][]factLine        // by order id
+	orderComm map[int64]CommissionBuckets // by order id
+	lineComm  map[int64]int64             // commission net of reversals, by line id
+}
+
+func loadOrderFacts(db *gorm.DB, from, to time.Time, scope statsScope) (orderFacts, error) {
+	var facts orderFacts
 	if err := scopedOrders(db, from, to, scope).
 		Select("id, shop_id, currency, total_minor, placed_at, attr_outcome, attr_link_id, attr_influencer_id").
-		Find(&placed).Error; err != nil {
-		return fmt.Errorf("aggregate orders: %w", err)
+		Find(&facts.orders).Error; err != nil {
+		return facts, fmt.Errorf("aggregate orders: %w", err)
 	}
-	if len(placed) == 0 {
-		return nil
+	if len(facts.orders) == 0 {
+		return facts, nil
 	}
 	ids := scopedOrders(db, from, to, scope).Select("id")
 	var lines []factLine
 	if err := db.Model(&orders.OrderLine{}).Select("id, order_id, product_id, quantity, amount_minor, refunded_minor").
 		Where("order_id IN (?)", ids).Find(&lines).Error; err != nil {
-		return fmt.Errorf("aggregate order lines: %w", err)
+		return facts, fmt.Errorf("aggregate order lines: %w", err)
 	}
 	var entries []factEntry
 	if err := db.Model(&affiliates.LedgerEntry{}).Select("order_id, line_id, kind, amount_minor, payout_id").
 		Where("order_id IN (?) AND kind <> ?", ids, affiliates.EntryPay).Find(&entries).Error; err != nil {
-		return fmt.Errorf("aggregate ledger: %w", err)
+		return facts, fmt.Errorf("aggregate ledger: %w", err)
 	}
-	linesOf := map[int64][]factLine{}
+	facts.linesOf = map[int64][]factLine{}
 	for _, l := range lines {
-		linesOf[l.OrderID] = append(linesOf[l.OrderID], l)
+		facts.linesOf[l.OrderID] = append(facts.linesOf[l.OrderID], l)
 	}
-	orderComm := map[int64]*CommissionBuckets{}
-	lineComm := map[int64]int64{}
+	facts.orderComm, facts.lineComm = sumCommission(entries)
+	return facts, nil
+}
+
+// sumCommission adds ledger entries up into each order's commission buckets
+// and each line's commission net of reversals and clawbacks.
+func sumCommission(entries []factEntry) (byOrder map[int64]CommissionBuckets, byLine map[int64]int64) {
+	byOrder, byLine = map[int64]CommissionBuckets{}, map[int64]int64{}
 	for _, e := range entries {
-		b := orderComm[e.OrderID]
-		if b == nil {
-			b = &CommissionBuckets{}
-			orderComm[e.OrderID] = b
-		}
+		b := byOrder[e.OrderID]
 		b.apply(e.Kind, e.AmountMinor, e.PayoutID != nil)
+		byOrder[e.OrderID] = b
 		if e.LineID != nil && (e.Kind == affiliates.EntryAccrue || e.Kind == affiliates.EntryReverse || e.Kind == affiliates.EntryClawback) {
-			lineComm[*e.LineID] += e.AmountMinor
+			byLine[*e.LineID] += e.AmountMinor
 		}
 	}
-	for _, o := range placed {
-		h := hourOf(o.PlacedAt)
-		var comm CommissionBuckets
-		if b := orderComm[o.ID]; b != nil {
-			comm = *b
-		}
-		attributed := o.AttrOutcome == orders.OutcomeAttributed && o.AttrInfluencerID != nil
-		var refunded int64
-		for _, l := range linesOf[o.ID] {
-			refunded += l.RefundedMinor
-		}
-		if scope.InfluencerID == 0 {
-			sh := agg.shop(o.ShopID, h)
-			sh.Orders++
-			sh.GMVMinor += o.TotalMinor
-			sh.RefundedMinor += refunded
-			if attributed {
-				sh.AttributedOrders++
-				sh.AttributedMinor += o.TotalMinor
-			}
-			sh.CommissionBuckets.add(comm)
-		}
-		var influencerID int64
-		if attributed {
-			influencerID = *o.AttrInfluencerID
-			if o.AttrLinkID != nil {
-				lh := agg.link(*o.AttrLinkID, o.ShopID, h, influencerID, o.Currency)
-				lh.Orders++
-				lh.SalesMinor += o.TotalMinor
-				lh.CommissionBuckets.add(comm)
-			}
-		}
-		for _, l := range linesOf[o.ID] {
-			var productID int64
-			if l.ProductID != nil {
-				productID = *l.ProductID
-			}
-			ph := agg.product(productID, influencerID, h, o.ShopID, o.Currency)
-			ph.Units += l.Quantity
-			ph.SalesMinor += l.AmountMinor
-			ph.RefundedMinor += l.RefundedMinor
-			ph.CommissionMinor += lineComm[l.ID]
+	return byOrder, byLine
+}
+
+// addOrder counts one order, in the hour it was placed, for its shop (unless
+// the aggregation is an influencer's), its link and its products.
+func (a *hourAgg) addOrder(o factOrder, facts orderFacts, scope statsScope) {
+	h := hourOf(o.PlacedAt)
+	lines, comm := facts.linesOf[o.ID], facts.orderComm[o.ID]
+	attributed := o.AttrOutcome == orders.OutcomeAttributed && o.AttrInfluencerID != nil
+	if scope.InfluencerID == 0 {
+		a.addShopOrder(o, h, lines, comm, attributed)
+	}
+	var influencerID int64
+	if attributed {
+		influencerID = *o.AttrInfluencerID
+		if o.AttrLinkID != nil {
+			lh := a.link(*o.AttrLinkID, o.ShopID, h, influencerID, o.Currency)
+			lh.Orders++
+			lh.SalesMinor += o.TotalMinor
+			lh.CommissionBuckets.add(comm)
 		}
 	}
-	return nil
+	for _, l := range lines {
+		var productID int64
+		if l.ProductID != nil {
+			productID = *l.ProductID
+		}
+		ph := a.product(productID, influencerID, h, o.ShopID, o.Currency)
+		ph.Units += l.Quantity
+		ph.SalesMinor += l.AmountMinor
+		ph.RefundedMinor += l.RefundedMinor
+		ph.CommissionMinor += facts.lineComm[l.ID]
+	}
+}
+
+// addShopOrder counts an order on its shop's row of hour h.
+func (a *hourAgg) addShopOrder(o factOrder, h int64, lines []factLine, comm CommissionBuckets, attributed bool) {
+	sh := a.shop(o.ShopID, h)
+	sh.Orders++
+	sh.GMVMinor += o.TotalMinor
+	for _, l := range lines {
+		sh.RefundedMinor += l.RefundedMinor
+	}
+	if attributed {
+		sh.AttributedOrders++
+		sh.AttributedMinor += o.TotalMinor
+	}
+	sh.CommissionBuckets.add(comm)
 }
 
 // hourExpr is the SQL for the UTC hour number of a timestamp column.
