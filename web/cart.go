@@ -8,6 +8,7 @@ import (
 
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/orders"
+	"github.com/warna/warna/web/request"
 )
 
 func (s *Server) cartRoutes(e *echo.Echo) {
@@ -53,7 +54,7 @@ func (s *Server) addToCart(c echo.Context) error {
 	if err != nil {
 		qty = 1
 	}
-	items, err := s.deps.Carts.AddToCart(c.Request().Context(), s.cartItems(c), formID(c, "product_id"), qty)
+	items, err := s.deps.Carts.AddToCart(c.Request().Context(), s.cartItems(c), request.FormID(c, "product_id"), qty)
 	if err != nil {
 		return s.flashBack(c, err, "/cart")
 	}
@@ -63,7 +64,7 @@ func (s *Server) addToCart(c echo.Context) error {
 }
 
 func (s *Server) removeFromCart(c echo.Context) error {
-	s.saveCart(c, orders.RemoveFromCart(s.cartItems(c), formID(c, "product_id")))
+	s.saveCart(c, orders.RemoveFromCart(s.cartItems(c), request.FormID(c, "product_id")))
 	return c.Redirect(http.StatusSeeOther, "/cart")
 }
 

@@ -27,6 +27,7 @@ import (
 	"github.com/warna/warna/imaging"
 	"github.com/warna/warna/jobs"
 	"github.com/warna/warna/media"
+	"github.com/warna/warna/web/api"
 	"github.com/warna/warna/web/auth"
 )
 
@@ -512,7 +513,7 @@ func TestProductsAPI(t *testing.T) {
 	if res.Status != http.StatusCreated {
 		t.Fatalf("create: %d %s", res.Status, res.Body)
 	}
-	var created productJSON
+	var created api.Product
 	if err := json.Unmarshal([]byte(res.Body), &created); err != nil {
 		t.Fatalf("not JSON: %v: %.300s", err, res.Body)
 	}
@@ -522,7 +523,7 @@ func TestProductsAPI(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		anon.api(http.MethodPost, "/api/v1/products", key, map[string]any{"title": fmt.Sprintf("Draft %d", i), "category": "home", "price_minor": 100 + i})
 	}
-	var list productListJSON
+	var list api.ProductList
 	res = anon.api(http.MethodGet, "/api/v1/products?status=draft&per_page=2&page=2", key, nil)
 	if err := json.Unmarshal([]byte(res.Body), &list); err != nil {
 		t.Fatalf("not JSON: %v: %.300s", err, res.Body)
@@ -553,7 +554,7 @@ func TestProductsAPI(t *testing.T) {
 		}
 	}
 	res = anon.api(http.MethodPatch, path, key, `{"price_minor": 1999, "commission_bps": null}`)
-	var updated productJSON
+	var updated api.Product
 	if err := json.Unmarshal([]byte(res.Body), &updated); err != nil {
 		t.Fatalf("not JSON: %v: %.300s", err, res.Body)
 	}
@@ -562,7 +563,7 @@ func TestProductsAPI(t *testing.T) {
 	}
 	// The public view shows only active, in-stock products, without commission terms.
 	res = anon.get("/api/v1/catalog/products")
-	var public productListJSON
+	var public api.ProductList
 	if err := json.Unmarshal([]byte(res.Body), &public); err != nil {
 		t.Fatalf("not JSON: %v: %.300s", err, res.Body)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/warna/warna/catalog/bulk"
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/web/auth"
+	"github.com/warna/warna/web/request"
 )
 
 func (s *Server) importRoutes(merchant *echo.Group) {
@@ -87,7 +88,7 @@ func (s *Server) startImportFile(c echo.Context, userID int64, locale string) (b
 
 func (s *Server) importPage(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	id, err := idParam(c, "id", "no such import")
+	id, err := request.ID(c, "id", "no such import")
 	if err != nil {
 		return err
 	}

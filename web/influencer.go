@@ -9,12 +9,13 @@ import (
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/orders"
 	"github.com/warna/warna/web/auth"
+	"github.com/warna/warna/web/request"
 )
 
 // affiliateRoutes registers the influencer area, links and their redirect,
-// storefronts, cart and checkout, the merchant's orders and commissions, and
-// the conversion API.
-func (s *Server) affiliateRoutes(e *echo.Echo, influencer, merchant, api *echo.Group) {
+// storefronts, cart and checkout, and the merchant's orders and
+// commissions (package api has the conversion API).
+func (s *Server) affiliateRoutes(e *echo.Echo, influencer, merchant *echo.Group) {
 	influencer.GET("", s.influencerHome)
 	if s.deps.Affiliates == nil {
 		return
@@ -30,7 +31,6 @@ func (s *Server) affiliateRoutes(e *echo.Echo, influencer, merchant, api *echo.G
 	s.cartRoutes(e)
 	s.merchantOrderRoutes(merchant)
 	s.ledgerRoutes(merchant)
-	s.conversionRoutes(api)
 }
 
 type influencerPage struct {
@@ -76,7 +76,7 @@ func (s *Server) influencerHome(c echo.Context) error {
 func (s *Server) uploadAvatar(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	const back = "/influencer#avatar"
-	files, closeAll, err := uploadedFiles(c, "avatar")
+	files, closeAll, err := request.Files(c, "avatar")
 	defer closeAll()
 	if err != nil {
 		return s.flashBack(c, err, back)

@@ -8,6 +8,7 @@ import (
 	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/money"
 	"github.com/warna/warna/web/auth"
+	"github.com/warna/warna/web/request"
 )
 
 func (s *Server) ledgerRoutes(merchant *echo.Group) {
@@ -36,7 +37,7 @@ func (s *Server) commissions(c echo.Context) error {
 
 func (s *Server) createPayout(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	p, err := s.deps.Ledger.CreatePayout(c.Request().Context(), user.ID, formID(c, "influencer_id"))
+	p, err := s.deps.Ledger.CreatePayout(c.Request().Context(), user.ID, request.FormID(c, "influencer_id"))
 	if err != nil {
 		return s.flashBack(c, err, "/merchant/commissions")
 	}

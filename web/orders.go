@@ -11,6 +11,7 @@ import (
 	"github.com/warna/warna/money"
 	"github.com/warna/warna/orders"
 	"github.com/warna/warna/web/auth"
+	"github.com/warna/warna/web/request"
 )
 
 func (s *Server) merchantOrderRoutes(merchant *echo.Group) {
@@ -37,7 +38,7 @@ type merchantOrderPage struct {
 
 func (s *Server) merchantOrder(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	order, err := s.deps.Orders.OrderForMerchant(c.Request().Context(), user.ID, pathID(c, "id"))
+	order, err := s.deps.Orders.OrderForMerchant(c.Request().Context(), user.ID, request.PathID(c, "id"))
 	if err != nil {
 		return err
 	}
@@ -49,7 +50,7 @@ func (s *Server) merchantOrder(c echo.Context) error {
 func (s *Server) refundOrderForm(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	ctx := c.Request().Context()
-	id := pathID(c, "id")
+	id := request.PathID(c, "id")
 	back := "/merchant/orders/" + strconv.FormatInt(id, 10)
 	var err error
 	if c.FormValue("scope") == "order" {
@@ -67,7 +68,7 @@ func (s *Server) refundOrderForm(c echo.Context) error {
 					"%q is not an amount to refund: write it in %s, such as %s", v, order.Currency, money.Plain(order.TotalMinor, order.Currency)), back)
 			}
 		}
-		_, err = s.deps.Orders.Refund(ctx, user.ID, id, orders.RefundInput{LineID: formID(c, "line_id"), AmountMinor: amount, Quantity: qty})
+		_, err = s.deps.Orders.Refund(ctx, user.ID, id, orders.RefundInput{LineID: request.FormID(c, "line_id"), AmountMinor: amount, Quantity: qty})
 	}
 	if err != nil {
 		return s.flashBack(c, err, back)
@@ -78,7 +79,7 @@ func (s *Server) refundOrderForm(c echo.Context) error {
 
 func (s *Server) approveOrder(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	id := pathID(c, "id")
+	id := request.PathID(c, "id")
 	if err := s.deps.Ledger.ApproveOrder(c.Request().Context(), user.ID, id); err != nil {
 		return err
 	}
@@ -89,7 +90,7 @@ func (s *Server) approveOrder(c echo.Context) error {
 func (s *Server) holdOrder(held bool) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		user, _ := auth.CurrentUser(c)
-		id := pathID(c, "id")
+		id := request.PathID(c, "id")
 		if err := s.deps.Orders.SetHold(c.Request().Context(), user.ID, id, held); err != nil {
 			return err
 		}

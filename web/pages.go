@@ -124,15 +124,3 @@ func (s *Server) revokeAPIKey(c echo.Context) error {
 	setFlash(c, "The API key is revoked.")
 	return c.Redirect(http.StatusSeeOther, "/merchant/api-keys")
 }
-
-type meResponse struct {
-	ID    int64  `json:"id"`
-	Email string `json:"email"`
-	Name  string `json:"name"`
-	Role  string `json:"role"`
-}
-
-func (s *Server) apiMe(c echo.Context) error {
-	user, _ := auth.CurrentUser(c)
-	return c.JSON(http.StatusOK, meResponse{ID: user.ID, Email: user.Email, Name: user.Name, Role: string(user.Role)})
-}

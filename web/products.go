@@ -2,8 +2,6 @@ package web
 
 import (
 	"fmt"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"slices"
 	"strconv"
@@ -15,6 +13,7 @@ import (
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/money"
 	"github.com/warna/warna/web/auth"
+	"github.com/warna/warna/web/request"
 )
 
 func (s *Server) productRoutes(merchant *echo.Group) {
@@ -177,7 +176,7 @@ func (s *Server) createProduct(c echo.Context) error {
 
 func (s *Server) editProductForm(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	id, err := idParam(c, "id", "no such product")
+	id, err := request.ID(c, "id", "no such product")
 	if err != nil {
 		return err
 	}
@@ -191,7 +190,7 @@ func (s *Server) editProductForm(c echo.Context) error {
 func (s *Server) updateProduct(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	ctx := c.Request().Context()
-	id, err := idParam(c, "id", "no such product")
+	id, err := request.ID(c, "id", "no such product")
 	if err != nil {
 		return err
 	}
@@ -216,7 +215,7 @@ func (s *Server) updateProduct(c echo.Context) error {
 
 func (s *Server) archiveProduct(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	id, err := idParam(c, "id", "no such product")
+	id, err := request.ID(c, "id", "no such product")
 	if err != nil {
 		return err
 	}
@@ -227,44 +226,9 @@ func (s *Server) archiveProduct(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/merchant")
 }
 
-// uploadedFiles opens the files of a multipart field, skipping the empty part
-// a browser sends when no file was chosen. close releases them.
-func uploadedFiles(c echo.Context, fields ...string) (readers []io.Reader, closeAll func(), err error) {
-	closeAll = func() {}
-	ct := c.Request().Header.Get(echo.HeaderContentType)
-	if !strings.HasPrefix(ct, echo.MIMEMultipartForm) {
-		return nil, closeAll, nil
-	}
-	form, err := c.MultipartForm()
-	if err != nil {
-		return nil, closeAll, fault.Invalidf("the upload could not be read; try again")
-	}
-	var opened []multipart.File
-	closeAll = func() {
-		for _, f := range opened {
-			f.Close()
-		}
-	}
-	for _, field := range fields {
-		for _, fh := range form.File[field] {
-			if fh.Filename == "" && fh.Size == 0 {
-				continue
-			}
-			f, err := fh.Open()
-			if err != nil {
-				closeAll()
-				return nil, func() {}, err
-			}
-			opened = append(opened, f)
-			readers = append(readers, f)
-		}
-	}
-	return readers, closeAll, nil
-}
-
 // addPhotos stores the photos posted with a form, if any.
 func (s *Server) addPhotos(c echo.Context, userID, productID int64) error {
-	files, closeAll, err := uploadedFiles(c, "photos")
+	files, closeAll, err := request.Files(c, "photos")
 	defer closeAll()
 	if err != nil || len(files) == 0 {
 		return err
@@ -292,7 +256,7 @@ func (s *Server) photoProblem(c echo.Context, userID, productID int64, err error
 
 func (s *Server) uploadPhotos(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	id, err := idParam(c, "id", "no such product")
+	id, err := request.ID(c, "id", "no such product")
 	if err != nil {
 		return err
 	}
@@ -300,7 +264,7 @@ func (s *Server) uploadPhotos(c echo.Context) error {
 	if _, err := s.deps.Catalog.Products.Product(c.Request().Context(), user.ID, id); err != nil {
 		return err
 	}
-	files, closeAll, err := uploadedFiles(c, "photos")
+	files, closeAll, err := request.Files(c, "photos")
 	defer closeAll()
 	if err == nil && len(files) == 0 {
 		err = fault.FieldInvalidf("photos", "choose one or more photos to upload")
@@ -317,11 +281,11 @@ func (s *Server) uploadPhotos(c echo.Context) error {
 
 func (s *Server) movePhoto(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	id, err := idParam(c, "id", "no such product")
+	id, err := request.ID(c, "id", "no such product")
 	if err != nil {
 		return err
 	}
-	imageID, err := idParam(c, "image", "no such photo")
+	imageID, err := request.ID(c, "image", "no such photo")
 	if err != nil {
 		return err
 	}
@@ -337,11 +301,11 @@ func (s *Server) movePhoto(c echo.Context) error {
 
 func (s *Server) removePhoto(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	id, err := idParam(c, "id", "no such product")
+	id, err := request.ID(c, "id", "no such product")
 	if err != nil {
 		return err
 	}
-	imageID, err := idParam(c, "image", "no such photo")
+	imageID, err := request.ID(c, "image", "no such photo")
 	if err != nil {
 		return err
 	}
@@ -355,11 +319,11 @@ func (s *Server) removePhoto(c echo.Context) error {
 // retryPhoto sends a failed photo back through the pipeline.
 func (s *Server) retryPhoto(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	id, err := idParam(c, "id", "no such product")
+	id, err := request.ID(c, "id", "no such product")
 	if err != nil {
 		return err
 	}
-	imageID, err := idParam(c, "image", "no such photo")
+	imageID, err := request.ID(c, "image", "no such photo")
 	if err != nil {
 		return err
 	}
@@ -374,7 +338,7 @@ func (s *Server) retryPhoto(c echo.Context) error {
 // families found in the photos apply again).
 func (s *Server) setFamilies(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	id, err := idParam(c, "id", "no such product")
+	id, err := request.ID(c, "id", "no such product")
 	if err != nil {
 		return err
 	}

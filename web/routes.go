@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/warna/warna/web/api"
 	"github.com/warna/warna/web/auth"
 )
 
@@ -34,11 +35,10 @@ func (s *Server) routes() {
 
 	influencer := e.Group("/influencer", auth.RequireRole(auth.RoleInfluencer))
 
-	api := e.Group("/api/v1")
-	api.GET("/me", s.apiMe, auth.RequireRole(auth.RoleMerchant, auth.RoleInfluencer))
-
-	s.catalogRoutes(e, merchant, api)
-	s.affiliateRoutes(e, influencer, merchant, api)
+	s.catalogRoutes(e, merchant)
+	s.affiliateRoutes(e, influencer, merchant)
 	s.dashboardRoutes(merchant, influencer)
-	s.searchRoutes(e, api)
+	s.searchRoutes(e)
+	api.New(s.cfg.BaseURL, api.Deps{Catalog: s.deps.Catalog, Orders: s.deps.Orders, Webhooks: s.deps.Webhooks, Search: s.deps.Search}).
+		Routes(e.Group("/api/v1"))
 }

@@ -18,14 +18,13 @@ import (
 	"github.com/warna/warna/search"
 )
 
-func (s *Server) searchRoutes(e *echo.Echo, api *echo.Group) {
+func (s *Server) searchRoutes(e *echo.Echo) {
 	if s.deps.Search == nil {
 		return
 	}
 	e.GET("/search", s.searchPage)
 	e.GET("/search/look", s.lookPage)
 	e.POST("/search/look", s.look)
-	api.GET("/search", s.apiSearch)
 }
 
 // searchValues merges the page's picker rows (pick=#hex with pick_w=0..100,

@@ -17,6 +17,7 @@ import (
 	"github.com/warna/warna/search"
 	"github.com/warna/warna/search/embedded"
 	"github.com/warna/warna/search/searchtest"
+	"github.com/warna/warna/web/api"
 )
 
 // newSearchSite serves the contract catalogue from a real embedded index.
@@ -39,7 +40,7 @@ func TestSearchAPI(t *testing.T) {
 	if res.Status != http.StatusOK {
 		t.Fatalf("status %d: %s", res.Status, res.Body)
 	}
-	var got apiSearchResult
+	var got api.SearchResult
 	if err := json.Unmarshal([]byte(res.Body), &got); err != nil {
 		t.Fatal(err)
 	}

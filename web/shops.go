@@ -11,6 +11,7 @@ import (
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/money"
 	"github.com/warna/warna/web/auth"
+	"github.com/warna/warna/web/request"
 )
 
 func (s *Server) shopRoutes(merchant *echo.Group) {
@@ -46,7 +47,7 @@ func (s *Server) merchantHome(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	filter := catalog.ProductFilter{Status: catalog.Status(c.QueryParam("status")), Query: c.QueryParam("q"), Page: pageParam(c), PerPage: 25}
+	filter := catalog.ProductFilter{Status: catalog.Status(c.QueryParam("status")), Query: c.QueryParam("q"), Page: request.Page(c), PerPage: 25}
 	page, err := s.deps.Catalog.Products.Products(ctx, user.ID, filter)
 	if err != nil {
 		return err

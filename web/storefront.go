@@ -14,6 +14,7 @@ import (
 	"github.com/warna/warna/imaging"
 	"github.com/warna/warna/search"
 	"github.com/warna/warna/web/auth"
+	"github.com/warna/warna/web/request"
 )
 
 func (s *Server) storefrontRoutes(e *echo.Echo, influencer *echo.Group) {
@@ -178,7 +179,7 @@ func (s *Server) createCollection(c echo.Context) error {
 
 func (s *Server) addToCollection(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	err := s.deps.Influencers.AddToCollection(c.Request().Context(), user.ID, pathID(c, "id"), formID(c, "product_id"))
+	err := s.deps.Influencers.AddToCollection(c.Request().Context(), user.ID, request.PathID(c, "id"), request.FormID(c, "product_id"))
 	if err != nil {
 		return s.flashBack(c, err, "/influencer#storefront")
 	}
@@ -188,7 +189,7 @@ func (s *Server) addToCollection(c echo.Context) error {
 
 func (s *Server) removeFromCollection(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	err := s.deps.Influencers.RemoveFromCollection(c.Request().Context(), user.ID, pathID(c, "id"), pathID(c, "pid"))
+	err := s.deps.Influencers.RemoveFromCollection(c.Request().Context(), user.ID, request.PathID(c, "id"), request.PathID(c, "pid"))
 	if err != nil {
 		return s.flashBack(c, err, "/influencer#storefront")
 	}

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"net/http"
@@ -12,14 +12,15 @@ import (
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/orders"
 	"github.com/warna/warna/web/auth"
+	"github.com/warna/warna/web/request"
 )
 
-func (s *Server) conversionRoutes(api *echo.Group) {
+func (a *API) conversionRoutes(api *echo.Group) {
 	merchantOnly := auth.RequireRole(auth.RoleMerchant)
 	limit := merchantRateLimit(20, 200)
-	api.POST("/conversions", s.apiConversion, merchantOnly, limit)
-	api.POST("/orders/:id/refunds", s.apiRefund, merchantOnly, limit)
-	api.PUT("/webhook", s.apiSetWebhook, merchantOnly)
+	api.POST("/conversions", a.apiConversion, merchantOnly, limit)
+	api.POST("/orders/:id/refunds", a.apiRefund, merchantOnly, limit)
+	api.PUT("/webhook", a.apiSetWebhook, merchantOnly)
 }
 
 type webhookRequest struct {
@@ -34,13 +35,13 @@ type webhookResponse struct {
 
 // apiSetWebhook sets the shop's webhook URL (order.created, order.refunded)
 // and returns a new signing secret, shown only here.
-func (s *Server) apiSetWebhook(c echo.Context) error {
+func (a *API) apiSetWebhook(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	var in webhookRequest
 	if err := c.Bind(&in); err != nil {
 		return fault.Invalidf("send a JSON body: {\"url\": \"https://…\"}")
 	}
-	hook, err := s.deps.Webhooks.SetWebhook(c.Request().Context(), user.ID, in.URL)
+	hook, err := a.deps.Webhooks.SetWebhook(c.Request().Context(), user.ID, in.URL)
 	if err != nil {
 		return err
 	}
@@ -112,13 +113,13 @@ func toAPIOrder(o orders.Order) apiOrder {
 
 // apiConversion records an off-site sale: 201 the first time, 200 with the
 // same order when the same order_id is sent again.
-func (s *Server) apiConversion(c echo.Context) error {
+func (a *API) apiConversion(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	var in orders.ConversionInput
 	if err := c.Bind(&in); err != nil {
 		return fault.Invalidf("send a JSON body: {\"order_id\": …, \"lines\": [{\"unit_price_minor\": …, \"quantity\": …}]}")
 	}
-	order, created, err := s.deps.Orders.RecordConversion(c.Request().Context(), user.ID, in)
+	order, created, err := a.deps.Orders.RecordConversion(c.Request().Context(), user.ID, in)
 	if err != nil {
 		return err
 	}
@@ -131,7 +132,7 @@ func (s *Server) apiConversion(c echo.Context) error {
 
 // apiRefund refunds one line (by amount or quantity), or the whole order when
 // no line is given.
-func (s *Server) apiRefund(c echo.Context) error {
+func (a *API) apiRefund(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	var in orders.RefundInput
 	if err := c.Bind(&in); err != nil {
@@ -141,9 +142,9 @@ func (s *Server) apiRefund(c echo.Context) error {
 	var order orders.Order
 	var err error
 	if in.LineID == 0 {
-		order, err = s.deps.Orders.RefundOrder(ctx, user.ID, pathID(c, "id"))
+		order, err = a.deps.Orders.RefundOrder(ctx, user.ID, request.PathID(c, "id"))
 	} else {
-		order, err = s.deps.Orders.Refund(ctx, user.ID, pathID(c, "id"), in)
+		order, err = a.deps.Orders.Refund(ctx, user.ID, request.PathID(c, "id"), in)
 	}
 	if err != nil {
 		return err
