@@ -16,6 +16,7 @@ import (
 	"github.com/warna/warna/imaging"
 	"github.com/warna/warna/money"
 	"github.com/warna/warna/web/auth"
+	"github.com/warna/warna/web/dashboard"
 )
 
 //go:embed templates
@@ -112,6 +113,18 @@ func (s *Server) render(c echo.Context, status int, name string, p Page) error {
 	}
 	return c.HTMLBlob(status, buf.Bytes())
 }
+
+// sitePages renders the site's pages for the handlers of other web
+// packages (the dashboards).
+type sitePages struct{ s *Server }
+
+var _ dashboard.Pages = sitePages{}
+
+func (p sitePages) Render(c echo.Context, status int, template, title string, data any) error {
+	return p.s.render(c, status, template, Page{Title: title, Data: data})
+}
+
+func (p sitePages) Flash(c echo.Context, msg string) { setFlash(c, msg) }
 
 func csrfToken(c echo.Context) string {
 	tok, _ := c.Get("csrf").(string)

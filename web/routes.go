@@ -7,6 +7,7 @@ import (
 
 	"github.com/warna/warna/web/api"
 	"github.com/warna/warna/web/auth"
+	"github.com/warna/warna/web/dashboard"
 )
 
 // routes registers every route. Each resource registers its own group in its
@@ -37,7 +38,10 @@ func (s *Server) routes() {
 
 	s.catalogRoutes(e, merchant)
 	s.affiliateRoutes(e, influencer, merchant)
-	s.dashboardRoutes(merchant, influencer)
+	if s.deps.Stats != nil && s.deps.Affiliates != nil {
+		deps := dashboard.Deps{Stats: s.deps.Stats, Ledger: s.deps.Ledger, Orders: s.deps.Orders}
+		dashboard.New(sitePages{s}, deps, s.logger).Routes(merchant, influencer)
+	}
 	s.searchRoutes(e)
 	api.New(s.cfg.BaseURL, api.Deps{Catalog: s.deps.Catalog, Orders: s.deps.Orders, Webhooks: s.deps.Webhooks, Search: s.deps.Search}).
 		Routes(e.Group("/api/v1"))

@@ -1,4 +1,4 @@
-package web
+package dashboard
 
 import (
 	"encoding/csv"
@@ -34,26 +34,26 @@ func (k exportKind) name() string {
 	return [...]string{"orders", "commission", "clicks"}[k]
 }
 
-func (s *Server) merchantExport(kind exportKind) echo.HandlerFunc {
+func (d *Dashboards) merchantExport(kind exportKind) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		user, _ := auth.CurrentUser(c)
-		_, zone, err := s.deps.Stats.MerchantShop(c.Request().Context(), user.ID)
+		_, zone, err := d.deps.Stats.MerchantShop(c.Request().Context(), user.ID)
 		if err != nil {
 			return err
 		}
-		return s.writeExport(c, kind, stats.Viewer{MerchantID: user.ID}, zone)
+		return d.writeExport(c, kind, stats.Viewer{MerchantID: user.ID}, zone)
 	}
 }
 
-func (s *Server) influencerExport(kind exportKind) echo.HandlerFunc {
+func (d *Dashboards) influencerExport(kind exportKind) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		user, _ := auth.CurrentUser(c)
-		return s.writeExport(c, kind, stats.Viewer{InfluencerID: user.ID}, influencerZone(c))
+		return d.writeExport(c, kind, stats.Viewer{InfluencerID: user.ID}, influencerZone(c))
 	}
 }
 
-func (s *Server) writeExport(c echo.Context, kind exportKind, v stats.Viewer, zone *time.Location) error {
-	r, err := s.deps.Stats.Range(rangeInput(c), zone)
+func (d *Dashboards) writeExport(c echo.Context, kind exportKind, v stats.Viewer, zone *time.Location) error {
+	r, err := d.deps.Stats.Range(rangeInput(c), zone)
 	if err != nil {
 		return err
 	}
@@ -68,11 +68,11 @@ func (s *Server) writeExport(c echo.Context, kind exportKind, v stats.Viewer, zo
 	local := func(t time.Time) string { return t.In(zone).Format("2006-01-02 15:04:05 -07:00") }
 	switch kind {
 	case exportOrders:
-		err = s.writeOrdersCSV(c, w, v, r, local)
+		err = d.writeOrdersCSV(c, w, v, r, local)
 	case exportEntries:
 		_ = w.Write([]string{"entry_id", "created_at", "kind", "order_id", "order_placed_at", "line_id", "influencer", "currency",
 			"amount", "rate_bps", "payout_id", "pending", "approved", "paid", "reversed"})
-		err = s.deps.Stats.ExportEntries(ctx, v, r, func(e stats.EntryExportRow) error {
+		err = d.deps.Stats.ExportEntries(ctx, v, r, func(e stats.EntryExportRow) error {
 			p := func(m int64) string { return money.Plain(m, e.Currency) }
 			return w.Write([]string{strconv.FormatInt(e.EntryID, 10), local(e.CreatedAt), string(e.Kind), strconv.FormatInt(e.OrderID, 10),
 				local(e.OrderPlacedAt), idOrEmpty(e.LineID), e.Handle, e.Currency, p(e.AmountMinor), strconv.Itoa(e.RateBps),
@@ -80,7 +80,7 @@ func (s *Server) writeExport(c echo.Context, kind exportKind, v stats.Viewer, zo
 		})
 	case exportClicks:
 		_ = w.Write([]string{"click_id", "at", "link_code", "influencer", "valid", "reason"})
-		err = s.deps.Stats.ExportClicks(ctx, v, r, func(k stats.ClickExportRow) error {
+		err = d.deps.Stats.ExportClicks(ctx, v, r, func(k stats.ClickExportRow) error {
 			return w.Write([]string{k.ClickID, local(k.At), k.LinkCode, k.Handle, strconv.FormatBool(k.Valid), k.Reason})
 		})
 	}
@@ -90,15 +90,15 @@ func (s *Server) writeExport(c echo.Context, kind exportKind, v stats.Viewer, zo
 	}
 	if err != nil {
 		// The header is sent: all that can be done is to log and cut the file short.
-		s.logger.Error("csv export failed", "kind", kind.name(), "err", err)
+		d.logger.Error("csv export failed", "kind", kind.name(), "err", err)
 	}
 	return nil
 }
 
-func (s *Server) writeOrdersCSV(c echo.Context, w *csv.Writer, v stats.Viewer, r stats.Range, local func(time.Time) string) error {
+func (d *Dashboards) writeOrdersCSV(c echo.Context, w *csv.Writer, v stats.Viewer, r stats.Range, local func(time.Time) string) error {
 	_ = w.Write([]string{"order_id", "external_id", "placed_at", "source", "currency", "total", "refunded", "attribution",
 		"influencer", "link_code", "commission"})
-	return s.deps.Stats.ExportOrders(c.Request().Context(), v, r, func(o stats.OrderExportRow) error {
+	return d.deps.Stats.ExportOrders(c.Request().Context(), v, r, func(o stats.OrderExportRow) error {
 		p := func(m int64) string { return money.Plain(m, o.Currency) }
 		return w.Write([]string{strconv.FormatInt(o.OrderID, 10), csvText(o.ExternalID), local(o.PlacedAt), o.Source, o.Currency,
 			p(o.TotalMinor), p(o.RefundedMinor), o.Outcome, o.Handle, o.LinkCode, p(o.CommissionMinor)})

@@ -1,4 +1,4 @@
-package web
+package dashboard
 
 import (
 	"fmt"
@@ -71,13 +71,13 @@ type influencerDashboardPage struct {
 	PendingSum int64
 }
 
-func (s *Server) influencerDashboard(c echo.Context) error {
+func (d *Dashboards) influencerDashboard(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	ctx := c.Request().Context()
 	zone := influencerZone(c)
-	rep, err := s.deps.Stats.Influencer(ctx, user.ID, rangeInput(c), zone, c.QueryParam("currency"))
+	rep, err := d.deps.Stats.Influencer(ctx, user.ID, rangeInput(c), zone, c.QueryParam("currency"))
 	if fault.Is(err, fault.Invalid) {
-		setFlash(c, fault.MessageOf(err))
+		d.pages.Flash(c, fault.MessageOf(err))
 		return c.Redirect(http.StatusSeeOther, "/influencer/dashboard")
 	}
 	if err != nil {
@@ -97,13 +97,13 @@ func (s *Server) influencerDashboard(c echo.Context) error {
 	for _, u := range rep.Unlocks {
 		page.PendingSum += u.AmountMinor
 	}
-	if page.Balances, err = s.deps.Ledger.Balances(ctx, user.ID, 0); err != nil {
+	if page.Balances, err = d.deps.Ledger.Balances(ctx, user.ID, 0); err != nil {
 		return err
 	}
-	if page.Payouts, err = s.deps.Ledger.Payouts(ctx, 0, user.ID, 20); err != nil {
+	if page.Payouts, err = d.deps.Ledger.Payouts(ctx, 0, user.ID, 20); err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "dashboard_influencer", Page{Title: "Your dashboard", Data: page})
+	return d.pages.Render(c, http.StatusOK, "dashboard_influencer", "Your dashboard", page)
 }
 
 func influencerKPIs(rep stats.InfluencerReport) (main, earnings []kpi) {

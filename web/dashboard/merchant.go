@@ -1,9 +1,14 @@
-package web
+// Package dashboard serves the merchant's and the influencer's dashboards:
+// the figures of a range of days in the viewer's time zone beside the period
+// before, daily charts drawn as SVG on the server, the approval queue and
+// payouts, and CSV exports whose columns add up to the figures.
+package dashboard
 
 import (
 	"context"
 	"fmt"
 	"html/template"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/url"
@@ -15,27 +20,52 @@ import (
 	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/money"
+	"github.com/warna/warna/orders"
 	"github.com/warna/warna/stats"
 	"github.com/warna/warna/web/auth"
 )
 
-// dashboardRoutes registers both dashboards and their exports.
-func (s *Server) dashboardRoutes(merchant, influencer *echo.Group) {
-	if s.deps.Stats == nil || s.deps.Affiliates == nil {
-		return
-	}
-	merchant.GET("/dashboard", s.merchantDashboard)
-	merchant.POST("/dashboard/orders/:id/approve", s.dashboardApprove)
-	merchant.POST("/dashboard/orders/:id/hold", s.dashboardHold(true))
-	merchant.POST("/dashboard/orders/:id/release", s.dashboardHold(false))
-	merchant.POST("/dashboard/payouts", s.dashboardPayout)
-	merchant.GET("/dashboard/export/orders.csv", s.merchantExport(exportOrders))
-	merchant.GET("/dashboard/export/commission.csv", s.merchantExport(exportEntries))
-	merchant.GET("/dashboard/export/clicks.csv", s.merchantExport(exportClicks))
-	influencer.GET("/dashboard", s.influencerDashboard)
-	influencer.GET("/dashboard/export/orders.csv", s.influencerExport(exportOrders))
-	influencer.GET("/dashboard/export/commission.csv", s.influencerExport(exportEntries))
-	influencer.GET("/dashboard/export/clicks.csv", s.influencerExport(exportClicks))
+// Pages is what the dashboards need from the web server to answer with a
+// page: one of its templates in the site's layout, and a one-time message
+// for the next page.
+type Pages interface {
+	Render(c echo.Context, status int, template, title string, data any) error
+	Flash(c echo.Context, msg string)
+}
+
+// Deps are the services the dashboards read and act through.
+type Deps struct {
+	Stats  *stats.Service
+	Ledger *affiliates.Ledger
+	Orders *orders.Service
+}
+
+// Dashboards serves the merchant's and the influencer's dashboards.
+type Dashboards struct {
+	pages  Pages
+	deps   Deps
+	logger *slog.Logger
+}
+
+// New builds the dashboards over the site's pages and the services.
+func New(pages Pages, deps Deps, logger *slog.Logger) *Dashboards {
+	return &Dashboards{pages: pages, deps: deps, logger: logger}
+}
+
+// Routes registers both dashboards, their actions and their exports.
+func (d *Dashboards) Routes(merchant, influencer *echo.Group) {
+	merchant.GET("/dashboard", d.merchantDashboard)
+	merchant.POST("/dashboard/orders/:id/approve", d.dashboardApprove)
+	merchant.POST("/dashboard/orders/:id/hold", d.dashboardHold(true))
+	merchant.POST("/dashboard/orders/:id/release", d.dashboardHold(false))
+	merchant.POST("/dashboard/payouts", d.dashboardPayout)
+	merchant.GET("/dashboard/export/orders.csv", d.merchantExport(exportOrders))
+	merchant.GET("/dashboard/export/commission.csv", d.merchantExport(exportEntries))
+	merchant.GET("/dashboard/export/clicks.csv", d.merchantExport(exportClicks))
+	influencer.GET("/dashboard", d.influencerDashboard)
+	influencer.GET("/dashboard/export/orders.csv", d.influencerExport(exportOrders))
+	influencer.GET("/dashboard/export/commission.csv", d.influencerExport(exportEntries))
+	influencer.GET("/dashboard/export/clicks.csv", d.influencerExport(exportClicks))
 }
 
 // rangeInput reads the range controls of a dashboard request.
@@ -190,16 +220,16 @@ type merchantDashboardPage struct {
 	Payouts      []affiliates.PayoutView
 }
 
-func (s *Server) merchantDashboard(c echo.Context) error {
+func (d *Dashboards) merchantDashboard(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	ctx := c.Request().Context()
-	st := s.deps.Stats
+	st := d.deps.Stats
 	rep, err := st.Merchant(ctx, user.ID, rangeInput(c), 10)
 	if fault.Is(err, fault.NotFound) {
 		return c.Redirect(http.StatusSeeOther, "/merchant/shop/new")
 	}
 	if fault.Is(err, fault.Invalid) {
-		setFlash(c, fault.MessageOf(err))
+		d.pages.Flash(c, fault.MessageOf(err))
 		return c.Redirect(http.StatusSeeOther, "/merchant/dashboard")
 	}
 	if err != nil {
@@ -211,16 +241,16 @@ func (s *Server) merchantDashboard(c echo.Context) error {
 	}
 	page.KPIs, page.Commission = merchantKPIs(rep)
 	page.SalesChart, page.ClicksChart = merchantCharts(rep)
-	if page.Queue, err = s.deps.Ledger.ApprovalQueue(ctx, user.ID, 15); err != nil {
+	if page.Queue, err = d.deps.Ledger.ApprovalQueue(ctx, user.ID, 15); err != nil {
 		return err
 	}
-	if page.Payables, page.MorePayables, err = s.deps.Ledger.Payables(ctx, user.ID, maxPayablesShown); err != nil {
+	if page.Payables, page.MorePayables, err = d.deps.Ledger.Payables(ctx, user.ID, maxPayablesShown); err != nil {
 		return err
 	}
-	if page.Payouts, err = s.deps.Ledger.Payouts(ctx, user.ID, 0, 10); err != nil {
+	if page.Payouts, err = d.deps.Ledger.Payouts(ctx, user.ID, 0, 10); err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "dashboard_merchant", Page{Title: "Dashboard · " + rep.Shop.Name, Data: page})
+	return d.pages.Render(c, http.StatusOK, "dashboard_merchant", "Dashboard · "+rep.Shop.Name, page)
 }
 
 func merchantKPIs(rep stats.MerchantReport) (main, commission []kpi) {
@@ -303,62 +333,62 @@ func dashboardBack(c echo.Context) string {
 // refreshStats brings the roll-ups up to date after an action changed past
 // figures, so the merchant sees its effect at once (the job would within a
 // minute anyway).
-func (s *Server) refreshStats(ctx context.Context) {
-	if _, err := s.deps.Stats.Refresh(context.WithoutCancel(ctx)); err != nil {
-		s.logger.Warn("refresh dashboard roll-ups", "err", err)
+func (d *Dashboards) refreshStats(ctx context.Context) {
+	if _, err := d.deps.Stats.Refresh(context.WithoutCancel(ctx)); err != nil {
+		d.logger.Warn("refresh dashboard roll-ups", "err", err)
 	}
 }
 
-func (s *Server) dashboardApprove(c echo.Context) error {
+func (d *Dashboards) dashboardApprove(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	ctx := c.Request().Context()
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
 		return fault.NotFoundf("no such order")
 	}
-	if err := s.deps.Ledger.ApproveOrder(ctx, user.ID, id); err != nil {
+	if err := d.deps.Ledger.ApproveOrder(ctx, user.ID, id); err != nil {
 		return err
 	}
-	s.refreshStats(ctx)
-	setFlash(c, fmt.Sprintf("Commission on order #%d is approved.", id))
+	d.refreshStats(ctx)
+	d.pages.Flash(c, fmt.Sprintf("Commission on order #%d is approved.", id))
 	return c.Redirect(http.StatusSeeOther, dashboardBack(c))
 }
 
-func (s *Server) dashboardHold(held bool) echo.HandlerFunc {
+func (d *Dashboards) dashboardHold(held bool) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		user, _ := auth.CurrentUser(c)
 		id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 		if err != nil {
 			return fault.NotFoundf("no such order")
 		}
-		if err := s.deps.Orders.SetHold(c.Request().Context(), user.ID, id, held); err != nil {
+		if err := d.deps.Orders.SetHold(c.Request().Context(), user.ID, id, held); err != nil {
 			return err
 		}
 		msg := "Order #%d is on hold: its commission will not be approved automatically."
 		if !held {
 			msg = "Order #%d is released: its commission is approved once the return window has passed."
 		}
-		setFlash(c, fmt.Sprintf(msg, id))
+		d.pages.Flash(c, fmt.Sprintf(msg, id))
 		return c.Redirect(http.StatusSeeOther, dashboardBack(c))
 	}
 }
 
-func (s *Server) dashboardPayout(c echo.Context) error {
+func (d *Dashboards) dashboardPayout(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	ctx := c.Request().Context()
 	influencerID, err := strconv.ParseInt(c.FormValue("influencer_id"), 10, 64)
 	if err != nil {
 		return fault.FieldInvalidf("influencer_id", "choose whom to pay")
 	}
-	p, err := s.deps.Ledger.CreatePayout(ctx, user.ID, influencerID)
+	p, err := d.deps.Ledger.CreatePayout(ctx, user.ID, influencerID)
 	if err != nil {
 		if fault.Is(err, fault.Conflict) {
-			setFlash(c, fault.MessageOf(err))
+			d.pages.Flash(c, fault.MessageOf(err))
 			return c.Redirect(http.StatusSeeOther, dashboardBack(c))
 		}
 		return err
 	}
-	s.refreshStats(ctx)
-	setFlash(c, fmt.Sprintf("Payout #%d of %s recorded.", p.ID, money.Format(p.AmountMinor, p.Currency)))
+	d.refreshStats(ctx)
+	d.pages.Flash(c, fmt.Sprintf("Payout #%d of %s recorded.", p.ID, money.Format(p.AmountMinor, p.Currency)))
 	return c.Redirect(http.StatusSeeOther, dashboardBack(c))
 }
