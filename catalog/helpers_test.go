@@ -1,17 +1,13 @@
 package catalog
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
-	"hash/crc32"
-	"image"
 	"image/color"
-	"image/png"
 	"testing"
 
 	"gorm.io/gorm"
 
+	"github.com/warna/warna/catalog/catalogtest"
 	"github.com/warna/warna/database/dbtest"
 	"github.com/warna/warna/jobs"
 	"github.com/warna/warna/media"
@@ -101,42 +97,6 @@ func (e *testEnv) files() int {
 }
 
 // photo draws a real PNG: a coloured square on white, w×h pixels.
-func photo(t testing.TB, w, h int, c color.RGBA) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			if x > w/4 && x < 3*w/4 && y > h/4 && y < 3*h/4 {
-				img.Set(x, y, c)
-			} else {
-				img.Set(x, y, color.White)
-			}
-		}
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
+func photo(t testing.TB, w, h int, c color.RGBA) []byte { return catalogtest.Photo(t, w, h, c, 0) }
 
-// bombPNG is a valid PNG header declaring a w×h canvas, followed by a tiny
-// IDAT: a decompression bomb as the header check sees it.
-func bombPNG(w, h uint32) []byte {
-	var buf bytes.Buffer
-	buf.WriteString("\x89PNG\r\n\x1a\n")
-	chunk := func(kind string, data []byte) {
-		_ = binary.Write(&buf, binary.BigEndian, uint32(len(data)))
-		body := append([]byte(kind), data...)
-		buf.Write(body)
-		_ = binary.Write(&buf, binary.BigEndian, crc32.ChecksumIEEE(body))
-	}
-	ihdr := make([]byte, 13)
-	binary.BigEndian.PutUint32(ihdr[0:], w)
-	binary.BigEndian.PutUint32(ihdr[4:], h)
-	ihdr[8], ihdr[9] = 8, 2 // 8-bit RGB
-	chunk("IHDR", ihdr)
-	chunk("IDAT", []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01})
-	chunk("IEND", nil)
-	return buf.Bytes()
-}
+func bombPNG(w, h uint32) []byte { return catalogtest.BombPNG(w, h) }

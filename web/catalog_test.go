@@ -3,13 +3,9 @@ package web
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"hash/crc32"
-	"image"
 	"image/color"
-	"image/png"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -23,6 +19,7 @@ import (
 
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/catalog/bulk"
+	"github.com/warna/warna/catalog/catalogtest"
 	"github.com/warna/warna/database/dbtest"
 	"github.com/warna/warna/imaging"
 	"github.com/warna/warna/jobs"
@@ -172,44 +169,6 @@ func (s *catalogSite) mediaFiles(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return n
-}
-
-func pngPhoto(t *testing.T, w, h int, c color.RGBA) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			img.SetRGBA(x, y, color.RGBA{255, 255, 255, 255})
-			if x > w/5 && x < 4*w/5 && y > h/5 && y < 4*h/5 {
-				img.SetRGBA(x, y, c)
-			}
-		}
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-// pngBomb is a valid PNG header declaring a w×h canvas.
-func pngBomb(w, h uint32) []byte {
-	var buf bytes.Buffer
-	buf.WriteString("\x89PNG\r\n\x1a\n")
-	chunk := func(kind string, data []byte) {
-		_ = binary.Write(&buf, binary.BigEndian, uint32(len(data)))
-		body := append([]byte(kind), data...)
-		buf.Write(body)
-		_ = binary.Write(&buf, binary.BigEndian, crc32.ChecksumIEEE(body))
-	}
-	ihdr := make([]byte, 13)
-	binary.BigEndian.PutUint32(ihdr[0:], w)
-	binary.BigEndian.PutUint32(ihdr[4:], h)
-	ihdr[8], ihdr[9] = 8, 2
-	chunk("IHDR", ihdr)
-	chunk("IDAT", []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01})
-	chunk("IEND", nil)
-	return buf.Bytes()
 }
 
 var productPath = regexp.MustCompile(`^/merchant/products/(\d+)$`)
@@ -463,7 +422,7 @@ func TestUploadRefusalsLeaveNothingBehind(t *testing.T) {
 		wantMsg    string
 	}{
 		{"not an image", []byte("%PDF-1.7 definitely not a photo"), http.StatusBadRequest, "not an image"},
-		{"20000×20000 PNG header", pngBomb(20000, 20000), http.StatusRequestEntityTooLarge, "20000 × 20000"},
+		{"20000×20000 PNG header", catalogtest.BombPNG(20000, 20000), http.StatusRequestEntityTooLarge, "20000 × 20000"},
 		{"over the byte limit", oversized, http.StatusRequestEntityTooLarge, "0.2 MiB limit"},
 	}
 	edit := fmt.Sprintf("/merchant/products/%d", id)
@@ -610,3 +569,6 @@ func TestImportUploadRunsInTheBackgroundAndExports(t *testing.T) {
 		t.Errorf("import without a file: %d", bad.Status)
 	}
 }
+
+// pngPhoto draws a real PNG: a coloured product on white, w×h pixels.
+func pngPhoto(t *testing.T, w, h int, c color.RGBA) []byte { return catalogtest.Photo(t, w, h, c, 0.2) }

@@ -1,17 +1,15 @@
 package bulk
 
 import (
-	"bytes"
 	"context"
-	"image"
 	"image/color"
-	"image/png"
 	"testing"
 	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/catalog/catalogtest"
 	"github.com/warna/warna/database/dbtest"
 	"github.com/warna/warna/jobs"
 	"github.com/warna/warna/media"
@@ -118,20 +116,4 @@ func (e *testEnv) lastUpdate() time.Time {
 }
 
 // photo draws a real PNG: a coloured square on white, w×h pixels.
-func photo(t testing.TB, w, h int, c color.RGBA) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			img.Set(x, y, color.White)
-			if x > w/4 && x < 3*w/4 && y > h/4 && y < 3*h/4 {
-				img.Set(x, y, c)
-			}
-		}
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
+func photo(t testing.TB, w, h int, c color.RGBA) []byte { return catalogtest.Photo(t, w, h, c, 0) }
