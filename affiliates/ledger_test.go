@@ -377,3 +377,47 @@ func TestPayablesLargestFirstWithCount(t *testing.T) {
 		t.Errorf("all payables: %+v, %d more; want the four owed something, 201 last", all, more)
 	}
 }
+
+// TestApprovalQueueLooksPastApprovedOrders: the queue lists the newest
+// orders awaiting approval even when more than a page of approved orders
+// lies between them (old orders on hold, recent ones not yet due).
+func TestApprovalQueueLooksPastApprovedOrders(t *testing.T) {
+	f := newFixture(t)
+	link := f.link(LinkInput{Kind: TargetProduct, ProductID: f.products[1].ID})
+	const n = 2*approvalPage + 30
+	ids := make([]int64, n)
+	for i := range n {
+		placed := f.clock.Now().Add(time.Duration(i-n) * time.Hour)
+		o, _, err := f.orders.RecordConversion(f.ctx, merchantID, orders.ConversionInput{OrderID: fmt.Sprintf("Q-%d", i), PlacedAt: &placed,
+			LinkCode: link.Code, Lines: []orders.ConversionLine{{ProductID: f.products[1].ID, UnitPriceMinor: 2_000, Quantity: 1}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = o.ID
+	}
+	awaiting := map[int64]bool{ids[0]: true, ids[1]: true, ids[2]: true, ids[n-2]: true, ids[n-1]: true}
+	for _, id := range ids {
+		if !awaiting[id] {
+			if err := f.ledger.ApproveOrder(f.ctx, merchantID, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	queue, err := f.ledger.ApprovalQueue(f.ctx, merchantID, 15)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int64
+	for _, a := range queue {
+		got = append(got, a.OrderID)
+		if a.PendingMinor != 200 || a.Handle != f.influencer.Handle {
+			t.Errorf("order %d: pending %d, handle %q; want 200 and %q", a.OrderID, a.PendingMinor, a.Handle, f.influencer.Handle)
+		}
+	}
+	if want := []int64{ids[n-1], ids[n-2], ids[2], ids[1], ids[0]}; !slices.Equal(got, want) {
+		t.Errorf("approval queue = %v, want the awaiting orders newest first %v", got, want)
+	}
+	if queue, err := f.ledger.ApprovalQueue(f.ctx, merchantID, 3); err != nil || len(queue) != 3 || queue[2].OrderID != ids[2] {
+		t.Errorf("queue cut at 3: %+v, %v; want the three newest", queue, err)
+	}
+}

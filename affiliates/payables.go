@@ -53,30 +53,14 @@ func (s *Ledger) ApprovalQueue(ctx context.Context, merchantID int64, limit int)
 	if err != nil {
 		return nil, err
 	}
-	unapproved := db.Model(&LedgerEntry{}).Select("order_id").Where("shop_id = ? AND kind = ?", shop.ID, EntryAccrue).
-		Where("order_id NOT IN (?)", db.Model(&LedgerEntry{}).Select("order_id").Where("shop_id = ? AND kind = ?", shop.ID, EntryApprove))
-	awaiting, err := orders.NewestAttributedTx(ctx, db, shop.ID, unapproved, limit)
+	awaiting, pending, err := awaitingApproval(ctx, db, shop.ID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("load approval queue: %w", err)
 	}
-	ids := make([]int64, 0, len(awaiting))
 	infIDs := make([]int64, 0, len(awaiting))
 	for _, o := range awaiting {
-		ids = append(ids, o.ID)
 		if o.AttrInfluencerID != nil {
 			infIDs = append(infIDs, *o.AttrInfluencerID)
-		}
-	}
-	pending := map[int64]int64{}
-	if len(ids) > 0 {
-		type row struct{ OrderID, Pending int64 }
-		var rows []row
-		if err := db.Model(&LedgerEntry{}).Select("order_id, SUM(amount_minor) AS pending").
-			Where("order_id IN ? AND kind IN ?", ids, []EntryKind{EntryAccrue, EntryReverse}).Group("order_id").Scan(&rows).Error; err != nil {
-			return nil, fmt.Errorf("sum pending commission: %w", err)
-		}
-		for _, r := range rows {
-			pending[r.OrderID] = r.Pending
 		}
 	}
 	handles, err := HandlesTx(ctx, db, infIDs)
@@ -185,4 +169,57 @@ func (s *Ledger) Payouts(ctx context.Context, merchantID, influencerID int64, li
 		out = append(out, PayoutView{Payout: p, Handle: handles[p.InfluencerID], ShopName: shops[p.ShopID].Name})
 	}
 	return out, nil
+}
+
+// approvalPage is how many orders awaitingApproval reads at a time.
+const approvalPage = 100
+
+// awaitingApproval finds the shop's newest attributed orders whose
+// commission was accrued and not yet approved, and their pending commission.
+// Orders are read newest first a page at a time, each page's commission
+// from the ledger, until limit are found: orders awaiting approval are the
+// recent ones (inside the return window) and those on hold.
+func awaitingApproval(ctx context.Context, db *gorm.DB, shopID int64, limit int) ([]orders.Order, map[int64]int64, error) {
+	var out []orders.Order
+	pending := map[int64]int64{}
+	var after *orders.Order
+	for len(out) < limit {
+		page, err := orders.AttributedBeforeTx(ctx, db, shopID, after, approvalPage)
+		if err != nil || len(page) == 0 {
+			return out, pending, err
+		}
+		ids := make([]int64, len(page))
+		for i, o := range page {
+			ids[i] = o.ID
+		}
+		var rows []struct {
+			OrderID  int64
+			Accrued  int64
+			Approved int64
+			Pending  int64
+		}
+		err = db.Model(&LedgerEntry{}).
+			Select("order_id, SUM(CASE WHEN kind = ? THEN 1 ELSE 0 END) AS accrued, SUM(CASE WHEN kind = ? THEN 1 ELSE 0 END) AS approved, "+
+				"SUM(CASE WHEN kind IN ? THEN amount_minor ELSE 0 END) AS pending", EntryAccrue, EntryApprove, []EntryKind{EntryAccrue, EntryReverse}).
+			Where("order_id IN ? AND kind IN ?", ids, []EntryKind{EntryAccrue, EntryReverse, EntryApprove}).Group("order_id").Scan(&rows).Error
+		if err != nil {
+			return nil, nil, fmt.Errorf("sum pending commission: %w", err)
+		}
+		waiting := map[int64]bool{}
+		for _, r := range rows {
+			if r.Accrued > 0 && r.Approved == 0 {
+				waiting[r.OrderID], pending[r.OrderID] = true, r.Pending
+			}
+		}
+		for _, o := range page {
+			if waiting[o.ID] && len(out) < limit {
+				out = append(out, o)
+			}
+		}
+		if len(page) < approvalPage {
+			break
+		}
+		after = &page[len(page)-1]
+	}
+	return out, pending, nil
 }

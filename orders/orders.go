@@ -327,13 +327,17 @@ func CountByLinkTx(ctx context.Context, tx *gorm.DB, influencerID int64) (map[in
 	return out, nil
 }
 
-// NewestAttributedTx lists the shop's newest attributed orders among ids (a
-// subquery of order ids), at most limit of them, without their lines.
-func NewestAttributedTx(ctx context.Context, tx *gorm.DB, shopID int64, ids *gorm.DB, limit int) ([]Order, error) {
+// AttributedBeforeTx lists, newest first, up to limit of the shop's
+// attributed orders placed before after (all when after is nil), without
+// their lines: a page of the list, the next one starting after its last.
+func AttributedBeforeTx(ctx context.Context, tx *gorm.DB, shopID int64, after *Order, limit int) ([]Order, error) {
+	q := tx.WithContext(ctx).Select("id, placed_at, total_minor, currency, held, attr_influencer_id").
+		Where("shop_id = ? AND attr_outcome = ?", shopID, OutcomeAttributed)
+	if after != nil {
+		q = q.Where("placed_at < ? OR (placed_at = ? AND id < ?)", after.PlacedAt, after.PlacedAt, after.ID)
+	}
 	var out []Order
-	err := tx.WithContext(ctx).Select("id, placed_at, total_minor, currency, held, attr_influencer_id").
-		Where("shop_id = ? AND attr_outcome = ? AND id IN (?)", shopID, OutcomeAttributed, ids).
-		Order("placed_at DESC, id DESC").Limit(limit).Find(&out).Error
+	err := q.Order("placed_at DESC, id DESC").Limit(limit).Find(&out).Error
 	return out, err
 }
 
