@@ -75,7 +75,10 @@ func TestImportAndExportCommands(t *testing.T) {
 	if err := run(ctx, append([]string{"export", "--shop", "batik-sari", "-o", exported}, settings...), &stdout, &stderr); err != nil {
 		t.Fatalf("export: %v", err)
 	}
-	data, _ := os.ReadFile(exported)
+	data, err := os.ReadFile(exported)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if lines := strings.Count(string(data), "\n"); lines != 1+300+24 {
 		t.Errorf("export has %d lines, want header + 300 imported + 24 demo products", lines)
 	}

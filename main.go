@@ -85,7 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "reprocess":
 		return reprocess(ctx, rest, stdout, stderr)
 	case "stats":
-		return stats(ctx, rest, stdout, stderr)
+		return rebuildStats(ctx, rest, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "warna %s %s\n", version, buildCommit())
 		return nil
@@ -174,10 +174,10 @@ func reindex(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return nil
 }
 
-// stats rebuild recomputes every hour of the dashboard roll-ups, for when
+// rebuildStats (warna stats rebuild) recomputes every hour of the dashboard roll-ups, for when
 // they are suspected wrong (say, after facts were corrected by hand in the
 // database); the scheduled refresh only revisits hours it knows changed.
-func stats(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func rebuildStats(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "rebuild" {
 		fmt.Fprintf(stderr, "Usage: warna stats rebuild [settings]\n\n%s", usage)
 		return errUsage

@@ -10,6 +10,7 @@ import (
 	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/app"
 	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/stats"
 )
 
 // TestStatsRebuildCommand: `warna stats rebuild` recomputes hours the
@@ -23,8 +24,12 @@ func TestStatsRebuildCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if sqlDB, err := db.DB(); err == nil {
-			_ = sqlDB.Close()
+		sqlDB, err := db.DB()
+		if err == nil {
+			err = sqlDB.Close()
+		}
+		if err != nil {
+			t.Error(err)
 		}
 	})
 	shop := catalog.Shop{OwnerID: 1, Slug: "rebuild", Name: "Rebuild", Currency: "USD", TimeZone: "UTC",
@@ -41,7 +46,7 @@ func TestStatsRebuildCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer aff.Close()
-	if _, err := aff.EnsureInfluencer(ctx, affiliates.Account{ID: 2, Name: "Creator", Email: "c@example.com"}); err != nil {
+	if _, err := affiliates.NewInfluencers(db, aff, nil, nil, nil).EnsureInfluencer(ctx, affiliates.Account{ID: 2, Name: "Creator", Email: "c@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	link, err := aff.CreateLink(ctx, 2, affiliates.LinkInput{Kind: affiliates.TargetProduct, ProductID: p.ID})
@@ -62,7 +67,7 @@ func TestStatsRebuildCommand(t *testing.T) {
 	clicksOfShop := func() (raw, valid int64) {
 		t.Helper()
 		var sums struct{ Raw, Valid int64 }
-		if err := db.Model(&affiliates.ShopHour{}).Select("COALESCE(SUM(clicks_raw), 0) AS raw, COALESCE(SUM(clicks_valid), 0) AS valid").
+		if err := db.Model(&stats.ShopHour{}).Select("COALESCE(SUM(clicks_raw), 0) AS raw, COALESCE(SUM(clicks_valid), 0) AS valid").
 			Where("shop_id = ?", shop.ID).Scan(&sums).Error; err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +93,7 @@ func TestStatsRebuildCommand(t *testing.T) {
 	}
 
 	addClick("click-c", true) // 30 hours back: outside the refresh's late-click margin
-	if _, err := affiliates.NewStats(db, nil, nil).Refresh(ctx); err != nil {
+	if _, err := stats.NewService(db, nil, nil).Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if raw, _ := clicksOfShop(); raw != 2 {

@@ -30,7 +30,7 @@ var avatarLimits = imaging.Limits{MaxBytes: avatarMaxBytes, MaxPixels: 40_000_00
 // upload is checked (type, bytes, pixels from the header) before it is
 // decoded; a refused upload or a failed write changes nothing. The photo it
 // replaces is removed unless another profile shows the same file.
-func (s *Service) SetAvatar(ctx context.Context, influencerID int64, r io.Reader) (Influencer, error) {
+func (s *Influencers) SetAvatar(ctx context.Context, influencerID int64, r io.Reader) (Influencer, error) {
 	if s.media == nil {
 		return Influencer{}, &fault.Error{Kind: fault.Unavailable, Message: "profile photos are not available on this server"}
 	}
@@ -81,7 +81,7 @@ func (s *Service) SetAvatar(ctx context.Context, influencerID int64, r io.Reader
 
 // removeUnusedAvatar deletes a replaced profile photo's file unless another
 // profile shows it. A failure only leaves a file behind, so it is logged.
-func (s *Service) removeUnusedAvatar(ctx context.Context, key string) {
+func (s *Influencers) removeUnusedAvatar(ctx context.Context, key string) {
 	var users int64
 	err := s.db.WithContext(ctx).Model(&Influencer{}).Where("avatar_key = ?", key).Count(&users).Error
 	if err == nil && users == 0 {

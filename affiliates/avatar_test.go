@@ -18,7 +18,7 @@ func TestSetAvatarStoresACentredSquare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.svc.media = store
+	f.influencers.media = store
 
 	// A landscape photo: red left third, green centre, blue right third.
 	src := image.NewRGBA(image.Rect(0, 0, 900, 300))
@@ -37,7 +37,7 @@ func TestSetAvatarStoresACentredSquare(t *testing.T) {
 	if err := jpeg.Encode(&buf, src, &jpeg.Options{Quality: 92}); err != nil {
 		t.Fatal(err)
 	}
-	inf, err := f.svc.SetAvatar(f.ctx, influencerID, &buf)
+	inf, err := f.influencers.SetAvatar(f.ctx, influencerID, &buf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,11 +66,11 @@ func TestSetAvatarStoresACentredSquare(t *testing.T) {
 
 	// A file that is not an image is refused with the reason and changes
 	// nothing.
-	_, err = f.svc.SetAvatar(f.ctx, influencerID, strings.NewReader("hello, this is not an image"))
+	_, err = f.influencers.SetAvatar(f.ctx, influencerID, strings.NewReader("hello, this is not an image"))
 	if !fault.Is(err, fault.Invalid) {
 		t.Errorf("garbage upload: %v, want an invalid-input error", err)
 	}
-	still, err := f.svc.InfluencerByHandle(f.ctx, inf.Handle)
+	still, err := f.influencers.InfluencerByHandle(f.ctx, inf.Handle)
 	if err != nil || still.AvatarKey != inf.AvatarKey {
 		t.Errorf("after a refused upload the avatar is %q (%v), want %q", still.AvatarKey, err, inf.AvatarKey)
 	}
@@ -80,7 +80,7 @@ func TestSetAvatarStoresACentredSquare(t *testing.T) {
 	if err := jpeg.Encode(&buf, image.NewGray(image.Rect(0, 0, 50, 80)), nil); err != nil {
 		t.Fatal(err)
 	}
-	next, err := f.svc.SetAvatar(f.ctx, influencerID, &buf)
+	next, err := f.influencers.SetAvatar(f.ctx, influencerID, &buf)
 	if err != nil || next.AvatarKey == inf.AvatarKey {
 		t.Fatalf("replacing the photo: key %q (%v)", next.AvatarKey, err)
 	}
@@ -91,7 +91,7 @@ func TestSetAvatarStoresACentredSquare(t *testing.T) {
 	}
 
 	// No profile: nothing is stored.
-	if _, err := f.svc.SetAvatar(f.ctx, 999_999, strings.NewReader("x")); !fault.Is(err, fault.NotFound) {
+	if _, err := f.influencers.SetAvatar(f.ctx, 999_999, strings.NewReader("x")); !fault.Is(err, fault.NotFound) {
 		t.Errorf("photo for a missing profile: %v, want not found", err)
 	}
 }

@@ -14,7 +14,7 @@ import (
 // answering. Run with -benchtime 4000x or more so the table grows to the
 // size where B-tree depth shows.
 func BenchmarkInsertClicks(b *testing.B) {
-	db := dbtest.Open(b, append(migrations(), StatsMigrations()...)...)
+	db := dbtest.Open(b, migrations()...)
 	const batch = 200
 	t0 := time.Now()
 	clicks := make([]Click, b.N*batch)

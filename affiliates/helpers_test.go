@@ -11,6 +11,7 @@ import (
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/database"
 	"github.com/warna/warna/database/dbtest"
+	"github.com/warna/warna/orders"
 )
 
 const testSecret = "test-secret-key-0123456789abcdef0123456789"
@@ -36,20 +37,24 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 func migrations() []database.Migration {
-	return append(catalog.Migrations(), Migrations()...)
+	return append(append(catalog.Migrations(), orders.Migrations()...), Migrations()...)
 }
 
 // fixture is a database with one shop (owner merchantID), three products and
-// one influencer, and a service on a test clock.
+// one influencer, and the services on a test clock: links (svc), profiles,
+// the ledger, and orders crediting sales through Attribution.
 type fixture struct {
-	t          *testing.T
-	db         *gorm.DB
-	svc        *Service
-	clock      *clock
-	shop       catalog.Shop
-	products   []catalog.Product
-	influencer Influencer
-	ctx        context.Context
+	t           *testing.T
+	db          *gorm.DB
+	svc         *Service
+	influencers *Influencers
+	ledger      *Ledger
+	orders      *orders.Service
+	clock       *clock
+	shop        catalog.Shop
+	products    []catalog.Product
+	influencer  Influencer
+	ctx         context.Context
 }
 
 const (
@@ -67,6 +72,9 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f.svc = svc
+	f.influencers = NewInfluencers(db, svc, nil, f.clock.Now, nil)
+	f.ledger = NewLedger(db, f.clock.Now, nil)
+	f.orders = orders.NewService(db, NewAttribution(svc, f.clock.Now), orders.NewWebhooks(db, nil, f.clock.Now), f.clock.Now)
 	if err := svc.Start(f.ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +83,7 @@ func newFixture(t *testing.T) *fixture {
 	for i, price := range []int64{10_000, 2_999, 45_50} {
 		f.products = append(f.products, f.addProduct(f.shop, "P"+string(rune('A'+i)), price, nil))
 	}
-	f.influencer, err = svc.EnsureInfluencer(f.ctx, Account{ID: influencerID, Name: "Rina Styles", Email: "rina@example.com"})
+	f.influencer, err = f.influencers.EnsureInfluencer(f.ctx, Account{ID: influencerID, Name: "Rina Styles", Email: "rina@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,20 +130,11 @@ func (f *fixture) click(link Link, at time.Time, valid bool, id string) Click {
 }
 
 // ref is an attribution cookie naming the given clicks.
-func (f *fixture) ref(clickIDs ...string) string {
-	msg := ""
-	for i, id := range clickIDs {
-		if i > 0 {
-			msg += "~"
-		}
-		msg += id
-	}
-	return f.svc.signed("ref", msg)
-}
+func (f *fixture) ref(clickIDs ...string) string { return f.svc.Ref(clickIDs...) }
 
-func (f *fixture) checkout(ref string, email string, items ...CartItem) Order {
+func (f *fixture) checkout(ref string, email string, items ...orders.CartItem) orders.Order {
 	f.t.Helper()
-	o, err := f.svc.Checkout(f.ctx, CheckoutInput{Items: items, Email: email, ShipName: "Ana", ShipAddress: "Jl. Merdeka 1, Jakarta",
+	o, err := f.orders.Checkout(f.ctx, orders.CheckoutInput{Items: items, Email: email, ShipName: "Ana", ShipAddress: "Jl. Merdeka 1, Jakarta",
 		Card: "4242 4242 4242 4242", Ref: ref})
 	if err != nil {
 		f.t.Fatalf("checkout: %v", err)
@@ -145,7 +144,7 @@ func (f *fixture) checkout(ref string, email string, items ...CartItem) Order {
 
 func (f *fixture) balance(shopID int64) Balance {
 	f.t.Helper()
-	bs, err := f.svc.Balances(f.ctx, influencerID, shopID)
+	bs, err := f.ledger.Balances(f.ctx, influencerID, shopID)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -165,4 +164,13 @@ func (f *fixture) entries(kind EntryKind) []LedgerEntry {
 		f.t.Fatal(err)
 	}
 	return es
+}
+
+func (f *fixture) count(model any) int64 {
+	f.t.Helper()
+	var n int64
+	if err := f.db.Model(model).Count(&n).Error; err != nil {
+		f.t.Fatal(err)
+	}
+	return n
 }

@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/fault"
+	"github.com/warna/warna/media"
 )
 
 // Account is what the service needs to know about a logged-in user.
@@ -20,6 +23,27 @@ type Account struct {
 	Email string
 }
 
+// Influencers keeps influencers' public profiles (handle, bio, photo) and
+// their storefronts: collections of picked products, each card carrying the
+// influencer's tracked link.
+type Influencers struct {
+	db     *gorm.DB
+	links  *Service
+	media  media.Store
+	now    func() time.Time
+	logger *slog.Logger
+}
+
+// NewInfluencers builds the profile and storefront service. links makes the
+// storefront cards' tracked links; store keeps profile photos (nil refuses
+// them); now is the clock (nil: time.Now).
+func NewInfluencers(db *gorm.DB, links *Service, store media.Store, now func() time.Time, logger *slog.Logger) *Influencers {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Influencers{db: db, links: links, media: store, now: utcClock(now), logger: logger}
+}
+
 var handlePattern = regexp.MustCompile(`^[a-z0-9_]{3,30}$`)
 
 // ValidHandle reports whether h can be a storefront handle (/@h).
@@ -27,7 +51,7 @@ func ValidHandle(h string) bool { return handlePattern.MatchString(h) }
 
 // EnsureInfluencer returns the influencer profile of an account, creating it
 // with a handle derived from the name on first use.
-func (s *Service) EnsureInfluencer(ctx context.Context, acct Account) (Influencer, error) {
+func (s *Influencers) EnsureInfluencer(ctx context.Context, acct Account) (Influencer, error) {
 	db := s.db.WithContext(ctx)
 	var inf Influencer
 	err := db.Where("user_id = ?", acct.ID).Take(&inf).Error
@@ -101,7 +125,7 @@ func (in *ProfileInput) Validate() error {
 }
 
 // UpdateProfile changes an influencer's handle and bio.
-func (s *Service) UpdateProfile(ctx context.Context, influencerID int64, in ProfileInput) error {
+func (s *Influencers) UpdateProfile(ctx context.Context, influencerID int64, in ProfileInput) error {
 	if err := in.Validate(); err != nil {
 		return err
 	}
@@ -113,12 +137,12 @@ func (s *Service) UpdateProfile(ctx context.Context, influencerID int64, in Prof
 	if err != nil {
 		return fmt.Errorf("update profile: %w", err)
 	}
-	s.links.clear() // storefront and collection links redirect to /@handle
+	s.links.links.clear() // storefront and collection links redirect to /@handle
 	return nil
 }
 
 // InfluencerByHandle finds a public profile.
-func (s *Service) InfluencerByHandle(ctx context.Context, handle string) (Influencer, error) {
+func (s *Influencers) InfluencerByHandle(ctx context.Context, handle string) (Influencer, error) {
 	var inf Influencer
 	if !ValidHandle(handle) {
 		return inf, fault.NotFoundf("no storefront @%s", handle)
@@ -131,7 +155,7 @@ func (s *Service) InfluencerByHandle(ctx context.Context, handle string) (Influe
 }
 
 // CreateCollection adds an empty collection to an influencer's storefront.
-func (s *Service) CreateCollection(ctx context.Context, influencerID int64, title string) (Collection, error) {
+func (s *Influencers) CreateCollection(ctx context.Context, influencerID int64, title string) (Collection, error) {
 	title = strings.TrimSpace(title)
 	if title == "" || len(title) > 100 {
 		return Collection{}, fault.FieldInvalidf("title", "give the collection a title of up to 100 characters")
@@ -146,7 +170,7 @@ func (s *Service) CreateCollection(ctx context.Context, influencerID int64, titl
 // AddToCollection picks a product into one of the influencer's collections.
 // The storefront card carries a tracked product link, made now (with its rate
 // promise) or reused.
-func (s *Service) AddToCollection(ctx context.Context, influencerID, collectionID, productID int64) error {
+func (s *Influencers) AddToCollection(ctx context.Context, influencerID, collectionID, productID int64) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if _, err := ownCollection(tx, influencerID, collectionID); err != nil {
 			return err
@@ -155,7 +179,7 @@ func (s *Service) AddToCollection(ctx context.Context, influencerID, collectionI
 		err := tx.Where("influencer_id = ? AND kind = ? AND product_id = ? AND campaign = ? AND disabled = ?",
 			influencerID, TargetProduct, productID, "storefront", false).Order("id").Take(&link).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			link, err = s.createLinkTx(tx, influencerID, LinkInput{Kind: TargetProduct, ProductID: productID, Campaign: "storefront"})
+			link, err = s.links.createLinkTx(ctx, tx, influencerID, LinkInput{Kind: TargetProduct, ProductID: productID, Campaign: "storefront"})
 		}
 		if err != nil {
 			return err
@@ -171,7 +195,7 @@ func (s *Service) AddToCollection(ctx context.Context, influencerID, collectionI
 }
 
 // RemoveFromCollection takes a product out of a collection.
-func (s *Service) RemoveFromCollection(ctx context.Context, influencerID, collectionID, productID int64) error {
+func (s *Influencers) RemoveFromCollection(ctx context.Context, influencerID, collectionID, productID int64) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if _, err := ownCollection(tx, influencerID, collectionID); err != nil {
 			return err
@@ -212,7 +236,7 @@ type Storefront struct {
 
 // StorefrontOf loads the public storefront: every collection with its active
 // products, each carrying the tracked link.
-func (s *Service) StorefrontOf(ctx context.Context, influencerID int64) (Storefront, error) {
+func (s *Influencers) StorefrontOf(ctx context.Context, influencerID int64) (Storefront, error) {
 	db := s.db.WithContext(ctx)
 	var sf Storefront
 	if err := db.Where("user_id = ?", influencerID).Take(&sf.Influencer).Error; err != nil {
@@ -222,18 +246,39 @@ func (s *Service) StorefrontOf(ctx context.Context, influencerID int64) (Storefr
 	if err := db.Where("influencer_id = ?", influencerID).Order("id").Find(&cols).Error; err != nil {
 		return sf, fmt.Errorf("load collections: %w", err)
 	}
+	if len(cols) == 0 {
+		return sf, nil
+	}
+	colIDs := make([]int64, 0, len(cols))
 	for _, c := range cols {
-		var cards []Card
-		err := db.Table("collection_items AS ci").
-			Select("p.id AS product_id, p.title, p.price_minor, p.currency, l.code").
-			Joins("JOIN products p ON p.id = ci.product_id").
-			Joins("JOIN links l ON l.id = ci.link_id").
-			Where("ci.collection_id = ? AND p.status = ?", c.ID, catalog.StatusActive).
-			Order("ci.created_at, p.id").Scan(&cards).Error
-		if err != nil {
-			return sf, fmt.Errorf("load collection items: %w", err)
+		colIDs = append(colIDs, c.ID)
+	}
+	var items []struct {
+		CollectionItem
+		Code string
+	}
+	err := db.Table("collection_items AS ci").Select("ci.*, l.code").Joins("JOIN links l ON l.id = ci.link_id").
+		Where("ci.collection_id IN ?", colIDs).Order("ci.created_at, ci.product_id").Scan(&items).Error
+	if err != nil {
+		return sf, fmt.Errorf("load collection items: %w", err)
+	}
+	productIDs := make([]int64, 0, len(items))
+	for _, it := range items {
+		productIDs = append(productIDs, it.ProductID)
+	}
+	products, err := catalog.ProductsByIDTx(ctx, db, productIDs)
+	if err != nil {
+		return sf, err
+	}
+	cards := map[int64][]Card{}
+	for _, it := range items {
+		if p, ok := products[it.ProductID]; ok && p.Status == catalog.StatusActive {
+			cards[it.CollectionID] = append(cards[it.CollectionID],
+				Card{ProductID: p.ID, Title: p.Title, PriceMinor: p.PriceMinor, Currency: p.Currency, Code: it.Code})
 		}
-		sf.Collections = append(sf.Collections, ShelfView{Collection: c, Cards: cards})
+	}
+	for _, c := range cols {
+		sf.Collections = append(sf.Collections, ShelfView{Collection: c, Cards: cards[c.ID]})
 	}
 	return sf, nil
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // ApproveDueArgs is the periodic job that approves commission whose return
-// window has passed. The time it judges by is the service's clock.
+// window has passed. The time it judges by is the ledger's clock.
 type ApproveDueArgs struct{}
 
 // Kind names the job.
@@ -17,14 +17,14 @@ func (ApproveDueArgs) Kind() string { return "affiliates_approve_due" }
 // ApproveDueWorker runs ApproveDueArgs.
 type ApproveDueWorker struct {
 	river.WorkerDefaults[ApproveDueArgs]
-	Service *Service
+	Ledger *Ledger
 }
 
 // Work approves everything due; running it twice approves nothing twice.
 func (w *ApproveDueWorker) Work(ctx context.Context, _ *river.Job[ApproveDueArgs]) error {
-	n, err := w.Service.ApproveDue(ctx)
+	n, err := w.Ledger.ApproveDue(ctx)
 	if err == nil && n > 0 {
-		w.Service.logger.Info("commission approved", "lines", n)
+		w.Ledger.logger.Info("commission approved", "lines", n)
 	}
 	return err
 }

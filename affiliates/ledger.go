@@ -3,6 +3,7 @@ package affiliates
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"gorm.io/gorm"
@@ -10,113 +11,24 @@ import (
 
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/fault"
+	"github.com/warna/warna/orders"
 )
 
-// RefundInput refunds part or all of one order line: an amount in minor
-// units, or a quantity (refunded at the unit price), or both.
-type RefundInput struct {
-	LineID      int64 `json:"line_id"`
-	AmountMinor int64 `json:"amount_minor,omitempty"`
-	Quantity    int   `json:"quantity,omitempty"`
+// Ledger is the commission ledger: what influencers earned, its approval
+// once the return window has passed, payouts, and the balances derived from
+// the entries.
+type Ledger struct {
+	db     *gorm.DB
+	now    func() time.Time
+	logger *slog.Logger
 }
 
-// Refund returns money on one line of the merchant's order and takes back
-// the matching share of its commission: reversed while it is pending, clawed
-// back once approved or paid (a paid clawback leaves a negative balance that
-// the next payout nets). Returned units go back into stock for on-site orders.
-func (s *Service) Refund(ctx context.Context, merchantID, orderID int64, in RefundInput) (Order, error) {
-	var order Order
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		shop, err := shopOwnedBy(tx, merchantID)
-		if err != nil {
-			return err
-		}
-		if order, err = orderOfShop(tx, shop.ID, orderID); err != nil {
-			return err
-		}
-		if err := s.refundTx(ctx, tx, order, in); err != nil {
-			return err
-		}
-		if err := s.notifyTx(ctx, tx, shop.ID, EventOrderRefunded, orderID); err != nil {
-			return err
-		}
-		order, err = orderOfShop(tx, shop.ID, orderID)
-		return err
-	})
-	return order, err
-}
-
-// RefundOrder refunds everything not yet refunded on every line.
-func (s *Service) RefundOrder(ctx context.Context, merchantID, orderID int64) (Order, error) {
-	var order Order
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		shop, err := shopOwnedBy(tx, merchantID)
-		if err != nil {
-			return err
-		}
-		if order, err = orderOfShop(tx, shop.ID, orderID); err != nil {
-			return err
-		}
-		refunded := false
-		for _, l := range order.Lines {
-			if left := l.AmountMinor - l.RefundedMinor; left > 0 || l.RefundedQty < l.Quantity {
-				if err := s.refundTx(ctx, tx, order, RefundInput{LineID: l.ID, AmountMinor: left, Quantity: l.Quantity - l.RefundedQty}); err != nil {
-					return err
-				}
-				refunded = true
-			}
-		}
-		if !refunded {
-			return fault.Conflictf("this order is already fully refunded")
-		}
-		if err := s.notifyTx(ctx, tx, shop.ID, EventOrderRefunded, orderID); err != nil {
-			return err
-		}
-		order, err = orderOfShop(tx, shop.ID, orderID)
-		return err
-	})
-	return order, err
-}
-
-func (s *Service) refundTx(ctx context.Context, tx *gorm.DB, order Order, in RefundInput) error {
-	var line *OrderLine
-	for i := range order.Lines {
-		if order.Lines[i].ID == in.LineID {
-			line = &order.Lines[i]
-		}
+// NewLedger builds the ledger service; now is the clock (nil: time.Now).
+func NewLedger(db *gorm.DB, now func() time.Time, logger *slog.Logger) *Ledger {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
 	}
-	if line == nil {
-		return fault.FieldInvalidf("line_id", "that line is not part of order %d", order.ID)
-	}
-	if in.Quantity < 0 || in.AmountMinor < 0 {
-		return fault.Invalidf("refund amounts and quantities cannot be negative")
-	}
-	if in.AmountMinor == 0 {
-		in.AmountMinor = line.UnitMinor * int64(in.Quantity)
-	}
-	if in.AmountMinor == 0 && in.Quantity == 0 {
-		return fault.FieldInvalidf("amount_minor", "say how much to refund: an amount or a quantity")
-	}
-	// The conditional update both locks the line and refuses refunding more
-	// than was sold, even when two refunds race.
-	res := tx.Model(&OrderLine{}).
-		Where("id = ? AND refunded_minor + ? <= amount_minor AND refunded_qty + ? <= quantity", line.ID, in.AmountMinor, in.Quantity).
-		Updates(map[string]any{"refunded_minor": gorm.Expr("refunded_minor + ?", in.AmountMinor), "refunded_qty": gorm.Expr("refunded_qty + ?", in.Quantity)})
-	if res.Error != nil {
-		return fmt.Errorf("refund line: %w", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return fault.Conflictf("that is more than is left to refund on %q", line.Title)
-	}
-	if err := tx.Create(&Refund{OrderID: order.ID, LineID: line.ID, AmountMinor: in.AmountMinor, Quantity: in.Quantity, CreatedAt: s.now()}).Error; err != nil {
-		return fmt.Errorf("record refund: %w", err)
-	}
-	if order.Source == SourceCheckout && line.ProductID != nil && in.Quantity > 0 {
-		if err := catalog.IncrementStockTx(ctx, tx, *line.ProductID, in.Quantity); err != nil {
-			return err
-		}
-	}
-	return s.reverseTx(tx, line.ID, line.RefundedMinor+in.AmountMinor, line.AmountMinor)
+	return &Ledger{db: db, now: utcClock(now), logger: logger}
 }
 
 // lineLedger sums a line's entries by kind.
@@ -146,15 +58,15 @@ func loadLineLedger(tx *gorm.DB, lineID int64) (lineLedger, error) {
 	return ll, nil
 }
 
-// reverseTx writes the reversal (or clawback) that brings a line's reversed
-// commission to its proportional target after refundedMinor of amountMinor
-// has been refunded.
-func (s *Service) reverseTx(tx *gorm.DB, lineID, refundedMinor, amountMinor int64) error {
-	ll, err := loadLineLedger(tx, lineID)
+// Reverse writes the reversal (or, once approved, the clawback) that brings
+// a refunded line's reversed commission to its proportional target now that
+// refundedMinor of it has been refunded.
+func (a *Attribution) Reverse(ctx context.Context, tx *gorm.DB, line orders.OrderLine, refundedMinor int64) error {
+	ll, err := loadLineLedger(tx.WithContext(ctx), line.ID)
 	if err != nil || ll.accrue == nil {
 		return err // no commission on this line (unattributed or self-referral)
 	}
-	delta := reversalTarget(ll.accrue.AmountMinor, refundedMinor, amountMinor) - ll.reversed
+	delta := reversalTarget(ll.accrue.AmountMinor, refundedMinor, line.AmountMinor) - ll.reversed
 	if delta <= 0 {
 		return nil
 	}
@@ -162,9 +74,9 @@ func (s *Service) reverseTx(tx *gorm.DB, lineID, refundedMinor, amountMinor int6
 	if ll.approved {
 		kind = EntryClawback
 	}
-	a := ll.accrue
-	e := LedgerEntry{Kind: kind, InfluencerID: a.InfluencerID, ShopID: a.ShopID, OrderID: a.OrderID, LineID: a.LineID,
-		AmountMinor: -delta, Currency: a.Currency, RateBps: a.RateBps, RateSource: a.RateSource, Note: "refund", CreatedAt: s.now()}
+	acc := ll.accrue
+	e := LedgerEntry{Kind: kind, InfluencerID: acc.InfluencerID, ShopID: acc.ShopID, OrderID: acc.OrderID, LineID: acc.LineID,
+		AmountMinor: -delta, Currency: acc.Currency, RateBps: acc.RateBps, RateSource: acc.RateSource, Note: "refund", CreatedAt: a.now()}
 	if err := tx.Create(&e).Error; err != nil {
 		return fmt.Errorf("reverse commission: %w", err)
 	}
@@ -172,8 +84,8 @@ func (s *Service) reverseTx(tx *gorm.DB, lineID, refundedMinor, amountMinor int6
 }
 
 // approveLineTx moves a line's net pending commission to approved, once.
-func (s *Service) approveLineTx(tx *gorm.DB, lineID int64, note string) (bool, error) {
-	if err := lockLine(tx, lineID); err != nil {
+func (s *Ledger) approveLineTx(ctx context.Context, tx *gorm.DB, lineID int64, note string) (bool, error) {
+	if err := orders.LockLineTx(ctx, tx, lineID); err != nil {
 		return false, err
 	}
 	ll, err := loadLineLedger(tx, lineID)
@@ -194,11 +106,11 @@ func (s *Service) approveLineTx(tx *gorm.DB, lineID int64, note string) (bool, e
 // ApproveDue approves the commission of every line whose order is older than
 // its shop's return window and not on hold. Running it again approves
 // nothing twice. It returns how many lines it approved.
-func (s *Service) ApproveDue(ctx context.Context) (int, error) {
+func (s *Ledger) ApproveDue(ctx context.Context) (int, error) {
 	db := s.db.WithContext(ctx)
-	var shops []catalog.Shop
-	if err := db.Select("id, return_window_days").Find(&shops).Error; err != nil {
-		return 0, fmt.Errorf("load shops: %w", err)
+	shops, err := catalog.AllShopsTx(ctx, db)
+	if err != nil {
+		return 0, err
 	}
 	now := s.now()
 	approved := 0
@@ -206,7 +118,7 @@ func (s *Service) ApproveDue(ctx context.Context) (int, error) {
 		cutoff := now.Add(-time.Duration(shop.ReturnWindowDays) * 24 * time.Hour)
 		var lineIDs []int64
 		err := db.Model(&LedgerEntry{}).Where("kind = ? AND shop_id = ?", EntryAccrue, shop.ID).
-			Where("order_id IN (?)", db.Model(&Order{}).Select("id").Where("shop_id = ? AND held = ? AND placed_at <= ?", shop.ID, false, cutoff)).
+			Where("order_id IN (?)", orders.DueForApproval(db, shop.ID, cutoff)).
 			Where("line_id NOT IN (?)", db.Model(&LedgerEntry{}).Select("line_id").Where("kind = ? AND shop_id = ?", EntryApprove, shop.ID)).
 			Order("line_id").Pluck("line_id", &lineIDs).Error
 		if err != nil {
@@ -216,7 +128,7 @@ func (s *Service) ApproveDue(ctx context.Context) (int, error) {
 			var ok bool
 			err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 				var err error
-				ok, err = s.approveLineTx(tx, id, "return window passed")
+				ok, err = s.approveLineTx(ctx, tx, id, "return window passed")
 				return err
 			})
 			if err != nil {
@@ -232,39 +144,20 @@ func (s *Service) ApproveDue(ctx context.Context) (int, error) {
 
 // ApproveOrder approves an order's commission now, before its return window
 // ends (the merchant vouches that it will not be returned).
-func (s *Service) ApproveOrder(ctx context.Context, merchantID, orderID int64) error {
+func (s *Ledger) ApproveOrder(ctx context.Context, merchantID, orderID int64) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		shop, err := shopOwnedBy(tx, merchantID)
+		shop, err := catalog.ShopOfOwnerTx(ctx, tx, merchantID)
 		if err != nil {
 			return err
 		}
-		order, err := orderOfShop(tx, shop.ID, orderID)
+		order, err := orders.OfShopTx(ctx, tx, shop.ID, orderID)
 		if err != nil {
 			return err
 		}
 		for _, l := range order.Lines {
-			if _, err := s.approveLineTx(tx, l.ID, "approved by merchant"); err != nil {
+			if _, err := s.approveLineTx(ctx, tx, l.ID, "approved by merchant"); err != nil {
 				return err
 			}
-		}
-		return nil
-	})
-}
-
-// SetHold puts an order's commission on hold (no automatic approval) or
-// releases it.
-func (s *Service) SetHold(ctx context.Context, merchantID, orderID int64, held bool) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		shop, err := shopOwnedBy(tx, merchantID)
-		if err != nil {
-			return err
-		}
-		res := tx.Model(&Order{}).Where("id = ? AND shop_id = ?", orderID, shop.ID).Update("held", held)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return fault.NotFoundf("no such order")
 		}
 		return nil
 	})
@@ -276,8 +169,8 @@ func (s *Service) SetHold(ctx context.Context, merchantID, orderID int64, held b
 // two payouts racing for the same entries cannot both take them: the loser
 // claims nothing and is refused. The transaction writes before it reads, so
 // on SQLite it holds the write lock from its first statement.
-func (s *Service) CreatePayout(ctx context.Context, merchantID, influencerID int64) (Payout, error) {
-	shop, err := s.ShopOf(ctx, merchantID)
+func (s *Ledger) CreatePayout(ctx context.Context, merchantID, influencerID int64) (Payout, error) {
+	shop, err := catalog.ShopOfOwnerTx(ctx, s.db, merchantID)
 	if err != nil {
 		return Payout{}, err
 	}
@@ -331,7 +224,7 @@ type Balance struct {
 }
 
 // Balances sums the ledger of an influencer, optionally for one shop (0 = all).
-func (s *Service) Balances(ctx context.Context, influencerID, shopID int64) ([]Balance, error) {
+func (s *Ledger) Balances(ctx context.Context, influencerID, shopID int64) ([]Balance, error) {
 	q := s.db.WithContext(ctx).Model(&LedgerEntry{}).Select("currency, kind, SUM(amount_minor) AS total").
 		Where("influencer_id = ?", influencerID)
 	if shopID != 0 {
@@ -384,14 +277,18 @@ type InfluencerBalance struct {
 }
 
 // ShopBalances lists, for the merchant's shop, each influencer's balance.
-func (s *Service) ShopBalances(ctx context.Context, merchantID int64) ([]InfluencerBalance, error) {
+func (s *Ledger) ShopBalances(ctx context.Context, merchantID int64) ([]InfluencerBalance, error) {
 	db := s.db.WithContext(ctx)
-	shop, err := shopOwnedBy(db, merchantID)
+	shop, err := catalog.ShopOfOwnerTx(ctx, db, merchantID)
 	if err != nil {
 		return nil, err
 	}
 	var ids []int64
 	if err := db.Model(&LedgerEntry{}).Distinct("influencer_id").Where("shop_id = ?", shop.ID).Order("influencer_id").Pluck("influencer_id", &ids).Error; err != nil {
+		return nil, err
+	}
+	handles, err := HandlesTx(ctx, db, ids)
+	if err != nil {
 		return nil, err
 	}
 	var out []InfluencerBalance
@@ -400,19 +297,17 @@ func (s *Service) ShopBalances(ctx context.Context, merchantID int64) ([]Influen
 		if err != nil {
 			return nil, err
 		}
-		var inf Influencer
-		db.Select("handle").Where("user_id = ?", id).Take(&inf)
 		for _, b := range bs {
-			out = append(out, InfluencerBalance{InfluencerID: id, Handle: inf.Handle, Balance: b})
+			out = append(out, InfluencerBalance{InfluencerID: id, Handle: handles[id], Balance: b})
 		}
 	}
 	return out, nil
 }
 
 // EntriesOfShop lists the merchant's latest ledger entries.
-func (s *Service) EntriesOfShop(ctx context.Context, merchantID int64, limit int) ([]LedgerEntry, error) {
+func (s *Ledger) EntriesOfShop(ctx context.Context, merchantID int64, limit int) ([]LedgerEntry, error) {
 	db := s.db.WithContext(ctx)
-	shop, err := shopOwnedBy(db, merchantID)
+	shop, err := catalog.ShopOfOwnerTx(ctx, db, merchantID)
 	if err != nil {
 		return nil, err
 	}
@@ -422,7 +317,7 @@ func (s *Service) EntriesOfShop(ctx context.Context, merchantID int64, limit int
 }
 
 // EntriesOfInfluencer lists an influencer's latest ledger entries.
-func (s *Service) EntriesOfInfluencer(ctx context.Context, influencerID int64, limit int) ([]LedgerEntry, error) {
+func (s *Ledger) EntriesOfInfluencer(ctx context.Context, influencerID int64, limit int) ([]LedgerEntry, error) {
 	var entries []LedgerEntry
 	err := s.db.WithContext(ctx).Where("influencer_id = ?", influencerID).Order("id DESC").Limit(limit).Find(&entries).Error
 	return entries, err

@@ -14,6 +14,7 @@ import (
 
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/fault"
+	"github.com/warna/warna/orders"
 )
 
 // ProductPath is the site path of a product page.
@@ -68,13 +69,13 @@ func (s *Service) CreateLink(ctx context.Context, influencerID int64, in LinkInp
 	var link Link
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
-		link, err = s.createLinkTx(tx, influencerID, in)
+		link, err = s.createLinkTx(ctx, tx, influencerID, in)
 		return err
 	})
 	return link, err
 }
 
-func (s *Service) createLinkTx(tx *gorm.DB, influencerID int64, in LinkInput) (Link, error) {
+func (s *Service) createLinkTx(ctx context.Context, tx *gorm.DB, influencerID int64, in LinkInput) (Link, error) {
 	if err := in.Validate(); err != nil {
 		return Link{}, err
 	}
@@ -82,9 +83,8 @@ func (s *Service) createLinkTx(tx *gorm.DB, influencerID int64, in LinkInput) (L
 	var productIDs []int64
 	switch in.Kind {
 	case TargetProduct:
-		var p catalog.Product
-		err := tx.Where("id = ? AND status = ?", in.ProductID, catalog.StatusActive).Take(&p).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
+		p, err := catalog.ProductTx(ctx, tx, in.ProductID)
+		if fault.Is(err, fault.NotFound) || (err == nil && p.Status != catalog.StatusActive) {
 			return link, fault.FieldInvalidf("product_id", "that product is not for sale")
 		} else if err != nil {
 			return link, err
@@ -118,7 +118,7 @@ func (s *Service) createLinkTx(tx *gorm.DB, influencerID int64, in LinkInput) (L
 			return link, fmt.Errorf("create link: %w", err)
 		}
 	}
-	rates, err := ratesFor(tx, productIDs)
+	rates, err := ratesFor(ctx, tx, productIDs)
 	if err != nil {
 		return link, err
 	}
@@ -131,25 +131,22 @@ func (s *Service) createLinkTx(tx *gorm.DB, influencerID int64, in LinkInput) (L
 }
 
 // ratesFor returns today's commission rate of each product.
-func ratesFor(tx *gorm.DB, productIDs []int64) (map[int64]int, error) {
+func ratesFor(ctx context.Context, tx *gorm.DB, productIDs []int64) (map[int64]int, error) {
 	out := make(map[int64]int, len(productIDs))
-	if len(productIDs) == 0 {
-		return out, nil
-	}
-	var products []catalog.Product
-	if err := tx.Where("id IN ?", productIDs).Find(&products).Error; err != nil {
+	products, err := catalog.ProductsByIDTx(ctx, tx, productIDs)
+	if err != nil {
 		return nil, err
 	}
-	shops := map[int64]catalog.Shop{}
+	shopIDs := make([]int64, 0, len(products))
 	for _, p := range products {
-		shop, ok := shops[p.ShopID]
-		if !ok {
-			if err := tx.Take(&shop, p.ShopID).Error; err != nil {
-				return nil, err
-			}
-			shops[p.ShopID] = shop
-		}
-		out[p.ID], _ = currentRate(shop, p)
+		shopIDs = append(shopIDs, p.ShopID)
+	}
+	shops, err := catalog.ShopsByIDTx(ctx, tx, shopIDs)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range products {
+		out[p.ID], _ = currentRate(shops[p.ShopID], p)
 	}
 	return out, nil
 }
@@ -240,18 +237,19 @@ func (s *Service) LinksOf(ctx context.Context, influencerID int64) ([]LinkStats,
 	for _, c := range counts {
 		byLink[c.LinkID] = c
 	}
-	type orderCount struct {
-		AttrLinkID int64
-		N          int64
+	ordersBy, err := orders.CountByLinkTx(ctx, db, influencerID)
+	if err != nil {
+		return nil, err
 	}
-	var oc []orderCount
-	if err := db.Model(&Order{}).Select("attr_link_id, COUNT(*) AS n").Where("attr_influencer_id = ?", influencerID).
-		Group("attr_link_id").Scan(&oc).Error; err != nil {
-		return nil, fmt.Errorf("count orders: %w", err)
+	var productIDs []int64
+	for _, l := range links {
+		if l.ProductID != nil {
+			productIDs = append(productIDs, *l.ProductID)
+		}
 	}
-	ordersBy := map[int64]int64{}
-	for _, o := range oc {
-		ordersBy[o.AttrLinkID] = o.N
+	titles, err := catalog.ProductTitlesTx(ctx, db, productIDs)
+	if err != nil {
+		return nil, err
 	}
 	var inf Influencer
 	if err := db.Where("user_id = ?", influencerID).Take(&inf).Error; err != nil {
@@ -263,10 +261,7 @@ func (s *Service) LinksOf(ctx context.Context, influencerID int64) ([]LinkStats,
 		switch l.Kind {
 		case TargetProduct:
 			ls.Target = ProductPath(*l.ProductID)
-			var p catalog.Product
-			if db.Select("title").Take(&p, *l.ProductID).Error == nil {
-				ls.TargetTitle = p.Title
-			}
+			ls.TargetTitle = titles[*l.ProductID]
 			var r LinkRate
 			if db.Where("link_id = ? AND product_id = ?", l.ID, *l.ProductID).Take(&r).Error == nil {
 				ls.PromisedBps = &r.Bps
@@ -335,13 +330,18 @@ func (s *Service) lookup(ctx context.Context, code string) (resolved, bool, erro
 	var path string
 	switch link.Kind {
 	case TargetProduct:
-		var p catalog.Product
-		if link.ProductID == nil || db.Where("id = ? AND status <> ?", *link.ProductID, catalog.StatusArchived).Take(&p).Error != nil {
+		if link.ProductID == nil {
 			return r, false, nil
 		}
-		var shop catalog.Shop
-		if err := db.Take(&shop, p.ShopID).Error; err != nil {
+		p, err := catalog.ProductTx(ctx, db, *link.ProductID)
+		if fault.Is(err, fault.NotFound) || (err == nil && p.Status == catalog.StatusArchived) {
 			return r, false, nil
+		} else if err != nil {
+			return r, false, fmt.Errorf("look up link: %w", err)
+		}
+		shop, err := catalog.ShopTx(ctx, db, p.ShopID)
+		if err != nil {
+			return r, false, fmt.Errorf("look up link: %w", err)
 		}
 		if shop.AttributionWindowDays > 0 {
 			r.MaxAge = time.Duration(shop.AttributionWindowDays) * 24 * time.Hour

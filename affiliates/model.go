@@ -1,7 +1,7 @@
 // Package affiliates owns the influencer side of the marketplace: profiles and
-// storefronts, tracked links and their redirect, click recording, orders (the
-// on-site checkout and the server-to-server conversion API), attribution, and
-// the append-only commission ledger with its approvals, payouts and clawbacks.
+// storefronts, tracked links and their redirect, click recording, the
+// attribution of orders to clicks, and the append-only commission ledger with
+// its approvals, payouts and clawbacks.
 package affiliates
 
 import (
@@ -82,7 +82,7 @@ type LinkRate struct {
 type Click struct {
 	ID           string    `gorm:"primaryKey;size:32" json:"id"`
 	LinkID       int64     `gorm:"not null;index:idx_clicks_link_at,priority:1" json:"link_id"`
-	InfluencerID int64     `gorm:"not null" json:"influencer_id"` // indexed with at (StatsMigrations)
+	InfluencerID int64     `gorm:"not null" json:"influencer_id"`
 	Visitor      string    `gorm:"size:32;not null" json:"visitor"`
 	At           time.Time `gorm:"not null;index:idx_clicks_link_at,priority:2" json:"at"`
 	Valid        bool      `gorm:"not null" json:"valid"`
@@ -95,76 +95,8 @@ type Click struct {
 	Checked bool `gorm:"-" json:"checked,omitempty"`
 }
 
-// OrderSource says where an order was placed.
-type OrderSource string
-
-// Order sources.
-const (
-	SourceCheckout OrderSource = "checkout"
-	SourceAPI      OrderSource = "api"
-)
-
-// Attribution outcomes recorded on the order's receipt.
-const (
-	OutcomeAttributed   = "attributed"
-	OutcomeNone         = "none"
-	OutcomeSelfReferral = "self_referral"
-)
-
 // RuleVersion names the attribution rule, stored on every receipt.
 const RuleVersion = "last-valid-click/v1"
-
-// Order is a sale in one shop, in the shop's currency.
-type Order struct {
-	ID          int64       `gorm:"primaryKey"`
-	ShopID      int64       `gorm:"not null;index;uniqueIndex:idx_orders_shop_external,priority:1"`
-	ExternalID  *string     `gorm:"size:100;uniqueIndex:idx_orders_shop_external,priority:2"`
-	Source      OrderSource `gorm:"size:16;not null"`
-	Email       string      `gorm:"size:254;not null;default:''"`
-	BuyerUserID *int64
-	ShipName    string    `gorm:"size:100;not null;default:''"`
-	ShipAddress string    `gorm:"size:500;not null;default:''"`
-	Currency    string    `gorm:"size:3;not null"`
-	TotalMinor  int64     `gorm:"not null"`
-	PlacedAt    time.Time `gorm:"not null;index"`
-	// Held stops automatic approval of the order's commission.
-	Held bool `gorm:"not null;default:false"`
-	// Attribution receipt: which click (if any) the sale was credited to, and why.
-	AttrOutcome      string `gorm:"size:20;not null"`
-	AttrReason       string `gorm:"size:200;not null;default:''"`
-	AttrRule         string `gorm:"size:40;not null"`
-	AttrClickID      *string
-	AttrLinkID       *int64 `gorm:"index"`
-	AttrInfluencerID *int64 `gorm:"index"`
-	AttrClickAt      *time.Time
-	AttrAgeSeconds   *int64
-	AttrWindowDays   int         `gorm:"not null"`
-	Lines            []OrderLine `gorm:"constraint:OnDelete:CASCADE"`
-	CreatedAt        time.Time
-}
-
-// OrderLine is one product (or, from the API, one described item) in an order.
-type OrderLine struct {
-	ID            int64  `gorm:"primaryKey"`
-	OrderID       int64  `gorm:"not null;index"`
-	ProductID     *int64 `gorm:"index"`
-	Title         string `gorm:"size:200;not null"`
-	UnitMinor     int64  `gorm:"not null"`
-	Quantity      int    `gorm:"not null"`
-	AmountMinor   int64  `gorm:"not null"`
-	RefundedMinor int64  `gorm:"not null;default:0"`
-	RefundedQty   int    `gorm:"not null;default:0"`
-}
-
-// Refund records money returned on one order line.
-type Refund struct {
-	ID          int64 `gorm:"primaryKey"`
-	OrderID     int64 `gorm:"not null;index"`
-	LineID      int64 `gorm:"not null;index"`
-	AmountMinor int64 `gorm:"not null"`
-	Quantity    int   `gorm:"not null"`
-	CreatedAt   time.Time
-}
 
 // EntryKind is the kind of a ledger entry.
 type EntryKind string
@@ -230,13 +162,17 @@ type Payout struct {
 	CreatedAt    time.Time
 }
 
-// Migrations creates the affiliate tables. They come after the catalogue's.
+// Migrations creates the affiliate tables. They come after the catalogue's
+// and the orders'. 0300 and 0302 also made the order tables while orders
+// were part of this package; package orders makes them now (0500, listed
+// before these), so on a new database they are there already and on an old
+// one these have run.
 func Migrations() []database.Migration {
 	return []database.Migration{{
 		ID: "0300_affiliates",
 		Up: func(tx *gorm.DB) error {
 			return tx.AutoMigrate(&Influencer{}, &Collection{}, &CollectionItem{}, &Link{}, &LinkRate{}, &Click{},
-				&Order{}, &OrderLine{}, &Refund{}, &LedgerEntry{}, &Payout{})
+				&LedgerEntry{}, &Payout{})
 		},
 	}, {
 		// Every click is inserted on the busiest path. An index starting with
@@ -252,7 +188,7 @@ func Migrations() []database.Migration {
 		},
 	}, {
 		ID: "0302_webhooks",
-		Up: func(tx *gorm.DB) error { return tx.AutoMigrate(&Webhook{}) },
+		Up: func(*gorm.DB) error { return nil }, // see above: orders' 0500
 	}, {
 		ID: "0303_influencer_avatar",
 		Up: func(tx *gorm.DB) error {
@@ -260,6 +196,14 @@ func Migrations() []database.Migration {
 				return nil
 			}
 			return tx.Migrator().AddColumn(&Influencer{}, "AvatarKey")
+		},
+	}, {
+		// The dashboards read clicks by time. stats' 0350 made this index
+		// first; it belongs with the table, so that the clicks table has the
+		// same indexes with or without the stats package's migrations.
+		ID: "0304_clicks_at_index",
+		Up: func(tx *gorm.DB) error {
+			return tx.Exec("CREATE INDEX IF NOT EXISTS idx_clicks_at ON clicks (at)").Error
 		},
 	}}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/warna/warna/fault"
+	"github.com/warna/warna/orders"
 )
 
 // modelLine is the test's own account of one order line's commission.
@@ -67,9 +68,9 @@ func runLedgerProperty(t *testing.T, seed uint64, steps int) {
 			id := fmt.Sprintf("s%d-%d", seed, clicks)
 			attributed := rng.IntN(4) != 0
 			f.click(link, f.clock.Now(), attributed, id)
-			var items []CartItem
+			var items []orders.CartItem
 			for _, pi := range rng.Perm(len(f.products))[:1+rng.IntN(len(f.products))] {
-				items = append(items, CartItem{f.products[pi].ID, 1 + rng.IntN(3)})
+				items = append(items, orders.CartItem{ProductID: f.products[pi].ID, Quantity: 1 + rng.IntN(3)})
 			}
 			o := f.checkout(f.ref(id), "buyer@example.com", items...)
 			for _, l := range o.Lines {
@@ -86,14 +87,14 @@ func runLedgerProperty(t *testing.T, seed uint64, steps int) {
 			if left == 0 {
 				continue
 			}
-			in := RefundInput{LineID: l.id}
+			in := orders.RefundInput{LineID: l.id}
 			if rng.IntN(2) == 0 && l.qty > l.refundedQty {
 				in.Quantity = 1
 				in.AmountMinor = min(l.unit, left)
 			} else {
 				in.AmountMinor = 1 + rng.Int64N(left)
 			}
-			if _, err := f.svc.Refund(f.ctx, merchantID, l.orderID, in); err != nil {
+			if _, err := f.orders.Refund(f.ctx, merchantID, l.orderID, in); err != nil {
 				t.Fatalf("step %d refund %+v: %v", step, in, err)
 			}
 			l.refunded += in.AmountMinor
@@ -112,7 +113,7 @@ func runLedgerProperty(t *testing.T, seed uint64, steps int) {
 			}
 		case op < 8: // time passes and the approval job runs
 			f.clock.Advance(time.Duration(1+rng.IntN(6)) * 24 * time.Hour)
-			if _, err := f.svc.ApproveDue(f.ctx); err != nil {
+			if _, err := f.ledger.ApproveDue(f.ctx); err != nil {
 				t.Fatal(err)
 			}
 			cutoff := f.clock.Now().Add(-14 * 24 * time.Hour)
@@ -123,7 +124,7 @@ func runLedgerProperty(t *testing.T, seed uint64, steps int) {
 			}
 		case op < 9 && len(m.lines) > 0: // the merchant approves one order early
 			l := m.lines[rng.IntN(len(m.lines))]
-			if err := f.svc.ApproveOrder(f.ctx, merchantID, l.orderID); err != nil {
+			if err := f.ledger.ApproveOrder(f.ctx, merchantID, l.orderID); err != nil {
 				t.Fatal(err)
 			}
 			for _, o := range m.lines {
@@ -132,7 +133,7 @@ func runLedgerProperty(t *testing.T, seed uint64, steps int) {
 				}
 			}
 		default: // a payout
-			p, err := f.svc.CreatePayout(f.ctx, merchantID, influencerID)
+			p, err := f.ledger.CreatePayout(f.ctx, merchantID, influencerID)
 			if m.approvedUnpaid > 0 {
 				if err != nil || p.AmountMinor != m.approvedUnpaid {
 					t.Fatalf("step %d payout = %d, %v; model says %d", step, p.AmountMinor, err, m.approvedUnpaid)

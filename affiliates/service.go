@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"hash"
 	"log/slog"
 	"strings"
@@ -17,8 +16,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/warna/warna/catalog"
-	"github.com/warna/warna/fault"
-	"github.com/warna/warna/media"
 )
 
 // DefaultAttributionDays is the cookie lifetime for links not tied to one
@@ -27,7 +24,7 @@ const DefaultAttributionDays = 30
 
 // Options configure the service.
 type Options struct {
-	// Secret signs attribution cookies and carts and derives the daily
+	// Secret signs attribution cookies and derives the daily
 	// visitor-hash key. It is the application's SECRET_KEY.
 	Secret string
 	// SpillDir holds the click spill file (DATA_DIR).
@@ -37,11 +34,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Clicks tune the click recorder; zero values take the defaults.
 	Clicks RecorderOptions
-	// Media stores profile photos (the catalogue's store); nil refuses them.
-	Media media.Store
 }
 
-// Service is the affiliate domain: links, clicks, orders and the ledger.
+// Service is influencers' tracked links: making and listing them, the /r
+// redirect with its attribution cookie, and recording the clicks.
 type Service struct {
 	db     *gorm.DB
 	secret []byte
@@ -50,8 +46,6 @@ type Service struct {
 	links  *linkCache
 	clicks *Recorder
 	signer *macPool
-	queue  enqueuer
-	media  media.Store
 	// visitorKey caches the current day's visitor-hash key.
 	visitorKey atomic.Pointer[dayKey]
 }
@@ -62,21 +56,16 @@ func NewService(db *gorm.DB, opts Options) (*Service, error) {
 	if len(opts.Secret) < 16 {
 		return nil, errors.New("affiliates: secret must be at least 16 characters")
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	now := opts.Now
 	s := &Service{
 		db:     db,
 		secret: []byte(opts.Secret),
-		now:    func() time.Time { return now().UTC() },
+		now:    utcClock(opts.Now),
 		logger: opts.Logger,
 		links:  newLinkCache(time.Minute, 50_000),
 		signer: newMacPool([]byte(opts.Secret)),
-		media:  opts.Media,
 	}
 	ro := opts.Clicks
 	if ro.Now == nil {
@@ -131,6 +120,10 @@ func (p *macPool) sum(a, b string) string {
 // signed returns msg with its signature appended after a '.'.
 func (s *Service) signed(purpose, msg string) string { return msg + "." + s.sign(purpose, msg) }
 
+// Ref is the attribution cookie value naming the given clicks, newest first,
+// as Follow sets it.
+func (s *Service) Ref(clickIDs ...string) string { return s.signed("ref", strings.Join(clickIDs, "~")) }
+
 // verify returns the message of a value made by signed, or false if the
 // signature does not match.
 func (s *Service) verify(purpose, value string) (string, bool) {
@@ -142,24 +135,6 @@ func (s *Service) verify(purpose, value string) (string, bool) {
 	return msg, hmac.Equal([]byte(sig), []byte(s.sign(purpose, msg)))
 }
 
-// shopOwnedBy returns the merchant's shop.
-func shopOwnedBy(tx *gorm.DB, ownerID int64) (catalog.Shop, error) {
-	var shop catalog.Shop
-	err := tx.Where("owner_id = ?", ownerID).Take(&shop).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return shop, fault.NotFoundf("create your shop first")
-	}
-	if err != nil {
-		return shop, fmt.Errorf("load shop: %w", err)
-	}
-	return shop, nil
-}
-
-// ShopOf returns the shop a merchant owns.
-func (s *Service) ShopOf(ctx context.Context, ownerID int64) (catalog.Shop, error) {
-	return shopOwnedBy(s.db.WithContext(ctx), ownerID)
-}
-
 // currentRate is the rate a product earns today and where it comes from.
 func currentRate(shop catalog.Shop, p catalog.Product) (int, RateSource) {
 	if p.CommissionBps != nil {
@@ -169,3 +144,11 @@ func currentRate(shop catalog.Shop, p catalog.Product) (int, RateSource) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// utcClock returns now in UTC, time.Now when now is nil.
+func utcClock(now func() time.Time) func() time.Time {
+	if now == nil {
+		now = time.Now
+	}
+	return func() time.Time { return now().UTC() }
+}

@@ -21,29 +21,36 @@ import (
 
 	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/catalog/bulk"
 	"github.com/warna/warna/database"
 	"github.com/warna/warna/jobs"
 	"github.com/warna/warna/media"
+	"github.com/warna/warna/orders"
+	"github.com/warna/warna/stats"
 	"github.com/warna/warna/web"
 	"github.com/warna/warna/web/auth"
 )
 
 // App is a running Warna instance.
 type App struct {
-	cfg        Config
-	logger     *slog.Logger
-	db         *gorm.DB
-	registry   *prometheus.Registry
-	auth       *auth.Service
-	affiliates *affiliates.Service
-	stats      *affiliates.Stats
-	catalog    *catalog.Service
-	media      *media.Local
-	secretKey  string
-	queue      *jobs.Queue
-	server     *web.Server
-	search     searchParts
-	now        func() time.Time
+	cfg         Config
+	logger      *slog.Logger
+	db          *gorm.DB
+	registry    *prometheus.Registry
+	auth        *auth.Service
+	affiliates  *affiliates.Service
+	influencers *affiliates.Influencers
+	ledger      *affiliates.Ledger
+	orders      *orders.Service
+	stats       *stats.Service
+	catalog     *catalog.Catalog
+	bulk        *bulk.Service
+	media       *media.Local
+	secretKey   string
+	queue       *jobs.Queue
+	server      *web.Server
+	search      searchParts
+	now         func() time.Time
 }
 
 // NewLogger builds the process logger from the configuration.
@@ -61,8 +68,10 @@ func Migrations() []database.Migration {
 	all = append(all, auth.Migrations()...)
 	all = append(all, jobs.Migrations()...)
 	all = append(all, catalog.Migrations()...)
+	all = append(all, bulk.Migrations()...)
+	all = append(all, orders.Migrations()...)
 	all = append(all, affiliates.Migrations()...)
-	all = append(all, affiliates.StatsMigrations()...)
+	all = append(all, stats.Migrations()...)
 	return all
 }
 
@@ -113,43 +122,56 @@ func (a *App) build() error {
 	if a.media, err = media.NewLocal(filepath.Join(a.cfg.DataDir, "media")); err != nil {
 		return err
 	}
-	aff, err := affiliates.NewService(a.db, affiliates.Options{Secret: a.secretKey, SpillDir: a.cfg.DataDir, Now: a.now, Logger: a.logger, Media: a.media})
-	if err != nil {
-		return err
-	}
-	a.affiliates = aff
-	river.AddWorker(workers, &affiliates.ApproveDueWorker{Service: aff})
-	river.AddWorker(workers, affiliates.NewWebhookWorker(aff, false))
-	a.stats = affiliates.NewStats(a.db, a.now, a.logger)
-	river.AddWorker(workers, &affiliates.RefreshStatsWorker{Stats: a.stats})
-	a.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "warna_click_buffer_queued", Help: "Clicks waiting in memory to be stored.",
-	}, func() float64 { return float64(aff.Clicks().Stats().Queued) }))
 	queue, err := jobs.New(a.db, workers, jobs.Options{
 		Workers: a.cfg.Workers, Logger: a.logger, Registerer: a.registry,
-		Periodic: append(append(housekeepingJobs(), affiliates.PeriodicJobs()...), affiliates.StatsPeriodicJobs()...),
+		Periodic: append(append(housekeepingJobs(), affiliates.PeriodicJobs()...), stats.PeriodicJobs()...),
 	})
 	if err != nil {
 		return err
 	}
 	a.queue = queue
-	aff.UseQueue(queue)
-	a.catalog = catalog.NewService(a.db, a.media, queue, catalog.Options{Now: a.now, BaseURL: a.cfg.BaseURL, PaletteEngine: a.cfg.PaletteEngine})
+	a.catalog = catalog.New(a.db, a.media, queue, catalog.Options{Now: a.now, BaseURL: a.cfg.BaseURL, PaletteEngine: a.cfg.PaletteEngine})
 	catalog.AddWorkers(workers, a.catalog)
-	a.registry.MustRegister(a.catalog.Collectors()...)
+	a.bulk = bulk.NewService(a.db, a.media, queue, a.catalog, bulk.Options{Now: a.now})
+	bulk.AddWorkers(workers, a.bulk)
+	a.registry.MustRegister(a.catalog.Pipeline.Collectors()...)
+
+	aff, err := affiliates.NewService(a.db, affiliates.Options{Secret: a.secretKey, SpillDir: a.cfg.DataDir, Now: a.now, Logger: a.logger})
+	if err != nil {
+		return err
+	}
+	a.affiliates = aff
+	a.influencers = affiliates.NewInfluencers(a.db, aff, a.media, a.now, a.logger)
+	a.ledger = affiliates.NewLedger(a.db, a.now, a.logger)
+	webhooks := orders.NewWebhooks(a.db, queue, a.now)
+	a.orders = orders.NewService(a.db, affiliates.NewAttribution(aff, a.now), webhooks, a.now)
+	a.stats = stats.NewService(a.db, a.now, a.logger)
+	river.AddWorker(workers, &affiliates.ApproveDueWorker{Ledger: a.ledger})
+	river.AddWorker(workers, orders.NewWebhookWorker(webhooks, false))
+	river.AddWorker(workers, &stats.RefreshWorker{Stats: a.stats})
+	a.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "warna_click_buffer_queued", Help: "Clicks waiting in memory to be stored.",
+	}, func() float64 { return float64(aff.Clicks().Stats().Queued) }))
+
 	server, err := web.New(web.Config{
 		BaseURL:        a.cfg.BaseURL,
 		TrustedProxies: a.cfg.TrustedProxies,
 		Version:        a.cfg.Version,
 		Commit:         a.cfg.Commit,
 	}, web.Deps{
-		Auth:       a.auth,
-		Affiliates: a.affiliates,
-		Stats:      a.stats,
-		Catalog:    a.catalog,
-		Search:     a.search.service,
-		Logger:     a.logger,
-		Registry:   a.registry,
+		Auth:        a.auth,
+		Affiliates:  a.affiliates,
+		Influencers: a.influencers,
+		Ledger:      a.ledger,
+		Carts:       orders.NewCarts(a.db, a.secretKey),
+		Orders:      a.orders,
+		Webhooks:    webhooks,
+		Stats:       a.stats,
+		Catalog:     a.catalog,
+		Bulk:        a.bulk,
+		Search:      a.search.service,
+		Logger:      a.logger,
+		Registry:    a.registry,
 		Ready: []web.ReadyCheck{
 			{Name: "database", Check: func(ctx context.Context) error { return database.Ping(ctx, a.db) }},
 			{Name: "search", Check: a.search.indexer.Ready},

@@ -62,8 +62,11 @@ func TestAppServesSignUpAndShutsDownCleanly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := io.ReadAll(res.Body)
+	body, err := io.ReadAll(res.Body)
 	res.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	token := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindStringSubmatch(string(body))
 	if token == nil {
 		t.Fatalf("sign-up page has no CSRF token: %.300s", body)
@@ -81,8 +84,11 @@ func TestAppServesSignUpAndShutsDownCleanly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ = io.ReadAll(res.Body)
+	body, err = io.ReadAll(res.Body)
 	res.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `"database":"ok"`) {
 		t.Errorf("/readyz: %d %s", res.StatusCode, body)
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"io"
 
-	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/catalog/bulk"
 )
 
 // CatalogImportOptions are the settings of `warna import`.
@@ -17,21 +17,21 @@ type CatalogImportOptions struct {
 
 // ImportCatalog imports a marketplace export into the shop with the given web
 // address. Photos it fetches are queued and processed by `warna serve`.
-func (a *App) ImportCatalog(ctx context.Context, shopSlug string, r io.Reader, opts CatalogImportOptions) (catalog.ImportReport, error) {
-	shop, err := a.catalog.ShopBySlug(ctx, shopSlug)
+func (a *App) ImportCatalog(ctx context.Context, shopSlug string, r io.Reader, opts CatalogImportOptions) (bulk.ImportReport, error) {
+	shop, err := a.catalog.Shops.ShopBySlug(ctx, shopSlug)
 	if err != nil {
-		return catalog.ImportReport{}, err
+		return bulk.ImportReport{}, err
 	}
-	return a.catalog.ImportInto(ctx, shop.ID, r, catalog.ImportOptions{
+	return a.bulk.ImportInto(ctx, shop.ID, r, bulk.ImportOptions{
 		Format: opts.Format, Locale: opts.Locale, AllowPrivateURLs: opts.AllowPrivateURLs, Progress: opts.Progress,
 	})
 }
 
 // ExportCatalog writes a shop's catalogue as CSV that ImportCatalog reads back.
 func (a *App) ExportCatalog(ctx context.Context, shopSlug string, w io.Writer) error {
-	shop, err := a.catalog.ShopBySlug(ctx, shopSlug)
+	shop, err := a.catalog.Shops.ShopBySlug(ctx, shopSlug)
 	if err != nil {
 		return err
 	}
-	return a.catalog.ExportCSV(ctx, shop.ID, w)
+	return a.bulk.ExportCSV(ctx, shop.ID, w)
 }

@@ -83,7 +83,7 @@ func TestSecretKeyIsGeneratedOnceAndKept(t *testing.T) {
 		t.Errorf("secret.key stat: %v mode %v, want 0600", err, info.Mode().Perm())
 	}
 	set := Config{DataDir: cfg.DataDir, SecretKey: strings.Repeat("k", 40)}
-	if got, _ := set.resolveSecretKey(); got != set.SecretKey {
-		t.Errorf("SECRET_KEY set: got %q", got)
+	if got, err := set.resolveSecretKey(); err != nil || got != set.SecretKey {
+		t.Errorf("SECRET_KEY set: got %q, %v", got, err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/orders"
 	"github.com/warna/warna/web/auth"
 )
 
@@ -34,15 +35,15 @@ func (a *App) seedDemoAffiliates(ctx context.Context, out io.Writer) error {
 		if err == nil && len(links) > 0 {
 			continue
 		}
-		if _, err := a.affiliates.EnsureInfluencer(ctx, affiliates.Account{ID: user.ID, Name: user.Name, Email: user.Email}); err != nil {
+		if _, err := a.influencers.EnsureInfluencer(ctx, affiliates.Account{ID: user.ID, Name: user.Name, Email: user.Email}); err != nil {
 			return err
 		}
-		col, err := a.affiliates.CreateCollection(ctx, user.ID, "My colour picks")
+		col, err := a.influencers.CreateCollection(ctx, user.ID, "My colour picks")
 		if err != nil {
 			return err
 		}
 		for i := n % 2; i < len(products); i += 2 {
-			if err := a.affiliates.AddToCollection(ctx, user.ID, col.ID, products[i].ID); err != nil {
+			if err := a.influencers.AddToCollection(ctx, user.ID, col.ID, products[i].ID); err != nil {
 				return err
 			}
 		}
@@ -54,19 +55,19 @@ func (a *App) seedDemoAffiliates(ctx context.Context, out io.Writer) error {
 			if err != nil {
 				return err
 			}
-			var shop catalog.Shop
-			if err := a.db.WithContext(ctx).Take(&shop, p.ShopID).Error; err != nil {
+			shop, err := catalog.ShopTx(ctx, a.db, p.ShopID)
+			if err != nil {
 				return err
 			}
-			order, _, err := a.affiliates.RecordConversion(ctx, shop.OwnerID, affiliates.ConversionInput{
+			order, _, err := a.orders.RecordConversion(ctx, shop.OwnerID, orders.ConversionInput{
 				OrderID: fmt.Sprintf("DEMO-%d-%d", user.ID, i), Email: "shopper@example.com", LinkCode: link.Code,
-				Lines: []affiliates.ConversionLine{{ProductID: p.ID, UnitPriceMinor: p.PriceMinor, Quantity: 1 + i%2}},
+				Lines: []orders.ConversionLine{{ProductID: p.ID, UnitPriceMinor: p.PriceMinor, Quantity: 1 + i%2}},
 			})
 			if err != nil {
 				return err
 			}
 			if i == 0 {
-				if err := a.affiliates.ApproveOrder(ctx, shop.OwnerID, order.ID); err != nil {
+				if err := a.ledger.ApproveOrder(ctx, shop.OwnerID, order.ID); err != nil {
 					return err
 				}
 			}

@@ -96,8 +96,8 @@ func (a *App) seedDemoCatalog(ctx context.Context, out io.Writer) error {
 		if err := a.db.WithContext(ctx).Where("email = ?", ds.email).Take(&owner).Error; err != nil {
 			return fmt.Errorf("demo shop %s: owner: %w", ds.slug, err)
 		}
-		if _, err := a.catalog.ShopOf(ctx, owner.ID); fault.Is(err, fault.NotFound) {
-			_, err = a.catalog.CreateShop(ctx, owner.ID, catalog.ShopInput{
+		if _, err := a.catalog.Shops.ShopOf(ctx, owner.ID); fault.Is(err, fault.NotFound) {
+			_, err = a.catalog.Shops.CreateShop(ctx, owner.ID, catalog.ShopInput{
 				Name: ds.name, Slug: ds.slug, Description: ds.description, Currency: "IDR", TimeZone: "Asia/Jakarta",
 				DefaultCommissionBps: 1000, ReturnWindowDays: 7, AttributionWindowDays: catalog.DefaultAttributionWindowDays,
 			})
@@ -125,19 +125,19 @@ func (a *App) seedDemoCatalog(ctx context.Context, out io.Writer) error {
 
 func (a *App) seedDemoProduct(ctx context.Context, ownerID int64, shape demoShape, i int, colour demoColour, bg demoBackground) (int, error) {
 	sku := fmt.Sprintf("DEMO-%s-%02d", strings.ToUpper(string(shape)), i+1)
-	var n int64
-	if err := a.db.WithContext(ctx).Model(&catalog.Product{}).
-		Joins("JOIN shops ON shops.id = products.shop_id").
-		Where("shops.owner_id = ? AND products.sku = ?", ownerID, sku).Count(&n).Error; err != nil {
+	shop, err := catalog.ShopOfOwnerTx(ctx, a.db, ownerID)
+	if err != nil {
 		return 0, err
 	}
-	if n > 0 {
-		return 0, nil
+	if _, err := catalog.ShopProductTx(ctx, a.db, shop.ID, 0, sku); err == nil {
+		return 0, nil // seeded before
+	} else if !fault.Is(err, fault.NotFound) {
+		return 0, err
 	}
 	names := demoNames[shape]
 	price := names.basePrice + int64(i)*10000
 	title := strings.ToUpper(colour.name[:1]) + colour.name[1:] + " " + names.noun
-	p, err := a.catalog.CreateProduct(ctx, ownerID, catalog.ProductInput{
+	p, err := a.catalog.Products.CreateProduct(ctx, ownerID, catalog.ProductInput{
 		Title: title, SKU: sku, Category: names.category, PriceMinor: &price, Stock: 3 + (i*7)%20,
 		Status: catalog.StatusActive, DeclaredColor: colour.name,
 		Description: fmt.Sprintf("%s in %s, photographed on %s.", strings.ToUpper(names.noun[:1])+names.noun[1:], colour.name, backdrops[bg]),
@@ -149,7 +149,7 @@ func (a *App) seedDemoProduct(ctx context.Context, ownerID int64, shape demoShap
 	if err != nil {
 		return 0, err
 	}
-	if _, err := a.catalog.AddImage(ctx, ownerID, p.ID, bytes.NewReader(photo)); err != nil {
+	if _, err := a.catalog.Images.AddImage(ctx, ownerID, p.ID, bytes.NewReader(photo)); err != nil {
 		return 0, fmt.Errorf("demo product %s photo: %w", sku, err)
 	}
 	return 1, nil

@@ -16,6 +16,7 @@ import (
 
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/database/dbtest"
+	"github.com/warna/warna/jobs/jobstest"
 )
 
 func TestDemoCatalogueCoversEveryFamily(t *testing.T) {
@@ -53,7 +54,10 @@ func TestDemoPhotoIsTheDeclaredColour(t *testing.T) {
 	if r, g, b, _ := img.At(5, 5).RGBA(); r>>8 != 255 || g>>8 != 255 || b>>8 != 255 {
 		t.Errorf("corner pixel is not the white backdrop")
 	}
-	busy, _ := drawDemoPhoto(shapeMug, "#00838F", bgConfetti, 3)
+	busy, err := drawDemoPhoto(shapeMug, "#00838F", bgConfetti, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, format, err := image.Decode(bytes.NewReader(busy)); err != nil || format != "jpeg" {
 		t.Errorf("busy photo: %v %s, want a JPEG", err, format)
 	}
@@ -77,8 +81,12 @@ func TestSeedDemoFillsTheCatalogueOnce(t *testing.T) {
 		}
 	}
 	var products, images int64
-	a.db.Model(&catalog.Product{}).Where("status = ?", catalog.StatusActive).Count(&products)
-	a.db.Model(&catalog.Image{}).Count(&images)
+	if err := a.db.Model(&catalog.Product{}).Where("status = ?", catalog.StatusActive).Count(&products).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := a.db.Model(&catalog.Image{}).Count(&images).Error; err != nil {
+		t.Fatal(err)
+	}
 	if products != 40 || images != 40 {
 		t.Fatalf("after seeding twice: %d products, %d images; want 40 and 40", products, images)
 	}
@@ -87,6 +95,8 @@ func TestSeedDemoFillsTheCatalogueOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := "http://" + l.Addr().String()
+	events, stop := a.queue.Finished()
+	defer stop()
 	done := make(chan error, 1)
 	go func() { done <- a.Serve(ctx, l) }()
 	t.Cleanup(func() {
@@ -94,35 +104,30 @@ func TestSeedDemoFillsTheCatalogueOnce(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Errorf("serve: %v", err)
 		}
-		_ = a.Close()
+		if err := a.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
 	})
 	// The running workers process the photos. Under the race detector, with
 	// other packages' tests sharing two cores, 40 photos take a while: the
 	// test fails when the queue stops making progress, not at a fixed time.
-	const stall = 60 * time.Second
-	lastPending, lastProgress := int64(-1), time.Now()
-	for {
-		var pending int64
-		a.db.Model(&catalog.Image{}).Where("status <> ?", catalog.ImageReady).Count(&pending)
-		if pending == 0 {
-			break
-		}
-		if pending != lastPending {
-			lastPending, lastProgress = pending, time.Now()
-		}
-		if time.Since(lastProgress) > stall {
-			var failed []catalog.Image
-			a.db.Where("status = ?", catalog.ImageFailed).Find(&failed)
-			t.Fatalf("%d demo photos not ready and none finished in the last %s (failed: %d)", pending, stall, len(failed))
-		}
-		time.Sleep(200 * time.Millisecond)
+	jobstest.Completed(t, events, catalog.ProcessImageArgs{}.Kind(), int(images), 60*time.Second)
+	var pending int64
+	if err := a.db.Model(&catalog.Image{}).Where("status <> ?", catalog.ImageReady).Count(&pending).Error; err != nil {
+		t.Fatal(err)
+	}
+	if pending > 0 {
+		t.Fatalf("%d demo photos not ready after their processing jobs completed", pending)
 	}
 	res, err := http.Get(base + "/catalogue")
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := io.ReadAll(res.Body)
+	body, err := io.ReadAll(res.Body)
 	res.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if res.StatusCode != http.StatusOK || strings.Count(string(body), "srcset=") < 20 {
 		t.Errorf("catalogue: %d with %d srcset images, want a page of processed photos", res.StatusCode, strings.Count(string(body), "srcset="))
 	}

@@ -140,5 +140,5 @@ func MakeThumbFiles(path, dir string, webp bool, engine string) (ThumbFiles, err
 // version differ from the current ones (every image with all); the running
 // server's workers process them.
 func (a *App) ReprocessImages(ctx context.Context, all bool, progress func(done, total int)) (int, error) {
-	return a.catalog.Reprocess(ctx, all, progress)
+	return a.catalog.Pipeline.Reprocess(ctx, all, progress)
 }

@@ -6,32 +6,43 @@ import (
 	"testing"
 )
 
-// allowedImports is DESIGN.md §3: main → app → web → {affiliates, search} →
-// catalog → imaging, plus leaf packages. A package may import the packages
+// allowedImports is DESIGN.md §3: main → app → web → stats → {affiliates,
+// search} → orders → catalog → imaging, plus leaf packages (affiliates may
+// use orders: it credits their sales). A package may import the packages
 // listed for it (and, transitively, nothing else of ours).
 var allowedImports = map[string][]string{
 	"":           {"app"},
-	"app":        {"web", "web/auth", "affiliates", "search", "catalog", "imaging", "database", "fault", "jobs", "money", "media"},
-	"web":        {"web/auth", "affiliates", "search", "catalog", "imaging", "fault", "money"},
+	"app":        {"web", "web/auth", "stats", "affiliates", "search", "orders", "catalog", "imaging", "database", "fault", "jobs", "money", "media", "outbound"},
+	"web":        {"web/auth", "stats", "affiliates", "search", "orders", "catalog", "imaging", "fault", "money"},
 	"web/auth":   {"database", "fault"},
-	"affiliates": {"catalog", "imaging", "database", "fault", "jobs", "money", "media"},
-	"search":     {"catalog", "imaging", "database", "fault", "money"},
-	"catalog":    {"imaging", "database", "fault", "jobs", "money", "media"},
+	"stats":      {"affiliates", "search", "orders", "catalog", "imaging", "database", "fault", "jobs", "money"},
+	"affiliates": {"orders", "catalog", "imaging", "database", "fault", "jobs", "money", "media", "outbound"},
+	"search":     {"orders", "catalog", "imaging", "database", "fault", "jobs", "money"},
+	"orders":     {"catalog", "imaging", "database", "fault", "jobs", "money", "media", "outbound"},
+	"catalog":    {"imaging", "database", "fault", "jobs", "money", "media", "outbound"},
 	"imaging":    {},
 	"database":   {},
 	"fault":      {},
 	"jobs":       {"database"},
 	"money":      {"fault"},
 	"media":      {"fault"},
+	"outbound":   {},
 	// Benchmark programs are entry points like main: they may drive any layer.
-	"bench": {"app", "web", "web/auth", "affiliates", "search", "catalog", "imaging", "database", "fault", "jobs", "money", "media"},
+	"bench": {"app", "web", "web/auth", "stats", "affiliates", "search", "orders", "catalog", "imaging", "database", "fault", "jobs", "money", "media", "outbound"},
 	// The browser journeys drive the built binary over HTTP; they import none of ours.
 	"journeys": {},
 }
 
+// forbiddenImports are outside packages a unit must not use directly: web
+// reaches the database and search only through the domain packages (only
+// web/auth stores sessions itself).
+var forbiddenImports = map[string][]string{
+	"web": {"gorm.io/", "github.com/glebarez/", "github.com/jackc/", "github.com/elastic/go-elasticsearch/"},
+}
+
 // TestImportDirection fails when a package imports against the design's
-// direction — for example web touching the database package, or imaging
-// importing any Warna package.
+// direction — for example web touching the database package or gorm, or
+// imaging importing any Warna package.
 func TestImportDirection(t *testing.T) {
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, "github.com/warna/warna/...").Output()
 	if err != nil {
@@ -41,28 +52,21 @@ func TestImportDirection(t *testing.T) {
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		fields := strings.Fields(line)
 		pkg := strings.TrimPrefix(strings.TrimPrefix(fields[0], module), "/")
-		owner := topLevel(pkg)
-		allowed, ok := allowedImports[owner]
-		if !ok {
+		if _, ok := allowedImports[topLevel(pkg)]; !ok {
 			t.Errorf("package %s is not in the design's import map; add it to allowedImports with a reason", fields[0])
 			continue
 		}
 		for _, imp := range fields[1:] {
-			if !strings.HasPrefix(imp, module+"/") {
-				continue
+			if violates(pkg, imp) {
+				t.Errorf("%s imports %s: against the direction in DESIGN.md §3 (see allowedImports and forbiddenImports)", fields[0], imp)
 			}
-			dep := topLevel(strings.TrimPrefix(imp, module+"/"))
-			if dep == owner || contains(allowed, dep) || strings.HasPrefix(strings.TrimPrefix(imp, module+"/"), pkg+"/") {
-				continue
-			}
-			t.Errorf("%s imports %s: against the direction in DESIGN.md §3", fields[0], imp)
 		}
 	}
 }
 
 // topLevel maps a package path to the unit the rule is about: web/auth is its
-// own unit, sub-packages (catalog/x, database/dbtest, bench/…) belong to their
-// parent.
+// own unit, sub-packages (catalog/bulk, database/dbtest, bench/…) belong to
+// their parent.
 func topLevel(pkg string) string {
 	if pkg == "web/auth" || strings.HasPrefix(pkg, "web/auth/") {
 		return "web/auth"
@@ -80,4 +84,52 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestImportRulesCatchViolations runs the checks on made-up go list lines,
+// so a rule that can never fire does not pass silently.
+func TestImportRulesCatchViolations(t *testing.T) {
+	for _, tt := range []struct {
+		pkg, imp string
+		bad      bool
+	}{
+		{"web", "gorm.io/gorm", true},
+		{"web", "github.com/elastic/go-elasticsearch/v8/typedapi", true},
+		{"web/auth", "gorm.io/gorm", false},
+		{"web", "github.com/warna/warna/database", true},
+		{"orders", "github.com/warna/warna/affiliates", true},
+		{"affiliates", "github.com/warna/warna/orders", false},
+		{"catalog", "github.com/warna/warna/orders", true},
+		{"stats", "github.com/warna/warna/affiliates", false},
+		{"affiliates", "github.com/warna/warna/stats", true},
+		{"imaging", "github.com/warna/warna/fault", true},
+		{"catalog", "github.com/warna/warna/catalog/bulk", false},
+		{"", "github.com/warna/warna/app", false},
+		{"", "github.com/warna/warna/web", true},
+	} {
+		if got := violates(tt.pkg, tt.imp); got != tt.bad {
+			t.Errorf("%s importing %s: violation %v, want %v", tt.pkg, tt.imp, got, tt.bad)
+		}
+	}
+}
+
+// violates is the rule TestImportDirection applies to one import of pkg: a
+// Warna package outside the unit's allowed list (its own sub-packages aside),
+// or a forbidden outside package.
+func violates(pkg, imp string) bool {
+	const module = "github.com/warna/warna/"
+	owner := topLevel(pkg)
+	if pkg != "" && strings.HasPrefix(imp, module+pkg+"/") {
+		return false
+	}
+	if !strings.HasPrefix(imp, module) {
+		for _, prefix := range forbiddenImports[owner] {
+			if strings.HasPrefix(imp, prefix) {
+				return true
+			}
+		}
+		return false
+	}
+	dep := topLevel(strings.TrimPrefix(imp, module))
+	return dep != owner && !contains(allowedImports[owner], dep)
 }

@@ -3,18 +3,18 @@ package app
 import (
 	"context"
 
-	"github.com/warna/warna/affiliates"
+	"github.com/warna/warna/stats"
 )
 
 // RebuildStats recomputes the dashboards' hourly roll-ups from the orders,
 // clicks and ledger, from the first fact on. It is safe while a server runs:
 // each run of hours is replaced in one transaction, and the server's own
 // refresh job takes turns with it.
-func RebuildStats(ctx context.Context, cfg Config, progress affiliates.Progress) (affiliates.RefreshResult, error) {
+func RebuildStats(ctx context.Context, cfg Config, progress stats.Progress) (stats.RefreshResult, error) {
 	db, err := OpenDatabase(ctx, cfg)
 	if err != nil {
-		return affiliates.RefreshResult{}, err
+		return stats.RefreshResult{}, err
 	}
 	defer closeDB(db)
-	return affiliates.NewStats(db, nil, nil).Rebuild(ctx, progress)
+	return stats.NewService(db, nil, nil).Rebuild(ctx, progress)
 }

@@ -6,11 +6,13 @@ import (
 	"image/color"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/imaging"
+	"github.com/warna/warna/jobs/jobstest"
 )
 
 func TestShopRules(t *testing.T) {
@@ -39,7 +41,7 @@ func TestShopRules(t *testing.T) {
 	for _, tt := range tests {
 		in := base
 		tt.change(&in)
-		_, err := e.svc.CreateShop(ctx, tt.owner, in)
+		_, err := e.cat.Shops.CreateShop(ctx, tt.owner, in)
 		if got := fault.KindOf(err); got != tt.wantKind || fault.FieldOf(err) != tt.wantField {
 			t.Errorf("%s: got %s/%q (%v), want %s/%q", tt.name, got, fault.FieldOf(err), err, tt.wantKind, tt.wantField)
 		}
@@ -50,8 +52,30 @@ func TestShopRules(t *testing.T) {
 	e.product(1, "A1", "150.000")
 	in := base
 	in.Slug, in.Currency = "batik-sari", "USD"
-	if _, err := e.svc.UpdateShop(ctx, 1, in); fault.FieldOf(err) != "currency" {
+	if _, err := e.cat.Shops.UpdateShop(ctx, 1, in); fault.FieldOf(err) != "currency" {
 		t.Errorf("changing currency with products: %v, want a currency error", err)
+	}
+}
+
+func TestNewShopStartsValid(t *testing.T) {
+	for name, want := range map[string]string{
+		"Batik Sari": "batik-sari", "  Kopi & Co.  ": "kopi-co", "Toko 99": "toko-99", "Ünïcode Shop": "n-code-shop",
+	} {
+		if got := SuggestSlug(name); got != want {
+			t.Errorf("SuggestSlug(%q) = %q, want %q", name, got, want)
+		}
+	}
+	in := NewShopInput("Batik Sari")
+	in.Normalise()
+	if err := in.Validate(); err != nil {
+		t.Errorf("a new shop's defaults do not validate: %v", err)
+	}
+	if in.Currency != "IDR" || in.AttributionWindowDays != DefaultAttributionWindowDays || in.DefaultCommissionBps != 1000 {
+		t.Errorf("new shop defaults = %+v", in)
+	}
+	shop := Shop{Name: "N", Slug: "n-1", Currency: "USD", TimeZone: "UTC", DefaultCommissionBps: 750, ReturnWindowDays: 3, AttributionWindowDays: 9}
+	if got := ShopInputOf(shop); got.DefaultCommissionBps != 750 || got.ReturnWindowDays != 3 || got.AttributionWindowDays != 9 || got.Slug != "n-1" {
+		t.Errorf("ShopInputOf = %+v", got)
 	}
 }
 
@@ -82,18 +106,18 @@ func TestProductLifecycleAndOutbox(t *testing.T) {
 	}
 	in := InputOf(p)
 	in.Price, in.PriceMinor = "24.50", nil
-	p, err := e.svc.UpdateProduct(ctx, 1, p.ID, in)
+	p, err := e.cat.Products.UpdateProduct(ctx, 1, p.ID, in)
 	if err != nil || p.PriceMinor != 2450 {
 		t.Fatalf("update price: %d, %v; want 2450", p.PriceMinor, err)
 	}
 	stock := 0
-	if p, err = e.svc.PatchProduct(ctx, 1, p.ID, ProductPatch{Stock: &stock}); err != nil || p.Stock != 0 || p.Title == "" {
+	if p, err = e.cat.Products.PatchProduct(ctx, 1, p.ID, ProductPatch{Stock: &stock}); err != nil || p.Stock != 0 || p.Title == "" {
 		t.Fatalf("patch stock: %+v, %v", p, err)
 	}
-	if _, err := e.svc.PublicProduct(ctx, p.ID); !fault.Is(err, fault.NotFound) {
+	if _, err := e.cat.Products.PublicProduct(ctx, p.ID); !fault.Is(err, fault.NotFound) {
 		t.Errorf("out-of-stock product visible to shoppers: %v", err)
 	}
-	if p, err = e.svc.ArchiveProduct(ctx, 1, p.ID); err != nil || p.Status != StatusArchived {
+	if p, err = e.cat.Products.ArchiveProduct(ctx, 1, p.ID); err != nil || p.Status != StatusArchived {
 		t.Fatalf("archive: %v, %v", p.Status, err)
 	}
 	if n := e.count(&OutboxEntry{}, "product_id = ?", p.ID); n != 4 {
@@ -111,12 +135,48 @@ func TestProductLifecycleAndOutbox(t *testing.T) {
 		{ProductInput{Title: "x", Category: "tops", Price: "1", Stock: -3}, "stock"},
 		{ProductInput{Title: "x", Category: "tops", Price: "1", SKU: "SH-1"}, "sku"},
 	} {
-		if _, err := e.svc.CreateProduct(ctx, 1, tt.in); fault.FieldOf(err) != tt.field {
+		if _, err := e.cat.Products.CreateProduct(ctx, 1, tt.in); fault.FieldOf(err) != tt.field {
 			t.Errorf("CreateProduct(%+v): %v, want an error on %q", tt.in, err, tt.field)
 		}
 	}
 	if n := e.count(&Product{}); n != 1 {
 		t.Errorf("products = %d, want 1", n)
+	}
+}
+
+// TestConcurrentPatchesKeepEachOther: each patch reads and writes the
+// product in one transaction, so patches of different fields made at the
+// same moment all land (none writes back a stale copy of another's field).
+func TestConcurrentPatchesKeepEachOther(t *testing.T) {
+	ctx := context.Background()
+	e := newTestEnv(t, Options{})
+	e.shop(1, "batik-sari", "USD")
+	p := e.product(1, "SH-1", "19.99")
+	title, description, colour, stock, price := "Renamed", "Now with a description", "navy", 42, int64(2500)
+	patches := []ProductPatch{{Title: &title}, {Description: &description}, {DeclaredColor: &colour}, {Stock: &stock}, {PriceMinor: &price}}
+	errs := make(chan error, len(patches))
+	var wg sync.WaitGroup
+	for _, patch := range patches {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := e.cat.Products.PatchProduct(ctx, 1, p.ID, patch)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("patch: %v", err)
+		}
+	}
+	got, err := e.cat.Products.Product(ctx, 1, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Title != title || got.Description != description || got.DeclaredColor != colour || got.Stock != stock || got.PriceMinor != price {
+		t.Errorf("after concurrent patches: %q %q %q stock %d price %d; want every patch kept", got.Title, got.Description, got.DeclaredColor, got.Stock, got.PriceMinor)
 	}
 }
 
@@ -126,20 +186,20 @@ func TestOtherMerchantsProductIsNotFound(t *testing.T) {
 	e.shop(1, "mine", "USD")
 	e.shop(2, "theirs", "USD")
 	p := e.product(1, "SH-1", "10")
-	img, err := e.svc.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 40, 30, color.RGBA{200, 30, 30, 255})))
+	img, err := e.cat.Images.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 40, 30, color.RGBA{200, 30, 30, 255})))
 	if err != nil {
 		t.Fatal(err)
 	}
 	calls := map[string]func(owner int64) error{
-		"Product":        func(o int64) error { _, err := e.svc.Product(ctx, o, p.ID); return err },
-		"UpdateProduct":  func(o int64) error { _, err := e.svc.UpdateProduct(ctx, o, p.ID, InputOf(p)); return err },
-		"ArchiveProduct": func(o int64) error { _, err := e.svc.ArchiveProduct(ctx, o, p.ID); return err },
+		"Product":        func(o int64) error { _, err := e.cat.Products.Product(ctx, o, p.ID); return err },
+		"UpdateProduct":  func(o int64) error { _, err := e.cat.Products.UpdateProduct(ctx, o, p.ID, InputOf(p)); return err },
+		"ArchiveProduct": func(o int64) error { _, err := e.cat.Products.ArchiveProduct(ctx, o, p.ID); return err },
 		"AddImage": func(o int64) error {
-			_, err := e.svc.AddImage(ctx, o, p.ID, bytes.NewReader(photo(t, 10, 10, color.RGBA{0, 0, 255, 255})))
+			_, err := e.cat.Images.AddImage(ctx, o, p.ID, bytes.NewReader(photo(t, 10, 10, color.RGBA{0, 0, 255, 255})))
 			return err
 		},
-		"MoveImage":   func(o int64) error { return e.svc.MoveImage(ctx, o, p.ID, img.ID, 1) },
-		"RemoveImage": func(o int64) error { return e.svc.RemoveImage(ctx, o, p.ID, img.ID) },
+		"MoveImage":   func(o int64) error { return e.cat.Images.MoveImage(ctx, o, p.ID, img.ID, 1) },
+		"RemoveImage": func(o int64) error { return e.cat.Images.RemoveImage(ctx, o, p.ID, img.ID) },
 	}
 	for name, call := range calls {
 		for _, owner := range []int64{2, 3} { // another merchant; a user without a shop
@@ -148,8 +208,8 @@ func TestOtherMerchantsProductIsNotFound(t *testing.T) {
 			}
 		}
 	}
-	if got, _ := e.svc.Product(ctx, 1, p.ID); got.Status != StatusActive || len(got.Images) != 1 {
-		t.Errorf("the product changed after other merchants' calls: %+v", got)
+	if got, err := e.cat.Products.Product(ctx, 1, p.ID); err != nil || got.Status != StatusActive || len(got.Images) != 1 {
+		t.Errorf("the product changed after other merchants' calls: %+v, %v", got, err)
 	}
 }
 
@@ -163,7 +223,7 @@ func TestImageIntakeStoresAndEnqueuesInOneTransaction(t *testing.T) {
 	for _, c := range []color.RGBA{{200, 30, 30, 255}, {30, 200, 30, 255}, {30, 30, 200, 255}} {
 		files = append(files, bytes.NewReader(photo(t, 64, 48, c)))
 	}
-	images, err := e.svc.AddImages(ctx, 1, p.ID, files)
+	images, err := e.cat.Images.AddImages(ctx, 1, p.ID, files)
 	if err != nil {
 		t.Fatalf("AddImages: %v", err)
 	}
@@ -171,8 +231,8 @@ func TestImageIntakeStoresAndEnqueuesInOneTransaction(t *testing.T) {
 		if img.Status != ImagePending || img.Position != i || img.Format != "png" || img.Width != 64 || img.Height != 48 {
 			t.Errorf("image %d = %+v, want pending png 64×48 at position %d", i, img, i)
 		}
-		if ok, _ := e.store.Exists(ctx, img.OriginalKey()); !ok {
-			t.Errorf("image %d: original %s not stored", i, img.OriginalKey())
+		if ok, err := e.store.Exists(ctx, img.OriginalKey()); err != nil || !ok {
+			t.Errorf("image %d: original %s not stored (%v)", i, img.OriginalKey(), err)
 		}
 	}
 	if n := e.jobs("process_image"); n != 3 {
@@ -182,21 +242,29 @@ func TestImageIntakeStoresAndEnqueuesInOneTransaction(t *testing.T) {
 		t.Errorf("outbox rows for the upload = %d, want 1", n)
 	}
 	// Reorder: move the last photo up twice, making it first.
-	_ = e.svc.MoveImage(ctx, 1, p.ID, images[2].ID, -1)
-	_ = e.svc.MoveImage(ctx, 1, p.ID, images[2].ID, -1)
-	got, _ := e.svc.Product(ctx, 1, p.ID)
+	for range 2 {
+		if err := e.cat.Images.MoveImage(ctx, 1, p.ID, images[2].ID, -1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := e.cat.Products.Product(ctx, 1, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	order := []int64{got.Images[0].ID, got.Images[1].ID, got.Images[2].ID}
 	if want := []int64{images[2].ID, images[0].ID, images[1].ID}; order[0] != want[0] || order[1] != want[1] || order[2] != want[2] {
 		t.Errorf("order after moves = %v, want %v", order, want)
 	}
 	// Remove: the file goes with the row.
-	if err := e.svc.RemoveImage(ctx, 1, p.ID, images[0].ID); err != nil {
+	if err := e.cat.Images.RemoveImage(ctx, 1, p.ID, images[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	if ok, _ := e.store.Exists(ctx, images[0].OriginalKey()); ok {
-		t.Error("removed photo's original is still stored")
+	if ok, err := e.store.Exists(ctx, images[0].OriginalKey()); err != nil || ok {
+		t.Errorf("removed photo's original is still stored (%v)", err)
 	}
-	got, _ = e.svc.Product(ctx, 1, p.ID)
+	if got, err = e.cat.Products.Product(ctx, 1, p.ID); err != nil {
+		t.Fatal(err)
+	}
 	if len(got.Images) != 2 || got.Images[0].Position != 0 || got.Images[1].Position != 1 {
 		t.Errorf("after removal: %d images at positions %v,%v", len(got.Images), got.Images[0].Position, got.Images[1].Position)
 	}
@@ -221,7 +289,7 @@ func TestImageIntakeRefusalsLeaveNothing(t *testing.T) {
 		{"truncated image", photo(t, 40, 40, color.RGBA{9, 9, 9, 255})[:20], fault.Invalid, ""},
 	}
 	for _, tt := range tests {
-		_, err := e.svc.AddImage(ctx, 1, p.ID, bytes.NewReader(tt.data))
+		_, err := e.cat.Images.AddImage(ctx, 1, p.ID, bytes.NewReader(tt.data))
 		if fault.KindOf(err) != tt.wantKind || !strings.Contains(fault.MessageOf(err), tt.wantMsg) {
 			t.Errorf("%s: %v (kind %s), want %s mentioning %q", tt.name, err, fault.KindOf(err), tt.wantKind, tt.wantMsg)
 		}
@@ -236,7 +304,7 @@ func TestImageIntakeRefusalsLeaveNothing(t *testing.T) {
 		t.Errorf("jobs after refusals = %d, want 0", n)
 	}
 	// One bad file in a batch refuses the batch.
-	_, err := e.svc.AddImages(ctx, 1, p.ID, []io.Reader{bytes.NewReader(photo(t, 8, 8, color.RGBA{255, 0, 0, 255})), strings.NewReader("nope")})
+	_, err := e.cat.Images.AddImages(ctx, 1, p.ID, []io.Reader{bytes.NewReader(photo(t, 8, 8, color.RGBA{255, 0, 0, 255})), strings.NewReader("nope")})
 	if !strings.Contains(fault.MessageOf(err), "photo 2") {
 		t.Errorf("batch with a bad second file: %v, want the message to name photo 2", err)
 	}
@@ -251,7 +319,7 @@ func TestFailedTransactionRemovesNewFileOnly(t *testing.T) {
 	e.shop(1, "mine", "USD")
 	p := e.product(1, "SH-1", "10")
 	shared := photo(t, 20, 20, color.RGBA{0, 128, 0, 255})
-	if _, err := e.svc.AddImage(ctx, 1, p.ID, bytes.NewReader(shared)); err != nil {
+	if _, err := e.cat.Images.AddImage(ctx, 1, p.ID, bytes.NewReader(shared)); err != nil {
 		t.Fatal(err)
 	}
 	// Fill the product up so the next upload fails inside the transaction.
@@ -259,12 +327,12 @@ func TestFailedTransactionRemovesNewFileOnly(t *testing.T) {
 	for i := 0; i < MaxImagesPerProduct-1; i++ {
 		files = append(files, bytes.NewReader(photo(t, 10+i, 10, color.RGBA{uint8(i * 20), 0, 0, 255})))
 	}
-	if _, err := e.svc.AddImages(ctx, 1, p.ID, files); err != nil {
+	if _, err := e.cat.Images.AddImages(ctx, 1, p.ID, files); err != nil {
 		t.Fatal(err)
 	}
 	before := e.files()
 	fresh := photo(t, 33, 33, color.RGBA{1, 1, 1, 255})
-	_, err := e.svc.AddImages(ctx, 1, p.ID, []io.Reader{bytes.NewReader(fresh), bytes.NewReader(shared)})
+	_, err := e.cat.Images.AddImages(ctx, 1, p.ID, []io.Reader{bytes.NewReader(fresh), bytes.NewReader(shared)})
 	if !fault.Is(err, fault.Invalid) {
 		t.Fatalf("13th photo: %v, want invalid", err)
 	}
@@ -278,11 +346,11 @@ func TestProcessImageMakesThumbnails(t *testing.T) {
 	e := newTestEnv(t, Options{})
 	e.shop(1, "mine", "USD")
 	p := e.product(1, "SH-1", "10")
-	img, err := e.svc.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 820, 615, color.RGBA{220, 20, 60, 255})))
+	img, err := e.cat.Images.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 820, 615, color.RGBA{220, 20, 60, 255})))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.ProcessImage(ctx, img.ID); err != nil {
+	if err := e.cat.Pipeline.ProcessImage(ctx, img.ID); err != nil {
 		t.Fatalf("ProcessImage: %v", err)
 	}
 	var got Image
@@ -295,7 +363,7 @@ func TestProcessImageMakesThumbnails(t *testing.T) {
 		t.Fatalf("thumbs = %+v, want 160/400/800 with 800×600 largest", thumbs)
 	}
 	for _, th := range thumbs {
-		if ok, _ := e.store.Exists(ctx, th.Key); !ok {
+		if ok, err := e.store.Exists(ctx, th.Key); err != nil || !ok {
 			t.Errorf("thumbnail %s not stored", th.Key)
 		}
 	}
@@ -307,12 +375,17 @@ func TestProcessImageMakesThumbnails(t *testing.T) {
 		t.Errorf("outbox rows = %d, want 3 (create, upload, processed)", n)
 	}
 	// An original the pipeline refuses is marked failed, not retried.
-	bad, _ := e.svc.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 20, 20, color.RGBA{1, 2, 3, 255})))
+	bad, err := e.cat.Images.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 20, 20, color.RGBA{1, 2, 3, 255})))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := e.store.Put(ctx, strings.Repeat("0", 64)+".png", strings.NewReader("x")); err != nil {
 		t.Fatal(err)
 	}
-	e.db.Model(&Image{}).Where("id = ?", bad.ID).Update("sha256", strings.Repeat("0", 64))
-	if err := e.svc.ProcessImage(ctx, bad.ID); err != nil {
+	if err := e.db.Model(&Image{}).Where("id = ?", bad.ID).Update("sha256", strings.Repeat("0", 64)).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := e.cat.Pipeline.ProcessImage(ctx, bad.ID); err != nil {
 		t.Fatalf("ProcessImage of a damaged original: %v, want it recorded, not returned", err)
 	}
 	var failed Image
@@ -328,22 +401,25 @@ func TestProcessImageMakesThumbnails(t *testing.T) {
 func TestMerchantWritesWaitForRunningWorkers(t *testing.T) {
 	ctx := context.Background()
 	e := newTestEnv(t, Options{})
+	events, stop := e.queue.Finished()
+	defer stop()
 	if err := e.queue.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = e.queue.Stop(context.Background()) })
+	t.Cleanup(func() {
+		if err := e.queue.Stop(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
 	e.shop(1, "busy", "USD")
 	for i := 0; i < 24; i++ {
 		p := e.product(1, "", "10")
-		if _, err := e.svc.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 64, 64, color.RGBA{uint8(i * 10), 90, 40, 255}))); err != nil {
+		if _, err := e.cat.Images.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 64, 64, color.RGBA{uint8(i * 10), 90, 40, 255}))); err != nil {
 			t.Fatalf("upload %d while workers run: %v", i, err)
 		}
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for e.count(&Image{}, "status <> ?", ImageReady) > 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d photos not processed by the running workers", e.count(&Image{}, "status <> ?", ImageReady))
-		}
-		time.Sleep(100 * time.Millisecond)
+	jobstest.Completed(t, events, ProcessImageArgs{}.Kind(), 24, 30*time.Second)
+	if n := e.count(&Image{}, "status <> ?", ImageReady); n > 0 {
+		t.Errorf("%d photos not ready after their 24 processing jobs completed", n)
 	}
 }

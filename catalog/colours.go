@@ -23,7 +23,7 @@ const MainImageWeight = 2
 // the caller's transaction. The merchant's FamilyOverride is left alone: it
 // replaces the derived families where they are shown and searched, and
 // reprocessing never clears it.
-func (s *Service) recategorise(tx *gorm.DB, productID int64) error {
+func recategorise(tx *gorm.DB, productID int64) error {
 	var p Product
 	err := tx.Select("id", "declared_color").Take(&p, productID).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -114,7 +114,7 @@ func (p Product) OverrideFamilies() []string {
 // products with families (some of imaging.Families, kept in their display
 // order); an empty list clears the override so the families derived from
 // the photos apply again.
-func (s *Service) SetFamilyOverride(ctx context.Context, ownerID, productID int64, families []string) error {
+func (s *Products) SetFamilyOverride(ctx context.Context, ownerID, productID int64, families []string) error {
 	var chosen []string
 	for _, f := range imaging.Families {
 		if slices.Contains(families, string(f)) {

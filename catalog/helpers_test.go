@@ -1,29 +1,25 @@
 package catalog
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
-	"hash/crc32"
-	"image"
 	"image/color"
-	"image/png"
 	"testing"
 
 	"gorm.io/gorm"
 
+	"github.com/warna/warna/catalog/catalogtest"
 	"github.com/warna/warna/database/dbtest"
 	"github.com/warna/warna/jobs"
 	"github.com/warna/warna/media"
 )
 
-// testEnv is a catalogue service over a real database, a real job queue
+// testEnv is the catalogue services over a real database, a real job queue
 // (not started, so jobs stay in the table where tests can see them) and a
 // real media directory.
 type testEnv struct {
 	t     *testing.T
 	db    *gorm.DB
-	svc   *Service
+	cat   *Catalog
 	store *media.Local
 	queue *jobs.Queue
 }
@@ -40,15 +36,15 @@ func newTestEnv(t *testing.T, opts Options) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := NewService(db, store, queue, opts)
-	AddWorkers(workers, svc)
-	return &testEnv{t: t, db: db, svc: svc, store: store, queue: queue}
+	cat := New(db, store, queue, opts)
+	AddWorkers(workers, cat)
+	return &testEnv{t: t, db: db, cat: cat, store: store, queue: queue}
 }
 
 // shop opens a shop for owner.
 func (e *testEnv) shop(owner int64, slug, currency string) Shop {
 	e.t.Helper()
-	shop, err := e.svc.CreateShop(context.Background(), owner, ShopInput{
+	shop, err := e.cat.Shops.CreateShop(context.Background(), owner, ShopInput{
 		Name: "Shop " + slug, Slug: slug, Currency: currency, TimeZone: "Asia/Jakarta",
 		DefaultCommissionBps: 1000, ReturnWindowDays: 7,
 	})
@@ -60,7 +56,7 @@ func (e *testEnv) shop(owner int64, slug, currency string) Shop {
 
 func (e *testEnv) product(owner int64, sku, price string) Product {
 	e.t.Helper()
-	p, err := e.svc.CreateProduct(context.Background(), owner, ProductInput{
+	p, err := e.cat.Products.CreateProduct(context.Background(), owner, ProductInput{
 		Title: "Linen shirt " + sku, SKU: sku, Category: "tops", Price: price, Stock: 5, Status: StatusActive,
 	})
 	if err != nil {
@@ -101,42 +97,6 @@ func (e *testEnv) files() int {
 }
 
 // photo draws a real PNG: a coloured square on white, w×h pixels.
-func photo(t testing.TB, w, h int, c color.RGBA) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			if x > w/4 && x < 3*w/4 && y > h/4 && y < 3*h/4 {
-				img.Set(x, y, c)
-			} else {
-				img.Set(x, y, color.White)
-			}
-		}
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
+func photo(t testing.TB, w, h int, c color.RGBA) []byte { return catalogtest.Photo(t, w, h, c, 0) }
 
-// bombPNG is a valid PNG header declaring a w×h canvas, followed by a tiny
-// IDAT: a decompression bomb as the header check sees it.
-func bombPNG(w, h uint32) []byte {
-	var buf bytes.Buffer
-	buf.WriteString("\x89PNG\r\n\x1a\n")
-	chunk := func(kind string, data []byte) {
-		_ = binary.Write(&buf, binary.BigEndian, uint32(len(data)))
-		body := append([]byte(kind), data...)
-		buf.Write(body)
-		_ = binary.Write(&buf, binary.BigEndian, crc32.ChecksumIEEE(body))
-	}
-	ihdr := make([]byte, 13)
-	binary.BigEndian.PutUint32(ihdr[0:], w)
-	binary.BigEndian.PutUint32(ihdr[4:], h)
-	ihdr[8], ihdr[9] = 8, 2 // 8-bit RGB
-	chunk("IHDR", ihdr)
-	chunk("IDAT", []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01})
-	chunk("IEND", nil)
-	return buf.Bytes()
-}
+func bombPNG(w, h uint32) []byte { return catalogtest.BombPNG(w, h) }

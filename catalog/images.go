@@ -100,6 +100,18 @@ func (img Image) Swatches() []Swatch {
 	return pal.Swatches
 }
 
+// Images takes in product photos (checked, stored content-addressed, queued
+// for processing in the transaction that records them), orders and removes
+// them, and serves the stored files.
+type Images struct {
+	*base
+	limits  imaging.Limits
+	baseURL string
+}
+
+// Limits are the image limits uploads are checked against.
+func (s *Images) Limits() imaging.Limits { return s.limits }
+
 // IntakeError turns imaging's refusal of an upload (too large, too many
 // pixels, not an image) into a 4xx error on the form field; other errors
 // pass through.
@@ -117,7 +129,7 @@ func mebibytes(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<2
 
 // readOriginal reads an upload up to the byte limit and checks its type and
 // pixel count from the header, before anything is decoded or stored.
-func (s *Service) readOriginal(r io.Reader) (original, error) {
+func (s *Images) readOriginal(r io.Reader) (original, error) {
 	data, err := io.ReadAll(io.LimitReader(r, s.limits.MaxBytes+1))
 	if err != nil {
 		return original{}, fmt.Errorf("read upload: %w", err)
@@ -129,7 +141,7 @@ func (s *Service) readOriginal(r io.Reader) (original, error) {
 	return s.checkOriginal(data)
 }
 
-func (s *Service) checkOriginal(data []byte) (original, error) {
+func (s *Images) checkOriginal(data []byte) (original, error) {
 	format, cfg, err := imaging.CheckHeader(data, s.limits)
 	if err != nil {
 		return original{}, IntakeError(err, "photos")
@@ -141,7 +153,7 @@ func (s *Service) checkOriginal(data []byte) (original, error) {
 // putOriginals stores files before the transaction that records them and
 // returns the keys this call created, so a failed transaction can remove
 // them again (files that were already there belong to other rows).
-func (s *Service) putOriginals(ctx context.Context, originals []original) ([]original, error) {
+func (s *Images) putOriginals(ctx context.Context, originals []original) ([]original, error) {
 	var created []original
 	for _, o := range originals {
 		exists, err := s.media.Exists(ctx, o.key())
@@ -162,7 +174,7 @@ func (s *Service) putOriginals(ctx context.Context, originals []original) ([]ori
 }
 
 // removeUnreferenced deletes stored originals no image row refers to.
-func (s *Service) removeUnreferenced(ctx context.Context, originals []original) {
+func (s *Images) removeUnreferenced(ctx context.Context, originals []original) {
 	ctx = context.WithoutCancel(ctx)
 	for _, o := range originals {
 		var n int64
@@ -175,7 +187,7 @@ func (s *Service) removeUnreferenced(ctx context.Context, originals []original) 
 
 // insertImage records an image in tx and enqueues its processing in the same
 // transaction: the job exists if and only if the image does.
-func (s *Service) insertImage(ctx context.Context, tx *gorm.DB, productID int64, position int, o original) (Image, error) {
+func (s *Images) insertImage(ctx context.Context, tx *gorm.DB, productID int64, position int, o original) (Image, error) {
 	img := Image{
 		ProductID: productID, Position: position, SHA256: o.sha256, Format: string(o.format),
 		Width: o.width, Height: o.height, Bytes: int64(len(o.data)), Status: ImagePending,
@@ -207,7 +219,7 @@ func nextPosition(tx *gorm.DB, productID int64) (int, int64, error) {
 // AddImages checks, stores and records photos of one of the merchant's
 // products. Either all are added or none: a refused file leaves no row and
 // no stored file behind.
-func (s *Service) AddImages(ctx context.Context, ownerID, productID int64, files []io.Reader) ([]Image, error) {
+func (s *Images) AddImages(ctx context.Context, ownerID, productID int64, files []io.Reader) ([]Image, error) {
 	if len(files) == 0 {
 		return nil, fault.FieldInvalidf("photos", "choose one or more photos to upload")
 	}
@@ -264,7 +276,7 @@ func (s *Service) AddImages(ctx context.Context, ownerID, productID int64, files
 }
 
 // AddImage is AddImages for one photo.
-func (s *Service) AddImage(ctx context.Context, ownerID, productID int64, r io.Reader) (Image, error) {
+func (s *Images) AddImage(ctx context.Context, ownerID, productID int64, r io.Reader) (Image, error) {
 	images, err := s.AddImages(ctx, ownerID, productID, []io.Reader{r})
 	if err != nil {
 		return Image{}, err
@@ -288,7 +300,7 @@ func imageOf(tx *gorm.DB, ownerID, productID, imageID int64) (Image, error) {
 
 // MoveImage moves a photo one place earlier (delta -1) or later (+1); the
 // first photo is the one shown in lists.
-func (s *Service) MoveImage(ctx context.Context, ownerID, productID, imageID int64, delta int) error {
+func (s *Images) MoveImage(ctx context.Context, ownerID, productID, imageID int64, delta int) error {
 	if delta != -1 && delta != 1 {
 		return fault.FieldInvalidf("direction", "move a photo up or down one place")
 	}
@@ -314,7 +326,7 @@ func (s *Service) MoveImage(ctx context.Context, ownerID, productID, imageID int
 		if err := renumber(tx, images); err != nil {
 			return err
 		}
-		if err := s.recategorise(tx, productID); err != nil {
+		if err := recategorise(tx, productID); err != nil {
 			return err
 		}
 		return s.touch(tx, productID)
@@ -335,7 +347,7 @@ func renumber(tx *gorm.DB, images []Image) error {
 }
 
 // RemoveImage deletes a photo; its files go too unless another image shares them.
-func (s *Service) RemoveImage(ctx context.Context, ownerID, productID, imageID int64) error {
+func (s *Images) RemoveImage(ctx context.Context, ownerID, productID, imageID int64) error {
 	var removed Image
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
@@ -352,7 +364,7 @@ func (s *Service) RemoveImage(ctx context.Context, ownerID, productID, imageID i
 		if err := renumber(tx, rest); err != nil {
 			return err
 		}
-		if err := s.recategorise(tx, productID); err != nil {
+		if err := recategorise(tx, productID); err != nil {
 			return err
 		}
 		return s.touch(tx, productID)
@@ -375,7 +387,7 @@ func deleteImages(tx *gorm.DB, images []Image) error {
 
 // removeFiles deletes the stored files of removed images that no remaining
 // image shares (the same original gives the same thumbnails).
-func (s *Service) removeFiles(ctx context.Context, removed []Image) {
+func (s *Images) removeFiles(ctx context.Context, removed []Image) {
 	ctx = context.WithoutCancel(ctx)
 	for _, img := range removed {
 		var n int64

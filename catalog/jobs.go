@@ -10,19 +10,10 @@ type ProcessImageArgs struct {
 // Kind names the job for River.
 func (ProcessImageArgs) Kind() string { return "process_image" }
 
-// ImportCatalogArgs runs a bulk import a merchant uploaded.
-type ImportCatalogArgs struct {
-	ImportID int64 `json:"import_id"`
-}
-
-// Kind names the job for River.
-func (ImportCatalogArgs) Kind() string { return "import_catalog" }
-
 // AddWorkers registers the catalogue's job workers.
-func AddWorkers(workers *river.Workers, s *Service) {
-	river.AddWorker(workers, &ProcessImageWorker{Catalog: s})
-	river.AddWorker(workers, &ImportCatalogWorker{Catalog: s})
-	river.AddWorker(workers, &MakeWebPWorker{Catalog: s})
+func AddWorkers(workers *river.Workers, c *Catalog) {
+	river.AddWorker(workers, &ProcessImageWorker{Pipeline: c.Pipeline})
+	river.AddWorker(workers, &MakeWebPWorker{Pipeline: c.Pipeline})
 }
 
 // MakeWebPArgs asks for WebP variants of a ready image's thumbnails.

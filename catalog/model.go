@@ -1,6 +1,7 @@
 // Package catalog owns merchants' shops, their products and product images:
-// creating and editing them, image intake and the image-processing job, bulk
-// import and export, and the change outbox that keeps search in step.
+// creating and editing them, image intake and the image-processing job, and
+// the change outbox that keeps search in step. Bulk import and export of a
+// catalogue are in catalog/bulk.
 package catalog
 
 import (
@@ -136,7 +137,9 @@ func Migrations() []database.Migration {
 		ID: "0200_catalog",
 		Up: func(tx *gorm.DB) error { return tx.AutoMigrate(&Shop{}, &Product{}, &Image{}, &OutboxEntry{}) },
 	}, {
+		// This also made the imports table before package catalog/bulk
+		// did (its 0250 makes it where it is missing).
 		ID: "0201_catalog_imports",
-		Up: func(tx *gorm.DB) error { return tx.AutoMigrate(&Image{}, &Import{}) },
+		Up: func(tx *gorm.DB) error { return tx.AutoMigrate(&Image{}) },
 	}}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"image/color"
+	"io"
 	"math"
 	"strings"
 	"testing"
@@ -29,11 +30,11 @@ var (
 // addProcessed uploads a photo in colour c and runs its processing job.
 func (e *testEnv) addProcessed(owner, productID int64, c color.RGBA) Image {
 	e.t.Helper()
-	img, err := e.svc.AddImage(context.Background(), owner, productID, bytes.NewReader(photo(e.t, 240, 180, c)))
+	img, err := e.cat.Images.AddImage(context.Background(), owner, productID, bytes.NewReader(photo(e.t, 240, 180, c)))
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if err := e.svc.ProcessImage(context.Background(), img.ID); err != nil {
+	if err := e.cat.Pipeline.ProcessImage(context.Background(), img.ID); err != nil {
 		e.t.Fatalf("process: %v", err)
 	}
 	return img
@@ -64,7 +65,7 @@ func TestCategoriseOverImages(t *testing.T) {
 	e := newTestEnv(t, Options{})
 	e.shop(1, "mine", "USD")
 	p := e.product(1, "SH-1", "10")
-	if _, err := e.svc.UpdateProduct(ctx, 1, p.ID, ProductInput{Title: p.Title, SKU: p.SKU, Category: p.Category, Price: "10", Stock: 5, Status: StatusActive, DeclaredColor: "red"}); err != nil {
+	if _, err := e.cat.Products.UpdateProduct(ctx, 1, p.ID, ProductInput{Title: p.Title, SKU: p.SKU, Category: p.Category, Price: "10", Stock: 5, Status: StatusActive, DeclaredColor: "red"}); err != nil {
 		t.Fatal(err)
 	}
 	main := e.addProcessed(1, p.ID, blue)
@@ -82,7 +83,7 @@ func TestCategoriseOverImages(t *testing.T) {
 	outbox := e.count(&OutboxEntry{}, "product_id = ?", p.ID)
 
 	// Declaring green, which no photo shows, is a mismatch.
-	if _, err := e.svc.UpdateProduct(ctx, 1, p.ID, ProductInput{Title: p.Title, SKU: p.SKU, Category: p.Category, Price: "10", Stock: 5, Status: StatusActive, DeclaredColor: "green"}); err != nil {
+	if _, err := e.cat.Products.UpdateProduct(ctx, 1, p.ID, ProductInput{Title: p.Title, SKU: p.SKU, Category: p.Category, Price: "10", Stock: 5, Status: StatusActive, DeclaredColor: "green"}); err != nil {
 		t.Fatal(err)
 	}
 	if got = e.reload(p.ID); !got.ColorMismatch {
@@ -90,7 +91,7 @@ func TestCategoriseOverImages(t *testing.T) {
 	}
 
 	// Reordering makes the red photo the main one.
-	if err := e.svc.MoveImage(ctx, 1, p.ID, second.ID, -1); err != nil {
+	if err := e.cat.Images.MoveImage(ctx, 1, p.ID, second.ID, -1); err != nil {
 		t.Fatal(err)
 	}
 	got = e.reload(p.ID)
@@ -102,7 +103,7 @@ func TestCategoriseOverImages(t *testing.T) {
 	}
 
 	// Removing the red photo leaves blue alone.
-	if err := e.svc.RemoveImage(ctx, 1, p.ID, second.ID); err != nil {
+	if err := e.cat.Images.RemoveImage(ctx, 1, p.ID, second.ID); err != nil {
 		t.Fatal(err)
 	}
 	got = e.reload(p.ID)
@@ -120,9 +121,10 @@ func TestCategoriseOverImages(t *testing.T) {
 	}
 
 	// A failed photo does not count; its failure still recomputes.
-	_ = main
-	e.db.Model(&Image{}).Where("product_id = ? AND position > 0", p.ID).Update("status", ImageFailed)
-	if err := e.svc.finishImage(ctx, main.ID, map[string]any{"status": ImageReady}); err != nil {
+	if err := e.db.Model(&Image{}).Where("product_id = ? AND position > 0", p.ID).Update("status", ImageFailed).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := e.cat.Pipeline.finishImage(ctx, main.ID, map[string]any{"status": ImageReady}); err != nil {
 		t.Fatal(err)
 	}
 	if got = e.reload(p.ID); got.Multicolour || got.DominantFamily != "blue" {
@@ -138,16 +140,16 @@ func TestFamilyOverrideSurvivesReprocess(t *testing.T) {
 	p := e.product(1, "SH-1", "10")
 	img := e.addProcessed(1, p.ID, blue)
 
-	if err := e.svc.SetFamilyOverride(ctx, 1, p.ID, []string{"white", "red"}); err != nil {
+	if err := e.cat.Products.SetFamilyOverride(ctx, 1, p.ID, []string{"white", "red"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.SetFamilyOverride(ctx, 1, p.ID, []string{"red", "mauve"}); err == nil || !strings.Contains(err.Error(), "mauve") {
+	if err := e.cat.Products.SetFamilyOverride(ctx, 1, p.ID, []string{"red", "mauve"}); err == nil || !strings.Contains(err.Error(), "mauve") {
 		t.Errorf("override with an unknown family: %v, want an error naming it", err)
 	}
-	if err := e.svc.SetFamilyOverride(ctx, 2, p.ID, []string{"red"}); err == nil {
+	if err := e.cat.Products.SetFamilyOverride(ctx, 2, p.ID, []string{"red"}); err == nil {
 		t.Error("another merchant overrode the families")
 	}
-	n, err := e.svc.Reprocess(ctx, true, nil)
+	n, err := e.cat.Pipeline.Reprocess(ctx, true, nil)
 	if err != nil || n != 1 {
 		t.Fatalf("Reprocess(all) = %d, %v; want 1", n, err)
 	}
@@ -156,7 +158,7 @@ func TestFamilyOverrideSurvivesReprocess(t *testing.T) {
 	if pending.Status != ImagePending || e.jobs("process_image") != 2 {
 		t.Fatalf("after reprocess: status %s, %d jobs; want pending with a second job", pending.Status, e.jobs("process_image"))
 	}
-	if err := e.svc.ProcessImage(ctx, img.ID); err != nil {
+	if err := e.cat.Pipeline.ProcessImage(ctx, img.ID); err != nil {
 		t.Fatal(err)
 	}
 	got := e.reload(p.ID)
@@ -166,18 +168,20 @@ func TestFamilyOverrideSurvivesReprocess(t *testing.T) {
 	if got.DominantFamily != "blue" {
 		t.Errorf("derived dominant = %q, want blue (derived families are still kept)", got.DominantFamily)
 	}
-	if err := e.svc.SetFamilyOverride(ctx, 1, p.ID, nil); err != nil {
+	if err := e.cat.Products.SetFamilyOverride(ctx, 1, p.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got = e.reload(p.ID); got.FamilyOverride != nil {
 		t.Errorf("cleared override = %q, want NULL", *got.FamilyOverride)
 	}
 	// Nothing outdated: a plain reprocess queues nothing.
-	if n, err := e.svc.Reprocess(ctx, false, nil); err != nil || n != 0 {
+	if n, err := e.cat.Pipeline.Reprocess(ctx, false, nil); err != nil || n != 0 {
 		t.Errorf("Reprocess(outdated) = %d, %v; want 0", n, err)
 	}
-	e.db.Model(&Image{}).Where("id = ?", img.ID).Update("palette_version", imaging.PaletteVersion-1)
-	if n, err := e.svc.Reprocess(ctx, false, nil); err != nil || n != 1 {
+	if err := e.db.Model(&Image{}).Where("id = ?", img.ID).Update("palette_version", imaging.PaletteVersion-1).Error; err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.cat.Pipeline.Reprocess(ctx, false, nil); err != nil || n != 1 {
 		t.Errorf("Reprocess with an old palette version = %d, %v; want 1", n, err)
 	}
 }
@@ -250,22 +254,22 @@ func TestProcessReusesSameFileAndIsIdempotent(t *testing.T) {
 	p1 := e.product(1, "SH-1", "10")
 	p2 := e.product(1, "SH-2", "10")
 	data := photo(t, 300, 200, green)
-	first, err := e.svc.AddImage(ctx, 1, p1.ID, bytes.NewReader(data))
+	first, err := e.cat.Images.AddImage(ctx, 1, p1.ID, bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := e.svc.AddImage(ctx, 1, p2.ID, bytes.NewReader(data))
+	second, err := e.cat.Images.AddImage(ctx, 1, p2.ID, bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.ProcessImage(ctx, first.ID); err != nil {
+	if err := e.cat.Pipeline.ProcessImage(ctx, first.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.ProcessImage(ctx, second.ID); err != nil {
+	if err := e.cat.Pipeline.ProcessImage(ctx, second.ID); err != nil {
 		t.Fatal(err)
 	}
-	ready := counterValue(t, e.svc.outcomes.WithLabelValues("ready"))
-	reused := counterValue(t, e.svc.outcomes.WithLabelValues("reused"))
+	ready := counterValue(t, e.cat.Pipeline.outcomes.WithLabelValues("ready"))
+	reused := counterValue(t, e.cat.Pipeline.outcomes.WithLabelValues("reused"))
 	if ready != 1 || reused != 1 {
 		t.Fatalf("outcomes ready=%v reused=%v, want 1 and 1 (the second image reuses the first's work)", ready, reused)
 	}
@@ -281,23 +285,23 @@ func TestProcessReusesSameFileAndIsIdempotent(t *testing.T) {
 
 	// A retried job on a ready image does nothing: no metric, no outbox row.
 	outbox := e.count(&OutboxEntry{})
-	if err := e.svc.ProcessImage(ctx, second.ID); err != nil {
+	if err := e.cat.Pipeline.ProcessImage(ctx, second.ID); err != nil {
 		t.Fatal(err)
 	}
-	if got := counterValue(t, e.svc.outcomes.WithLabelValues("reused")) + counterValue(t, e.svc.outcomes.WithLabelValues("ready")); got != 2 || e.count(&OutboxEntry{}) != outbox {
+	if got := counterValue(t, e.cat.Pipeline.outcomes.WithLabelValues("reused")) + counterValue(t, e.cat.Pipeline.outcomes.WithLabelValues("ready")); got != 2 || e.count(&OutboxEntry{}) != outbox {
 		t.Errorf("second run of a done job changed something: outcomes %v, outbox %d→%d", got, outbox, e.count(&OutboxEntry{}))
 	}
 
 	// Another engine's palette is not reused.
-	other := NewService(e.db, e.store, e.queue, Options{PaletteEngine: imaging.EngineProminentColor})
-	third, err := other.AddImage(ctx, 1, p1.ID, bytes.NewReader(data))
+	other := New(e.db, e.store, e.queue, Options{PaletteEngine: imaging.EngineProminentColor})
+	third, err := other.Images.AddImage(ctx, 1, p1.ID, bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := other.ProcessImage(ctx, third.ID); err != nil {
+	if err := other.Pipeline.ProcessImage(ctx, third.ID); err != nil {
 		t.Fatal(err)
 	}
-	if r := counterValue(t, other.outcomes.WithLabelValues("ready")); r != 1 {
+	if r := counterValue(t, other.Pipeline.outcomes.WithLabelValues("ready")); r != 1 {
 		t.Errorf("prometheus engine over a lab-kmeans twin: ready=%v, want the pipeline run", r)
 	}
 }
@@ -307,13 +311,13 @@ func TestProcessWorkerFailures(t *testing.T) {
 	e := newTestEnv(t, Options{})
 	e.shop(1, "mine", "USD")
 	p := e.product(1, "SH-1", "10")
-	w := &ProcessImageWorker{Catalog: e.svc}
+	w := &ProcessImageWorker{Pipeline: e.cat.Pipeline}
 	job := func(id int64, attempt int) *river.Job[ProcessImageArgs] {
 		return &river.Job[ProcessImageArgs]{JobRow: &rivertype.JobRow{Attempt: attempt, MaxAttempts: 5}, Args: ProcessImageArgs{ImageID: id}}
 	}
 
 	// A file the pipeline refuses: failed at once, job cancelled.
-	bad, err := e.svc.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 64, 48, red)))
+	bad, err := e.cat.Images.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 64, 48, red)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,7 +325,9 @@ func TestProcessWorkerFailures(t *testing.T) {
 	if err := e.store.Put(ctx, garbage+".png", strings.NewReader("not a png")); err != nil {
 		t.Fatal(err)
 	}
-	e.db.Model(&Image{}).Where("id = ?", bad.ID).Update("sha256", garbage)
+	if err := e.db.Model(&Image{}).Where("id = ?", bad.ID).Update("sha256", garbage).Error; err != nil {
+		t.Fatal(err)
+	}
 	err = w.Work(ctx, job(bad.ID, 1))
 	var cancel *rivertype.JobCancelError
 	if !errors.As(err, &cancel) {
@@ -335,7 +341,7 @@ func TestProcessWorkerFailures(t *testing.T) {
 	}
 
 	// A missing original is transient: retried, and failed after the last attempt.
-	lost, err := e.svc.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 64, 64, blue)))
+	lost, err := e.cat.Images.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 64, 64, blue)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -359,13 +365,13 @@ func TestProcessWorkerFailures(t *testing.T) {
 	if got.Status != ImageFailed || !strings.Contains(got.Error, "gave up after 5 attempts") {
 		t.Errorf("after the last attempt: %s %q, want failed with the reason", got.Status, got.Error)
 	}
-	if f := counterValue(t, e.svc.outcomes.WithLabelValues("failed")); f != 2 {
+	if f := counterValue(t, e.cat.Pipeline.outcomes.WithLabelValues("failed")); f != 2 {
 		t.Errorf("failed outcomes = %v, want 2", f)
 	}
 
 	// Retry puts it back to pending with a new job; only failed photos retry.
 	before := e.jobs("process_image")
-	if err := e.svc.RetryImage(ctx, 1, p.ID, bad.ID); err != nil {
+	if err := e.cat.Pipeline.RetryImage(ctx, 1, p.ID, bad.ID); err != nil {
 		t.Fatal(err)
 	}
 	got = Image{}
@@ -373,10 +379,10 @@ func TestProcessWorkerFailures(t *testing.T) {
 	if got.Status != ImagePending || got.Error != "" || e.jobs("process_image") != before+1 {
 		t.Errorf("after retry: %s %q, jobs %d→%d; want pending with a new job", got.Status, got.Error, before, e.jobs("process_image"))
 	}
-	if err := e.svc.RetryImage(ctx, 1, p.ID, bad.ID); err == nil {
+	if err := e.cat.Pipeline.RetryImage(ctx, 1, p.ID, bad.ID); err == nil {
 		t.Error("retrying a pending photo: no error")
 	}
-	if err := e.svc.RetryImage(ctx, 2, p.ID, lost.ID); err == nil {
+	if err := e.cat.Pipeline.RetryImage(ctx, 2, p.ID, lost.ID); err == nil {
 		t.Error("another merchant retried the photo")
 	}
 }
@@ -388,11 +394,13 @@ func TestWebPJobMakesVariants(t *testing.T) {
 	p := e.product(1, "SH-1", "10")
 	img := e.addProcessed(1, p.ID, red)
 	var queued int64
-	e.db.Table("river_job").Where("kind = ? AND queue = ?", "make_webp", "low").Count(&queued)
+	if err := e.db.Table("river_job").Where("kind = ? AND queue = ?", "make_webp", "low").Count(&queued).Error; err != nil {
+		t.Fatal(err)
+	}
 	if queued != 1 {
 		t.Fatalf("make_webp jobs on the low queue = %d, want 1 after the JPEGs are stored", queued)
 	}
-	if err := e.svc.MakeWebP(ctx, img.ID); err != nil {
+	if err := e.cat.Pipeline.MakeWebP(ctx, img.ID); err != nil {
 		t.Fatal(err)
 	}
 	var got Image
@@ -410,14 +418,17 @@ func TestWebPJobMakesVariants(t *testing.T) {
 			t.Fatal(err)
 		}
 		head := make([]byte, 12)
-		_, _ = r.Read(head)
+		_, err = io.ReadFull(r, head)
 		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if string(head[:4]) != "RIFF" || string(head[8:12]) != "WEBP" {
 			t.Errorf("%s is not a WebP file: % x", v.Key, head)
 		}
 	}
 	// Running again does nothing.
-	if err := e.svc.MakeWebP(ctx, img.ID); err != nil {
+	if err := e.cat.Pipeline.MakeWebP(ctx, img.ID); err != nil {
 		t.Fatal(err)
 	}
 	var again Image

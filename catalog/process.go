@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
@@ -19,6 +20,19 @@ import (
 	"github.com/warna/warna/jobs"
 	"github.com/warna/warna/media"
 )
+
+// Pipeline turns stored originals into thumbnails, WebP variants and
+// palettes (the processing jobs), and sends photos back through it.
+type Pipeline struct {
+	*base
+	limits        imaging.Limits
+	paletteEngine string
+	// outcomes counts processed images by outcome (ready, failed, reused).
+	outcomes *prometheus.CounterVec
+}
+
+// Collectors are the pipeline's metrics, for the app's registry.
+func (s *Pipeline) Collectors() []prometheus.Collector { return []prometheus.Collector{s.outcomes} }
 
 // ProcessImageWorker runs the image pipeline (imaging.Process) on a new
 // original: thumbnails, palette, and the image marked ready.
@@ -29,12 +43,12 @@ import (
 // cancelled: retrying would not change the answer.
 type ProcessImageWorker struct {
 	river.WorkerDefaults[ProcessImageArgs]
-	Catalog *Service
+	Pipeline *Pipeline
 }
 
 // Work processes one image.
 func (w *ProcessImageWorker) Work(ctx context.Context, job *river.Job[ProcessImageArgs]) error {
-	err := w.Catalog.processImage(ctx, job.Args.ImageID)
+	err := w.Pipeline.processImage(ctx, job.Args.ImageID)
 	var refused *refusedError
 	switch {
 	case err == nil:
@@ -43,10 +57,10 @@ func (w *ProcessImageWorker) Work(ctx context.Context, job *river.Job[ProcessIma
 		return river.JobCancel(err)
 	case job.Attempt >= job.MaxAttempts:
 		msg := fmt.Sprintf("gave up after %d attempts: %v", job.Attempt, err)
-		if ferr := w.Catalog.finishImage(context.WithoutCancel(ctx), job.Args.ImageID, map[string]any{"status": ImageFailed, "error": truncate(msg, 500)}); ferr != nil {
+		if ferr := w.Pipeline.finishImage(context.WithoutCancel(ctx), job.Args.ImageID, map[string]any{"status": ImageFailed, "error": truncate(msg, 500)}); ferr != nil {
 			return errors.Join(err, ferr)
 		}
-		w.Catalog.outcomes.WithLabelValues("failed").Inc()
+		w.Pipeline.outcomes.WithLabelValues("failed").Inc()
 	}
 	return err
 }
@@ -66,7 +80,7 @@ func (e *refusedError) Unwrap() error { return e.err }
 // extractor version is left alone. Work is computed once and kept: when
 // another image with the same SHA-256 is ready with the current engine and
 // version, its thumbnails, WebP variants and palette are reused.
-func (s *Service) ProcessImage(ctx context.Context, imageID int64) error {
+func (s *Pipeline) ProcessImage(ctx context.Context, imageID int64) error {
 	err := s.processImage(ctx, imageID)
 	var refused *refusedError
 	if errors.As(err, &refused) {
@@ -76,13 +90,13 @@ func (s *Service) ProcessImage(ctx context.Context, imageID int64) error {
 }
 
 // Engine is the palette engine in use.
-func (s *Service) Engine() string { return cmp.Or(s.paletteEngine, imaging.DefaultEngine) }
+func (s *Pipeline) Engine() string { return cmp.Or(s.paletteEngine, imaging.DefaultEngine) }
 
-func (s *Service) current(img Image) bool {
+func (s *Pipeline) current(img Image) bool {
 	return img.PaletteEngine == s.Engine() && img.PaletteVersion == imaging.PaletteVersion
 }
 
-func (s *Service) processImage(ctx context.Context, imageID int64) error {
+func (s *Pipeline) processImage(ctx context.Context, imageID int64) error {
 	var img Image
 	err := s.db.WithContext(ctx).Take(&img, imageID).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -148,7 +162,7 @@ func (s *Service) processImage(ctx context.Context, imageID int64) error {
 
 // reuse copies the results of another ready image with the same file and
 // the current engine and version; done reports whether there was one.
-func (s *Service) reuse(ctx context.Context, img Image) (done bool, err error) {
+func (s *Pipeline) reuse(ctx context.Context, img Image) (done bool, err error) {
 	var donor Image
 	err = s.db.WithContext(ctx).
 		Where("sha256 = ? AND id <> ? AND status = ? AND palette_engine = ? AND palette_version = ?",
@@ -181,7 +195,7 @@ func (s *Service) reuse(ctx context.Context, img Image) (done bool, err error) {
 // finishImage records the outcome, recomputes the product's colours, asks
 // for WebP variants once the JPEGs are stored, and tells search the product
 // changed, all in one transaction.
-func (s *Service) finishImage(ctx context.Context, imageID int64, fields map[string]any) error {
+func (s *Pipeline) finishImage(ctx context.Context, imageID int64, fields map[string]any) error {
 	fields["updated_at"] = s.now()
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var img Image
@@ -200,7 +214,7 @@ func (s *Service) finishImage(ctx context.Context, imageID int64, fields map[str
 				return err
 			}
 		}
-		if err := s.recategorise(tx, img.ProductID); err != nil {
+		if err := recategorise(tx, img.ProductID); err != nil {
 			return err
 		}
 		return s.touch(tx, img.ProductID)
@@ -211,7 +225,7 @@ func (s *Service) finishImage(ctx context.Context, imageID int64, fields map[str
 // priority queue: pure-Go WebP encoding is several times slower than JPEG.
 type MakeWebPWorker struct {
 	river.WorkerDefaults[MakeWebPArgs]
-	Catalog *Service
+	Pipeline *Pipeline
 }
 
 // Work makes the WebP variants of one image. While photos wait for their
@@ -219,7 +233,7 @@ type MakeWebPWorker struct {
 // slow WebP encoding never holds up what merchants are watching.
 func (w *MakeWebPWorker) Work(ctx context.Context, job *river.Job[MakeWebPArgs]) error {
 	var waiting int64
-	if err := w.Catalog.db.WithContext(ctx).Table("river_job").
+	if err := w.Pipeline.db.WithContext(ctx).Table("river_job").
 		Where("kind = ? AND state IN ?", ProcessImageArgs{}.Kind(), []string{"available", "running"}).
 		Count(&waiting).Error; err != nil {
 		return err
@@ -227,7 +241,7 @@ func (w *MakeWebPWorker) Work(ctx context.Context, job *river.Job[MakeWebPArgs])
 	if waiting > 0 {
 		return river.JobSnooze(webpBackoff)
 	}
-	return w.Catalog.MakeWebP(ctx, job.Args.ImageID)
+	return w.Pipeline.MakeWebP(ctx, job.Args.ImageID)
 }
 
 // webpBackoff is how long a WebP job waits while photos are being processed.
@@ -239,7 +253,7 @@ const WebPQuality = 80
 // MakeWebP encodes a WebP variant of each JPEG thumbnail of a ready image
 // (from the stored thumbnail, the same size) and records them in Image.WebP.
 // It does nothing for an image that is not ready or already has them.
-func (s *Service) MakeWebP(ctx context.Context, imageID int64) error {
+func (s *Pipeline) MakeWebP(ctx context.Context, imageID int64) error {
 	var img Image
 	err := s.db.WithContext(ctx).Take(&img, imageID).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -288,7 +302,7 @@ func (s *Service) MakeWebP(ctx context.Context, imageID int64) error {
 
 // RetryImage sends a photo of one of the merchant's products back through
 // the pipeline: status pending and a new job, in one transaction.
-func (s *Service) RetryImage(ctx context.Context, ownerID, productID, imageID int64) error {
+func (s *Pipeline) RetryImage(ctx context.Context, ownerID, productID, imageID int64) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		img, err := imageOf(tx, ownerID, productID, imageID)
 		if err != nil {
@@ -304,7 +318,7 @@ func (s *Service) RetryImage(ctx context.Context, ownerID, productID, imageID in
 	})
 }
 
-func (s *Service) requeue(ctx context.Context, tx *gorm.DB, imageID int64) error {
+func (s *Pipeline) requeue(ctx context.Context, tx *gorm.DB, imageID int64) error {
 	if err := tx.Model(&Image{}).Where("id = ?", imageID).
 		Updates(map[string]any{"status": ImagePending, "error": "", "updated_at": s.now()}).Error; err != nil {
 		return err
@@ -316,7 +330,7 @@ func (s *Service) requeue(ctx context.Context, tx *gorm.DB, imageID int64) error
 // engine or an older extractor version (with all, every ready or failed
 // image), each set back to pending. progress, if not nil, is called after
 // each image.
-func (s *Service) Reprocess(ctx context.Context, all bool, progress func(done, total int)) (int, error) {
+func (s *Pipeline) Reprocess(ctx context.Context, all bool, progress func(done, total int)) (int, error) {
 	q := s.db.WithContext(ctx).Model(&Image{})
 	if all {
 		q = q.Where("status IN ?", []ImageStatus{ImageReady, ImageFailed})

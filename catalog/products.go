@@ -15,6 +15,13 @@ import (
 	"github.com/warna/warna/money"
 )
 
+// Products creates, changes, lists and archives products, for their
+// merchant and for shoppers, and applies bulk-import rows to them.
+type Products struct {
+	*base
+	images *Images // photos of imported rows
+}
+
 // ProductInput is a whole product as a merchant submits it. The price is
 // given either as text in the shop's currency (Price, as typed: "19.99") or
 // as minor units (PriceMinor, as the API sends it).
@@ -204,7 +211,7 @@ func newSKU() string {
 }
 
 // CreateProduct adds a product to the merchant's shop.
-func (s *Service) CreateProduct(ctx context.Context, ownerID int64, in ProductInput) (Product, error) {
+func (s *Products) CreateProduct(ctx context.Context, ownerID int64, in ProductInput) (Product, error) {
 	var p Product
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		shop, err := shopOf(tx, ownerID)
@@ -226,17 +233,36 @@ func (s *Service) CreateProduct(ctx context.Context, ownerID int64, in ProductIn
 }
 
 // UpdateProduct replaces the editable fields of one of the merchant's products.
-func (s *Service) UpdateProduct(ctx context.Context, ownerID, productID int64, in ProductInput) (Product, error) {
+func (s *Products) UpdateProduct(ctx context.Context, ownerID, productID int64, in ProductInput) (Product, error) {
+	return s.update(ctx, ownerID, productID, func(Product) ProductInput { return in })
+}
+
+// PatchProduct changes only the given fields of a product: the product is
+// read and written in one transaction, so a change made meanwhile is not
+// overwritten with what was read before it.
+func (s *Products) PatchProduct(ctx context.Context, ownerID, productID int64, patch ProductPatch) (Product, error) {
+	return s.update(ctx, ownerID, productID, func(p Product) ProductInput { return patch.Apply(InputOf(p)) })
+}
+
+// update writes the input made from the stored product, in one transaction.
+func (s *Products) update(ctx context.Context, ownerID, productID int64, input func(Product) ProductInput) (Product, error) {
 	var p Product
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		shop, err := shopOf(tx, ownerID)
 		if err != nil {
 			return err
 		}
+		// A no-op update takes the row's lock first (PostgreSQL; SQLite's
+		// transactions are serialised anyway), so what is read below is
+		// not changed by another writer before this one commits.
+		if err := tx.Model(&Product{}).Where("id = ? AND shop_id = ?", productID, shop.ID).
+			UpdateColumn("updated_at", gorm.Expr("updated_at")).Error; err != nil {
+			return err
+		}
 		if p, err = productIn(tx, shop.ID, productID); err != nil {
 			return err
 		}
-		if err := in.build(&p, shop); err != nil {
+		if err := input(p).build(&p, shop); err != nil {
 			return err
 		}
 		if err := skuFree(tx, shop.ID, p.SKU, p.ID); err != nil {
@@ -245,7 +271,7 @@ func (s *Service) UpdateProduct(ctx context.Context, ownerID, productID int64, i
 		if err := tx.Omit("Shop", "Images").Save(&p).Error; err != nil {
 			return err
 		}
-		if err := s.recategorise(tx, p.ID); err != nil { // the declared colour may have changed
+		if err := recategorise(tx, p.ID); err != nil { // the declared colour may have changed
 			return err
 		}
 		return s.touch(tx, p.ID)
@@ -256,17 +282,8 @@ func (s *Service) UpdateProduct(ctx context.Context, ownerID, productID int64, i
 	return s.Product(ctx, ownerID, productID)
 }
 
-// PatchProduct changes only the given fields of a product.
-func (s *Service) PatchProduct(ctx context.Context, ownerID, productID int64, patch ProductPatch) (Product, error) {
-	p, err := s.Product(ctx, ownerID, productID)
-	if err != nil {
-		return Product{}, err
-	}
-	return s.UpdateProduct(ctx, ownerID, productID, patch.Apply(InputOf(p)))
-}
-
 // ArchiveProduct takes a product off sale; it stays in the merchant's list.
-func (s *Service) ArchiveProduct(ctx context.Context, ownerID, productID int64) (Product, error) {
+func (s *Products) ArchiveProduct(ctx context.Context, ownerID, productID int64) (Product, error) {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		shop, err := shopOf(tx, ownerID)
 		if err != nil {
@@ -313,7 +330,7 @@ func withImages(tx *gorm.DB) *gorm.DB {
 }
 
 // Product returns one of the merchant's products with its images in order.
-func (s *Service) Product(ctx context.Context, ownerID, productID int64) (Product, error) {
+func (s *Products) Product(ctx context.Context, ownerID, productID int64) (Product, error) {
 	db := s.db.WithContext(ctx)
 	shop, err := shopOf(db, ownerID)
 	if err != nil {
@@ -389,7 +406,7 @@ func (f ProductFilter) apply(q *gorm.DB) *gorm.DB {
 }
 
 // Products lists the merchant's products, newest first.
-func (s *Service) Products(ctx context.Context, ownerID int64, f ProductFilter) (ProductPage, error) {
+func (s *Products) Products(ctx context.Context, ownerID int64, f ProductFilter) (ProductPage, error) {
 	if err := f.normalise(); err != nil {
 		return ProductPage{}, err
 	}
@@ -426,7 +443,7 @@ func visible(q *gorm.DB) *gorm.DB {
 }
 
 // PublicProducts lists what shoppers may buy, newest first.
-func (s *Service) PublicProducts(ctx context.Context, pf PublicFilter) (ProductPage, error) {
+func (s *Products) PublicProducts(ctx context.Context, pf PublicFilter) (ProductPage, error) {
 	f := ProductFilter{Category: pf.Category, Page: pf.Page, PerPage: pf.PerPage}
 	if err := f.normalise(); err != nil {
 		return ProductPage{}, err
@@ -434,7 +451,7 @@ func (s *Service) PublicProducts(ctx context.Context, pf PublicFilter) (ProductP
 	db := s.db.WithContext(ctx)
 	var shopID int64
 	if pf.ShopSlug != "" {
-		shop, err := s.ShopBySlug(ctx, pf.ShopSlug)
+		shop, err := shopBySlug(db, pf.ShopSlug)
 		if err != nil {
 			return ProductPage{}, err
 		}
@@ -451,7 +468,7 @@ func (s *Service) PublicProducts(ctx context.Context, pf PublicFilter) (ProductP
 
 // PublicProductsByID returns the products among ids that shoppers may see,
 // with their images and shop, keyed by id; the others are left out.
-func (s *Service) PublicProductsByID(ctx context.Context, ids []int64) (map[int64]Product, error) {
+func (s *Products) PublicProductsByID(ctx context.Context, ids []int64) (map[int64]Product, error) {
 	out := make(map[int64]Product, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -467,7 +484,7 @@ func (s *Service) PublicProductsByID(ctx context.Context, ids []int64) (map[int6
 
 // PublicProduct returns a product a shopper may see; drafts, archived and
 // sold-out products are not found.
-func (s *Service) PublicProduct(ctx context.Context, productID int64) (Product, error) {
+func (s *Products) PublicProduct(ctx context.Context, productID int64) (Product, error) {
 	var p Product
 	err := visible(withImages(s.db.WithContext(ctx)).Preload("Shop").Model(&Product{})).
 		Where("products.id = ?", productID).Take(&p).Error

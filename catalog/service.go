@@ -23,38 +23,31 @@ type enqueuer interface {
 	EnqueueTx(ctx context.Context, tx *gorm.DB, args river.JobArgs, opts *river.InsertOpts) error
 }
 
-// Options tune a Service; zero fields take defaults.
+// Options tune the catalogue's services; zero fields take defaults.
 type Options struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Limits bound uploaded and imported images; zero means imaging.DefaultLimits.
 	Limits imaging.Limits
-	// FetchTimeout bounds one image download during import; 0 means 10 s.
-	FetchTimeout time.Duration
 	// BaseURL is the site's public URL, used for media links in exports.
 	BaseURL string
 	// PaletteEngine selects the colour extraction engine; empty is imaging's default.
 	PaletteEngine string
 }
 
-// Service owns shops, products, images and imports. Every merchant-facing
-// method takes the acting user's id and only sees that user's shop.
-type Service struct {
-	db            *gorm.DB
-	media         media.Store
-	queue         enqueuer
-	now           func() time.Time
-	limits        imaging.Limits
-	fetchTimeout  time.Duration
-	baseURL       string
-	paletteEngine string
-	// outcomes counts processed images by outcome (ready, failed, reused).
-	outcomes *prometheus.CounterVec
+// Catalog is the catalogue's services over one database and media store.
+// Every merchant-facing method takes the acting user's id and only sees
+// that user's shop.
+type Catalog struct {
+	Shops    *Shops
+	Products *Products
+	Images   *Images
+	Pipeline *Pipeline
 }
 
-// NewService returns a catalogue service over db, storing files in store and
+// New builds the catalogue's services over db, storing files in store and
 // enqueuing processing jobs on queue.
-func NewService(db *gorm.DB, store media.Store, queue enqueuer, opts Options) *Service {
+func New(db *gorm.DB, store media.Store, queue enqueuer, opts Options) *Catalog {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -64,36 +57,34 @@ func NewService(db *gorm.DB, store media.Store, queue enqueuer, opts Options) *S
 	if opts.Limits.MaxPixels <= 0 {
 		opts.Limits.MaxPixels = imaging.DefaultLimits.MaxPixels
 	}
-	if opts.FetchTimeout <= 0 {
-		opts.FetchTimeout = 10 * time.Second
-	}
 	now := opts.Now
-	return &Service{
-		db: db, media: store, queue: queue,
-		now:           func() time.Time { return now().UTC() },
-		limits:        opts.Limits,
-		fetchTimeout:  opts.FetchTimeout,
-		baseURL:       strings.TrimRight(opts.BaseURL, "/"),
-		paletteEngine: opts.PaletteEngine,
-		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "warna_images_processed_total",
-			Help: "Product images processed, by outcome: ready (pipeline ran), reused (same file already processed), failed.",
-		}, []string{"outcome"}),
+	b := &base{db: db, media: store, queue: queue, now: func() time.Time { return now().UTC() }}
+	images := &Images{base: b, limits: opts.Limits, baseURL: strings.TrimRight(opts.BaseURL, "/")}
+	return &Catalog{
+		Shops:    &Shops{base: b},
+		Products: &Products{base: b, images: images},
+		Images:   images,
+		Pipeline: &Pipeline{
+			base: b, limits: opts.Limits, paletteEngine: opts.PaletteEngine,
+			outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
+				Name: "warna_images_processed_total",
+				Help: "Product images processed, by outcome: ready (pipeline ran), reused (same file already processed), failed.",
+			}, []string{"outcome"}),
+		},
 	}
 }
 
-// Collectors are the catalogue's metrics, for the app's registry.
-func (s *Service) Collectors() []prometheus.Collector { return []prometheus.Collector{s.outcomes} }
-
-// Limits are the image limits uploads are checked against.
-func (s *Service) Limits() imaging.Limits { return s.limits }
-
-// Media is the store originals and thumbnails live in.
-func (s *Service) Media() media.Store { return s.media }
+// base is what the catalogue's services share.
+type base struct {
+	db    *gorm.DB
+	media media.Store
+	queue enqueuer
+	now   func() time.Time
+}
 
 // touch records in the outbox that a product changed, in the caller's
 // transaction, so the search index catches up.
-func (s *Service) touch(tx *gorm.DB, productID int64) error {
+func (s *base) touch(tx *gorm.DB, productID int64) error {
 	now := s.now()
 	return tx.Create(&OutboxEntry{ProductID: productID, CreatedAt: now, NextAttemptAt: now}).Error
 }
@@ -113,12 +104,12 @@ func jsonString(v any) (string, error) {
 }
 
 // MediaURL is the public address of a stored file.
-func (s *Service) MediaURL(key string) string { return s.baseURL + "/media/" + key }
+func (s *Images) MediaURL(key string) string { return s.baseURL + "/media/" + key }
 
 // OpenMedia opens a stored photo or thumbnail for serving and names its
 // content type. Only images are served: import files share the store but are
 // private to their merchant.
-func (s *Service) OpenMedia(ctx context.Context, key string) (io.ReadCloser, string, error) {
+func (s *Images) OpenMedia(ctx context.Context, key string) (io.ReadCloser, string, error) {
 	contentType := media.ContentType(key)
 	if !media.ValidKey(key) || !strings.HasPrefix(contentType, "image/") {
 		return nil, "", fault.NotFoundf("no such file")

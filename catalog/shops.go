@@ -19,6 +19,10 @@ import (
 // shop says otherwise.
 const DefaultAttributionWindowDays = 30
 
+// Shops creates and changes merchants' shops and finds them by owner or web
+// address.
+type Shops struct{ *base }
+
 // ShopInput is what a merchant submits to create or change their shop.
 type ShopInput struct {
 	Name                  string
@@ -29,6 +33,38 @@ type ShopInput struct {
 	DefaultCommissionBps  int
 	ReturnWindowDays      int
 	AttributionWindowDays int
+}
+
+// NewShopInput is what a new shop starts from: the merchant's name, a web
+// address made from it, and the usual terms on Warna's Indonesian
+// marketplace (rupiah, Jakarta time, 10 % commission, a 7-day return window).
+func NewShopInput(name string) ShopInput {
+	return ShopInput{Name: name, Slug: SuggestSlug(name), Currency: "IDR", TimeZone: "Asia/Jakarta",
+		DefaultCommissionBps: 1000, ReturnWindowDays: 7, AttributionWindowDays: DefaultAttributionWindowDays}
+}
+
+// ShopInputOf is a shop as an input, for its settings form.
+func ShopInputOf(shop Shop) ShopInput {
+	return ShopInput{Name: shop.Name, Slug: shop.Slug, Description: shop.Description, Currency: shop.Currency,
+		TimeZone: shop.TimeZone, DefaultCommissionBps: shop.DefaultCommissionBps, ReturnWindowDays: shop.ReturnWindowDays,
+		AttributionWindowDays: shop.AttributionWindowDays}
+}
+
+// SuggestSlug makes a web address out of a name: "Batik Sari" → "batik-sari".
+func SuggestSlug(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+			dash = false
+		case !dash && b.Len() > 0:
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.Trim(b.String(), "-")
 }
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{1,58}[a-z0-9])$`)
@@ -106,7 +142,7 @@ func FormatPercentBps(bps int) string {
 
 // CreateShop opens the merchant's shop. A merchant has one shop; a taken web
 // address is a conflict.
-func (s *Service) CreateShop(ctx context.Context, ownerID int64, in ShopInput) (Shop, error) {
+func (s *Shops) CreateShop(ctx context.Context, ownerID int64, in ShopInput) (Shop, error) {
 	in.Normalise()
 	if in.AttributionWindowDays == 0 {
 		in.AttributionWindowDays = DefaultAttributionWindowDays
@@ -134,7 +170,7 @@ func (s *Service) CreateShop(ctx context.Context, ownerID int64, in ShopInput) (
 
 // UpdateShop changes the merchant's shop settings. The currency cannot change
 // once the shop has products, whose prices are in it.
-func (s *Service) UpdateShop(ctx context.Context, ownerID int64, in ShopInput) (Shop, error) {
+func (s *Shops) UpdateShop(ctx context.Context, ownerID int64, in ShopInput) (Shop, error) {
 	in.Normalise()
 	if err := in.Validate(); err != nil {
 		return Shop{}, err
@@ -182,7 +218,7 @@ func slugFree(tx *gorm.DB, slug string, exceptShopID int64) error {
 }
 
 // ShopOf returns the merchant's shop, or fault.NotFound when they have none yet.
-func (s *Service) ShopOf(ctx context.Context, ownerID int64) (Shop, error) {
+func (s *Shops) ShopOf(ctx context.Context, ownerID int64) (Shop, error) {
 	return shopOf(s.db.WithContext(ctx), ownerID)
 }
 
@@ -193,9 +229,13 @@ func shopOf(tx *gorm.DB, ownerID int64) (Shop, error) {
 }
 
 // ShopBySlug returns a shop by its web address, for shoppers and the CLI.
-func (s *Service) ShopBySlug(ctx context.Context, slug string) (Shop, error) {
+func (s *Shops) ShopBySlug(ctx context.Context, slug string) (Shop, error) {
+	return shopBySlug(s.db.WithContext(ctx), slug)
+}
+
+func shopBySlug(db *gorm.DB, slug string) (Shop, error) {
 	var shop Shop
-	err := s.db.WithContext(ctx).Where("slug = ?", strings.ToLower(slug)).Take(&shop).Error
+	err := db.Where("slug = ?", strings.ToLower(slug)).Take(&shop).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return Shop{}, fault.NotFoundf("there is no shop %q", slug)
 	}
@@ -213,7 +253,7 @@ type ShopSummary struct {
 }
 
 // Summary counts the merchant's products for their dashboard.
-func (s *Service) Summary(ctx context.Context, ownerID int64) (ShopSummary, error) {
+func (s *Shops) Summary(ctx context.Context, ownerID int64) (ShopSummary, error) {
 	db := s.db.WithContext(ctx)
 	shop, err := shopOf(db, ownerID)
 	if err != nil {

@@ -3,8 +3,6 @@ package catalog
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"net/url"
 	"strings"
 
@@ -12,66 +10,106 @@ import (
 
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/media"
-	"github.com/warna/warna/money"
 )
 
-// ImportInto reads a CSV or JSON Lines file into a shop's catalogue, upserting
-// by SKU: each row is applied in its own transaction, so a bad row never
-// half-writes a product and the good rows still land, and a row identical to
-// what is stored writes nothing at all. The error is for the file as a whole
-// (unreadable, no SKU column); row problems are in the report.
-func (s *Service) ImportInto(ctx context.Context, shopID int64, r io.Reader, opts ImportOptions) (ImportReport, error) {
-	if !money.ValidLocale(opts.Locale) {
-		return ImportReport{}, fault.FieldInvalidf("locale", "unknown locale %q: use a language code such as en, id or de", opts.Locale)
-	}
-	var shop Shop
-	if err := s.db.WithContext(ctx).Take(&shop, shopID).Error; err != nil {
-		return ImportReport{}, notFound(err, "no such shop")
-	}
-	records, err := readRecords(r, opts.Format)
-	if err != nil {
-		return ImportReport{}, err
-	}
-	fetcher := s.newFetcher(opts.AllowPrivateURLs)
-	defer fetcher.close()
-	report := ImportReport{Rows: make([]RowResult, 0, len(records))}
-	firstLine := make(map[string]int, len(records))
-	for i, rec := range records {
-		if err := ctx.Err(); err != nil {
-			return report, err
-		}
-		report.add(s.importRecord(ctx, shop, rec, opts.Locale, fetcher, firstLine))
-		if opts.Progress != nil {
-			opts.Progress(i+1, len(records))
-		}
-	}
-	return report, nil
+// RowStatus is what an import did with one row.
+type RowStatus string
+
+// Row outcomes.
+const (
+	RowCreated   RowStatus = "created"
+	RowUpdated   RowStatus = "updated"
+	RowUnchanged RowStatus = "unchanged"
+	RowFailed    RowStatus = "failed"
+)
+
+// ImportRow is one parsed row of a bulk import: the SKU it is about, the
+// fields it sets, and its photos' URLs in order (none: the photos stay as
+// they are).
+type ImportRow struct {
+	SKU       string
+	Patch     ProductPatch
+	ImageURLs []string
 }
 
-func (s *Service) importRecord(ctx context.Context, shop Shop, rec record, locale string, fetcher *imageFetcher, firstLine map[string]int) RowResult {
-	sku := strings.TrimSpace(rec.values[fieldSKU])
-	res := RowResult{Line: rec.line, SKU: sku, Status: RowFailed}
-	if rec.err != nil {
-		res.Reason = fault.MessageOf(rec.err)
-		return res
+// FetchFunc downloads a photo named by an import row; its errors are
+// messages for the import report.
+type FetchFunc func(ctx context.Context, url string) ([]byte, error)
+
+// Import applies one row to the shop's product with the row's SKU, or
+// creates it when the SKU is new (a new product needs a title and a price;
+// it is active and in category "other" unless the row says otherwise). The
+// row's product and photos are written in one transaction, so a bad row
+// never half-writes a product; a row identical to what is stored writes
+// nothing at all.
+func (s *Products) Import(ctx context.Context, shop Shop, row ImportRow, fetch FetchFunc) (RowStatus, error) {
+	db := s.db.WithContext(ctx)
+	var existing Product
+	err := withImages(db).Where("shop_id = ? AND sku = ?", shop.ID, row.SKU).Take(&existing).Error
+	found := err == nil
+	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		return RowFailed, err
 	}
-	if sku == "" {
-		res.Reason = "the SKU is missing"
-		return res
+	var in ProductInput
+	if found {
+		in = row.Patch.Apply(InputOf(existing))
+	} else if in, err = newProductInput(row); err != nil {
+		return RowFailed, err
 	}
-	if first, dup := firstLine[sku]; dup {
-		res.Reason = fmt.Sprintf("duplicate SKU in file (first on line %d)", first)
-		return res
+	next := existing
+	next.Images = nil
+	if err := in.build(&next, shop); err != nil {
+		return RowFailed, err
 	}
-	firstLine[sku] = rec.line
-	patch, err := patchOf(rec, shop, locale)
-	if err == nil {
-		res.Status, err = s.upsert(ctx, shop, rec, patch, fetcher)
+	plan := s.planImages(existing.Images, row.ImageURLs)
+	if len(plan.want) > MaxImagesPerProduct {
+		return RowFailed, fault.FieldInvalidf("image", "a product can have at most %d photos; the row lists %d", MaxImagesPerProduct, len(plan.want))
 	}
+	fieldsChanged := !found || !sameProduct(existing, next)
+	if !fieldsChanged && len(plan.fetch) == 0 && len(plan.remove) == 0 && !plan.order {
+		return RowUnchanged, nil
+	}
+	originals := make([]original, 0, len(plan.fetch))
+	for _, u := range plan.fetch {
+		data, err := fetch(ctx, u)
+		if err != nil {
+			return RowFailed, err
+		}
+		o, err := s.images.checkOriginal(data)
+		if err != nil {
+			return RowFailed, fault.Invalidf("image %s: %s", u, fault.MessageOf(err))
+		}
+		o.sourceURL = u
+		originals = append(originals, o)
+	}
+	created, err := s.images.putOriginals(ctx, originals)
 	if err != nil {
-		res.Status, res.Reason = RowFailed, fault.MessageOf(err)
+		return RowFailed, err
 	}
-	return res
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return s.applyRow(ctx, tx, &next, found, fieldsChanged, plan, originals)
+	})
+	if err != nil {
+		s.images.removeUnreferenced(ctx, created)
+		return RowFailed, err
+	}
+	s.images.removeFiles(ctx, plan.remove)
+	if found {
+		return RowUpdated, nil
+	}
+	return RowCreated, nil
+}
+
+// newProductInput is what a row creates when its SKU is new: the title and
+// price are required, the rest have defaults.
+func newProductInput(row ImportRow) (ProductInput, error) {
+	if row.Patch.Title == nil {
+		return ProductInput{}, fault.FieldInvalidf("title", "the title is missing")
+	}
+	if row.Patch.Price == nil && row.Patch.PriceMinor == nil {
+		return ProductInput{}, fault.FieldInvalidf("price", "the price is missing")
+	}
+	return row.Patch.Apply(ProductInput{SKU: row.SKU, Category: "other", Status: StatusActive}), nil
 }
 
 // imagePlan is what a row asks of a product's images.
@@ -83,7 +121,7 @@ type imagePlan struct {
 	order  bool             // the order changes
 }
 
-func (s *Service) planImages(existing []Image, urls []string) imagePlan {
+func (s *Products) planImages(existing []Image, urls []string) imagePlan {
 	plan := imagePlan{have: map[string]Image{}}
 	seen := map[string]bool{}
 	for _, u := range urls {
@@ -102,7 +140,7 @@ func (s *Service) planImages(existing []Image, urls []string) imagePlan {
 	byIdentity := map[string]Image{}
 	current := make([]string, 0, len(existing))
 	for _, img := range existing {
-		id := imageIdentity(s.effectiveURL(img))
+		id := imageIdentity(s.images.ExportURL(img))
 		byIdentity[id] = img
 		current = append(current, id)
 		if !wanted[id] {
@@ -135,76 +173,17 @@ func imageIdentity(rawURL string) string {
 	return rawURL
 }
 
-// effectiveURL is the URL an export lists for an image: where it was
-// imported from, or its own media address.
-func (s *Service) effectiveURL(img Image) string {
+// ExportURL is the URL an export lists for an image: where it was imported
+// from, or its own media address.
+func (s *Images) ExportURL(img Image) string {
 	if img.SourceURL != "" {
 		return img.SourceURL
 	}
 	return s.MediaURL(img.OriginalKey())
 }
 
-func (s *Service) upsert(ctx context.Context, shop Shop, rec record, patch ProductPatch, fetcher *imageFetcher) (RowStatus, error) {
-	db := s.db.WithContext(ctx)
-	sku := strings.TrimSpace(rec.values[fieldSKU])
-	var existing Product
-	err := withImages(db).Where("shop_id = ? AND sku = ?", shop.ID, sku).Take(&existing).Error
-	found := err == nil
-	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
-		return RowFailed, err
-	}
-	var in ProductInput
-	if found {
-		in = patch.Apply(InputOf(existing))
-	} else if in, err = newProductInput(rec, patch); err != nil {
-		return RowFailed, err
-	}
-	next := existing
-	next.Images = nil
-	if err := in.build(&next, shop); err != nil {
-		return RowFailed, err
-	}
-	plan := s.planImages(existing.Images, rec.images)
-	if len(plan.want) > MaxImagesPerProduct {
-		return RowFailed, fault.FieldInvalidf("image", "a product can have at most %d photos; the row lists %d", MaxImagesPerProduct, len(plan.want))
-	}
-	fieldsChanged := !found || !sameProduct(existing, next)
-	if !fieldsChanged && len(plan.fetch) == 0 && len(plan.remove) == 0 && !plan.order {
-		return RowUnchanged, nil
-	}
-	originals := make([]original, 0, len(plan.fetch))
-	for _, u := range plan.fetch {
-		data, err := fetcher.fetch(ctx, u)
-		if err != nil {
-			return RowFailed, err
-		}
-		o, err := s.checkOriginal(data)
-		if err != nil {
-			return RowFailed, fault.Invalidf("image %s: %s", u, fault.MessageOf(err))
-		}
-		o.sourceURL = u
-		originals = append(originals, o)
-	}
-	created, err := s.putOriginals(ctx, originals)
-	if err != nil {
-		return RowFailed, err
-	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return s.applyRow(ctx, tx, &next, found, fieldsChanged, plan, originals)
-	})
-	if err != nil {
-		s.removeUnreferenced(ctx, created)
-		return RowFailed, err
-	}
-	s.removeFiles(ctx, plan.remove)
-	if found {
-		return RowUpdated, nil
-	}
-	return RowCreated, nil
-}
-
 // applyRow writes one import row's product and images in tx.
-func (s *Service) applyRow(ctx context.Context, tx *gorm.DB, p *Product, found, fieldsChanged bool, plan imagePlan, originals []original) error {
+func (s *Products) applyRow(ctx context.Context, tx *gorm.DB, p *Product, found, fieldsChanged bool, plan imagePlan, originals []original) error {
 	switch {
 	case !found:
 		if err := tx.Omit("Shop", "Images").Create(p).Error; err != nil {
@@ -223,7 +202,7 @@ func (s *Service) applyRow(ctx context.Context, tx *gorm.DB, p *Product, found, 
 		byURL[u] = img
 	}
 	for i, o := range originals {
-		img, err := s.insertImage(ctx, tx, p.ID, len(plan.have)+i, o)
+		img, err := s.images.insertImage(ctx, tx, p.ID, len(plan.have)+i, o)
 		if err != nil {
 			return err
 		}
@@ -238,7 +217,7 @@ func (s *Service) applyRow(ctx context.Context, tx *gorm.DB, p *Product, found, 
 			return err
 		}
 	}
-	if err := s.recategorise(tx, p.ID); err != nil { // images or the declared colour changed
+	if err := recategorise(tx, p.ID); err != nil { // images or the declared colour changed
 		return err
 	}
 	return s.touch(tx, p.ID)

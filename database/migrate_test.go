@@ -3,6 +3,7 @@ package database_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 
@@ -34,7 +35,9 @@ func TestMigrateRunsInOrderOnceAndIsIdempotent(t *testing.T) {
 		t.Errorf("ran %v, want [0001 0002] exactly once each", ran)
 	}
 	var n int64
-	db.Model(&widget{}).Count(&n)
+	if err := db.Model(&widget{}).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
 	if n != 1 {
 		t.Errorf("widgets = %d, want 1", n)
 	}
@@ -61,11 +64,16 @@ func TestFailedMigrationLeavesNothingBehind(t *testing.T) {
 		t.Fatalf("migrate: %v, want boom", err)
 	}
 	var n int64
-	db.Model(&widget{}).Count(&n)
+	if err := db.Model(&widget{}).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
 	if n != 0 {
 		t.Errorf("widgets after failed migration = %d, want 0", n)
 	}
-	pending, _ := database.Pending(ctx, db, migrations)
+	pending, err := database.Pending(ctx, db, migrations)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(pending) != 1 || pending[0] != "0002_half" {
 		t.Errorf("pending = %v, want [0002_half]", pending)
 	}
@@ -96,8 +104,13 @@ func TestDialect(t *testing.T) {
 // writes must make the other wait rather than fail with "database is locked".
 func TestReadThenWriteTransactionsWait(t *testing.T) {
 	db := dbtest.Open(t, database.Migration{ID: "w", Up: func(tx *gorm.DB) error { return tx.AutoMigrate(&widget{}) }})
+	sqlDB, err := db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 	started := make(chan struct{})
+	trying := make(chan struct{})
 	errs := make(chan error, 2)
 	go func() {
 		errs <- db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -106,11 +119,22 @@ func TestReadThenWriteTransactionsWait(t *testing.T) {
 				return err
 			}
 			close(started)
-			time.Sleep(150 * time.Millisecond) // the other writer tries meanwhile
+			<-trying
+			// The other transaction has its connection and is beginning (no
+			// signal says it is blocked inside BEGIN, so the pool's count of
+			// connections in use is polled, with a deadline).
+			deadline := time.Now().Add(10 * time.Second)
+			for sqlDB.Stats().InUse < 2 {
+				if time.Now().After(deadline) {
+					return errors.New("the second transaction never took a connection")
+				}
+				runtime.Gosched()
+			}
 			return tx.Create(&widget{Name: "first"}).Error
 		})
 	}()
 	<-started
+	close(trying)
 	errs <- db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Model(&widget{}).Count(&n).Error; err != nil {
@@ -124,7 +148,9 @@ func TestReadThenWriteTransactionsWait(t *testing.T) {
 		}
 	}
 	var n int64
-	db.Model(&widget{}).Count(&n)
+	if err := db.Model(&widget{}).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
 	if n != 2 {
 		t.Errorf("widgets = %d, want 2", n)
 	}

@@ -131,6 +131,15 @@ func (q *Queue) Enqueue(ctx context.Context, args river.JobArgs, opts *river.Ins
 	return nil
 }
 
+// Finished returns the events of the jobs this queue's workers finish from
+// now on (completed, failed and to be retried, or cancelled), and the
+// function that stops them. Tests wait on it instead of polling the job
+// table. Events that the reader does not take in time (over 1,000 waiting)
+// are dropped.
+func (q *Queue) Finished() (<-chan *river.Event, func()) {
+	return q.client.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed, river.EventKindJobCancelled)
+}
+
 // Start begins working jobs until Stop.
 func (q *Queue) Start(ctx context.Context) error {
 	if q.duration != nil {

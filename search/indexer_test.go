@@ -37,7 +37,7 @@ func (c *clock) add(d time.Duration) {
 type outageEnv struct {
 	t       *testing.T
 	db      *gorm.DB
-	cat     *catalog.Service
+	cat     *catalog.Catalog
 	index   *embedded.Index
 	flaky   *searchtest.Flaky
 	indexer *search.Indexer
@@ -64,9 +64,9 @@ func newOutageEnv(t *testing.T) *outageEnv {
 	t.Cleanup(func() { _ = idx.Close() })
 	clk := &clock{t: time.Now().UTC().Add(time.Hour)} // ahead of the catalogue's clock, so its rows are due
 	flaky := &searchtest.Flaky{Backend: idx}
-	e := &outageEnv{t: t, db: db, cat: catalog.NewService(db, store, queue, catalog.Options{}), index: idx, flaky: flaky, clock: clk,
+	e := &outageEnv{t: t, db: db, cat: catalog.New(db, store, queue, catalog.Options{}), index: idx, flaky: flaky, clock: clk,
 		indexer: search.NewIndexer(db, flaky, search.IndexerOptions{Batch: 4, Now: clk.now})}
-	if _, err := e.cat.CreateShop(context.Background(), owner, catalog.ShopInput{Name: "Batik Sari", Slug: "batik-sari", Currency: "IDR",
+	if _, err := e.cat.Shops.CreateShop(context.Background(), owner, catalog.ShopInput{Name: "Batik Sari", Slug: "batik-sari", Currency: "IDR",
 		TimeZone: "Asia/Jakarta", DefaultCommissionBps: 1000, ReturnWindowDays: 7}); err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func newOutageEnv(t *testing.T) *outageEnv {
 
 func (e *outageEnv) create(n int) catalog.Product {
 	e.t.Helper()
-	p, err := e.cat.CreateProduct(context.Background(), owner, catalog.ProductInput{
+	p, err := e.cat.Products.CreateProduct(context.Background(), owner, catalog.ProductInput{
 		Title: fmt.Sprintf("Linen shirt %d", n), SKU: fmt.Sprintf("S-%d", n), Category: "shirt", Price: "150000", Stock: 3, Status: catalog.StatusActive,
 	})
 	if err != nil {
@@ -131,14 +131,14 @@ func TestOutageLosesNothing(t *testing.T) {
 
 	e.flaky.SetDown(true)
 	title := "Burgundy linen shirt"
-	if _, err := e.cat.PatchProduct(ctx, owner, ids[0], catalog.ProductPatch{Title: &title}); err != nil {
+	if _, err := e.cat.Products.PatchProduct(ctx, owner, ids[0], catalog.ProductPatch{Title: &title}); err != nil {
 		t.Fatalf("edit during the outage: %v", err)
 	}
-	if _, err := e.cat.ArchiveProduct(ctx, owner, ids[1]); err != nil {
+	if _, err := e.cat.Products.ArchiveProduct(ctx, owner, ids[1]); err != nil {
 		t.Fatalf("archive during the outage: %v", err)
 	}
 	zero := 0
-	if _, err := e.cat.PatchProduct(ctx, owner, ids[2], catalog.ProductPatch{Stock: &zero}); err != nil {
+	if _, err := e.cat.Products.PatchProduct(ctx, owner, ids[2], catalog.ProductPatch{Stock: &zero}); err != nil {
 		t.Fatalf("sell out during the outage: %v", err)
 	}
 	added := e.create(100)

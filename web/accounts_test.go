@@ -90,7 +90,9 @@ func TestSignUpRejectsDuplicateEmailAndWritesNothing(t *testing.T) {
 		t.Errorf("duplicate email page lacks a clear message: %.400s", res.Body)
 	}
 	var users int64
-	db.Model(&auth.User{}).Count(&users)
+	if err := db.Model(&auth.User{}).Count(&users).Error; err != nil {
+		t.Fatal(err)
+	}
 	if users != 1 {
 		t.Errorf("users after duplicate sign-up = %d, want 1", users)
 	}
@@ -135,7 +137,9 @@ func TestCSRFRejection(t *testing.T) {
 		t.Fatalf("sign-up with a forged CSRF token: status %d, want 403", res.Status)
 	}
 	var n int64
-	db.Model(&auth.User{}).Count(&n)
+	if err := db.Model(&auth.User{}).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
 	if n != 0 {
 		t.Errorf("users after rejected forms = %d, want 0", n)
 	}
@@ -174,7 +178,7 @@ func TestAPIKeyAuthenticatesMachineCalls(t *testing.T) {
 	key := regexpFind(t, `wk_[a-z0-9]+_[A-Z0-9]+`, res.Body)
 
 	call := func(k string) int {
-		req, _ := http.NewRequest(http.MethodGet, site.srv.URL+"/api/v1/me", nil)
+		req := newRequest(t, http.MethodGet, site.srv.URL+"/api/v1/me", nil)
 		req.Header.Set("Authorization", "Bearer "+k)
 		return site.browser().do(req).Status
 	}
@@ -195,7 +199,7 @@ func TestLoginRateLimitIgnoresForgedForwardedFor(t *testing.T) {
 	token := b.csrf("/login")
 	statuses := make([]int, 0, 6)
 	for i := range 6 {
-		req, _ := http.NewRequest(http.MethodPost, site.srv.URL+"/login",
+		req := newRequest(t, http.MethodPost, site.srv.URL+"/login",
 			strings.NewReader(url.Values{"_csrf": {token}, "email": {"x@example.com"}, "password": {"whatever123"}}.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		// A client trying to look like a new visitor on every attempt.
@@ -216,12 +220,15 @@ func TestLoginRateLimitIgnoresForgedForwardedFor(t *testing.T) {
 }
 
 func TestTrustedProxyForwardedFor(t *testing.T) {
-	_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
+	_, loopback, err := net.ParseCIDR("127.0.0.0/8")
+	if err != nil {
+		t.Fatal(err)
+	}
 	site := newTestSite(t, Config{LoginRate: 0.001, LoginBurst: 1, TrustedProxies: []*net.IPNet{loopback}}, Deps{})
 	b := site.browser()
 	token := b.csrf("/login")
 	attempt := func(ip string) int {
-		req, _ := http.NewRequest(http.MethodPost, site.srv.URL+"/login",
+		req := newRequest(t, http.MethodPost, site.srv.URL+"/login",
 			strings.NewReader(url.Values{"_csrf": {token}, "email": {"x@example.com"}, "password": {"whatever123"}}.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("X-Forwarded-For", ip)

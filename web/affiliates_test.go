@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"github.com/warna/warna/media"
 	"image/color"
 	"net/http"
 	"net/url"
@@ -11,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/warna/warna/media"
+	"github.com/warna/warna/orders"
 
 	"gorm.io/gorm"
 
@@ -26,8 +28,8 @@ const browserUA = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.
 // also holds a shop with products and an influencer with links.
 type affSite struct {
 	*testSite
-	db       *gorm.DB
-	aff      *affiliates.Service
+	db *gorm.DB
+	*sales
 	merchant auth.User
 	shop     catalog.Shop
 	products []catalog.Product
@@ -41,25 +43,16 @@ func newAffSite(t *testing.T) *affSite {
 
 func newAffSiteConfig(t *testing.T, cfg Config) *affSite {
 	t.Helper()
-	migs := append(auth.Migrations(), catalog.Migrations()...)
-	db := dbtest.Open(t, append(migs, affiliates.Migrations()...)...)
+	db := dbtest.Open(t, salesMigrations()...)
 	store, err := media.NewLocal(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	aff, err := affiliates.NewService(db, affiliates.Options{Secret: "web-test-secret-0123456789abcdef", SpillDir: t.TempDir(),
-		Clicks: affiliates.RecorderOptions{FlushEvery: 5 * time.Millisecond}, Media: store})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	if err := aff.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = aff.Close() })
+	sales := newSales(t, db, affiliates.RecorderOptions{FlushEvery: 5 * time.Millisecond}, store)
 	authSvc := auth.NewService(db, nil)
-	cat := catalog.NewService(db, store, nil, catalog.Options{}) // these tests upload no product photos: no queue
-	site := &affSite{testSite: newTestSite(t, cfg, Deps{Auth: authSvc, Affiliates: aff, Catalog: cat}), db: db, aff: aff}
+	cat := catalog.New(db, store, nil, catalog.Options{}) // these tests upload no product photos: no queue
+	site := &affSite{testSite: newTestSite(t, cfg, sales.deps(Deps{Auth: authSvc, Catalog: cat})), db: db, sales: sales}
 	site.merchant, err = authSvc.SignUp(ctx, auth.SignUpInput{Email: "shop@example.com", Name: "Batik Sari", Password: "correct horse battery", Role: auth.RoleMerchant})
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +74,7 @@ func newAffSiteConfig(t *testing.T, cfg Config) *affSite {
 		}
 		site.products = append(site.products, p)
 	}
-	if _, err := aff.EnsureInfluencer(ctx, affiliates.Account{ID: site.infl.ID, Name: site.infl.Name, Email: site.infl.Email}); err != nil {
+	if _, err := sales.influencers.EnsureInfluencer(ctx, affiliates.Account{ID: site.infl.ID, Name: site.infl.Name, Email: site.infl.Email}); err != nil {
 		t.Fatal(err)
 	}
 	return site
@@ -98,7 +91,7 @@ func (s *affSite) link(t *testing.T, in affiliates.LinkInput) affiliates.Link {
 
 func (b *browser) getUA(path string) response {
 	b.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, b.site.srv.URL+path, nil)
+	req := newRequest(b.t, http.MethodGet, b.site.srv.URL+path, nil)
 	req.Header.Set("User-Agent", browserUA)
 	return b.do(req)
 }
@@ -126,7 +119,10 @@ func TestRedirectNeverLeavesTheSite(t *testing.T) {
 		if res.Status >= 300 && res.Status < 400 {
 			// Wherever a browser would go next must be this site; a tracked
 			// redirect (302) must go to a page a link can name.
-			base, _ := url.Parse(s.srv.URL + "/r/x")
+			base, err := url.Parse(s.srv.URL + "/r/x")
+			if err != nil {
+				t.Fatal(err)
+			}
 			next, err := base.Parse(loc)
 			if err != nil || next.Host != base.Host || next.Scheme != base.Scheme {
 				t.Errorf("GET %s → %d Location %q: leaves the site", path, res.Status, loc)
@@ -194,7 +190,9 @@ func TestClicksOverTheRateLimitStillRedirect(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stored int64
-	s.db.Model(&affiliates.Click{}).Where("link_id = ?", link.ID).Count(&stored)
+	if err := s.db.Model(&affiliates.Click{}).Where("link_id = ?", link.ID).Count(&stored).Error; err != nil {
+		t.Fatal(err)
+	}
 	if stored != 3 {
 		t.Errorf("%d clicks stored, want the 3 within the limit", stored)
 	}
@@ -210,7 +208,7 @@ func TestCheckoutThroughTrackedLink(t *testing.T) {
 	if res := b.getUA("/r/" + link.Code); res.Status != http.StatusFound {
 		t.Fatalf("follow: %d", res.Status)
 	}
-	time.Sleep(50 * time.Millisecond) // the batcher stores the click within its flush interval
+	s.waitClicks(t, link.ID, 1)
 	for _, p := range s.products[:2] {
 		res := b.submit("/login", "/cart/add", url.Values{"product_id": {strconv.FormatInt(p.ID, 10)}, "quantity": {"2"}})
 		if res.Status != http.StatusSeeOther {
@@ -225,7 +223,9 @@ func TestCheckoutThroughTrackedLink(t *testing.T) {
 		t.Fatalf("declined card: %d %.300s", res.Status, res.Body)
 	}
 	var n int64
-	s.db.Model(&affiliates.Order{}).Count(&n)
+	if err := s.db.Model(&orders.Order{}).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
 	if n != 0 {
 		t.Fatalf("%d orders after a declined payment", n)
 	}
@@ -234,16 +234,18 @@ func TestCheckoutThroughTrackedLink(t *testing.T) {
 	if res.Status != http.StatusCreated || !strings.Contains(res.Body, "Thank you") {
 		t.Fatalf("checkout: %d %.300s", res.Status, res.Body)
 	}
-	orders, err := s.aff.OrdersOfShop(context.Background(), s.merchant.ID, 10)
-	if err != nil || len(orders) != 1 {
-		t.Fatalf("orders = %d, %v", len(orders), err)
+	placed, err := s.orders.OrdersOfShop(context.Background(), s.merchant.ID, 10)
+	if err != nil || len(placed) != 1 {
+		t.Fatalf("orders = %d, %v", len(placed), err)
 	}
-	o := orders[0]
-	if o.AttrOutcome != affiliates.OutcomeAttributed || o.AttrLinkID == nil || *o.AttrLinkID != link.ID || o.TotalMinor != 2*150_000+2*99_000 {
+	o := placed[0]
+	if o.AttrOutcome != orders.OutcomeAttributed || o.AttrLinkID == nil || *o.AttrLinkID != link.ID || o.TotalMinor != 2*150_000+2*99_000 {
 		t.Errorf("order = outcome %q link %v total %d", o.AttrOutcome, o.AttrLinkID, o.TotalMinor)
 	}
 	var stock int
-	s.db.Model(&catalog.Product{}).Select("stock").Where("id = ?", s.products[0].ID).Scan(&stock)
+	if err := s.db.Model(&catalog.Product{}).Select("stock").Where("id = ?", s.products[0].ID).Scan(&stock).Error; err != nil {
+		t.Fatal(err)
+	}
 	if stock != 3 {
 		t.Errorf("stock = %d, want 3", stock)
 	}
@@ -259,7 +261,7 @@ func TestConversionAPI(t *testing.T) {
 	link := s.link(t, affiliates.LinkInput{Kind: affiliates.TargetProduct, ProductID: s.products[1].ID})
 	call := func(path, body string) (int, map[string]any) {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodPost, s.srv.URL+path, strings.NewReader(body))
+		req := newRequest(t, http.MethodPost, s.srv.URL+path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+key)
 		req.Header.Set("Content-Type", "application/json")
 		res, err := http.DefaultClient.Do(req)
@@ -268,7 +270,9 @@ func TestConversionAPI(t *testing.T) {
 		}
 		defer res.Body.Close()
 		var out map[string]any
-		_ = json.NewDecoder(res.Body).Decode(&out)
+		if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+			t.Fatalf("%s: %d with a body that is not JSON: %v", path, res.StatusCode, err)
+		}
 		return res.StatusCode, out
 	}
 	body := `{"order_id":"TKP-1001","email":"x@example.com","link_code":"` + link.Code + `","lines":[
@@ -280,7 +284,9 @@ func TestConversionAPI(t *testing.T) {
 		t.Fatalf("first %d id %v, second %d id %v; want 201 then 200 with the same order", st1, o1["id"], st2, o2["id"])
 	}
 	var accr int64
-	s.db.Model(&affiliates.LedgerEntry{}).Where("kind = ?", affiliates.EntryAccrue).Count(&accr)
+	if err := s.db.Model(&affiliates.LedgerEntry{}).Where("kind = ?", affiliates.EntryAccrue).Count(&accr).Error; err != nil {
+		t.Fatal(err)
+	}
 	if accr != 3 {
 		t.Errorf("accrue entries = %d, want 3 (one per line, once)", accr)
 	}
@@ -294,14 +300,14 @@ func TestConversionAPI(t *testing.T) {
 	if st != http.StatusCreated || refunded["lines"].([]any)[0].(map[string]any)["refunded_minor"].(float64) != 49500 {
 		t.Fatalf("refund: %d %v", st, refunded)
 	}
-	bs, err := s.aff.Balances(ctx, s.infl.ID, 0)
+	bs, err := s.ledger.Balances(ctx, s.infl.ID, 0)
 	if err != nil || len(bs) != 1 || bs[0].Pending != 9900+1000+15000-4950 {
 		t.Errorf("balances = %+v, %v; want pending %d", bs, err, 9900+1000+15000-4950)
 	}
 	if st, _ := call("/api/v1/orders/99999/refunds", `{"line_id":1,"quantity":1}`); st != http.StatusNotFound {
 		t.Errorf("refund of an unknown order: %d, want 404", st)
 	}
-	req, _ := http.NewRequest(http.MethodPut, s.srv.URL+"/api/v1/webhook", strings.NewReader(`{"url":"https://shop.example/hooks"}`))
+	req := newRequest(t, http.MethodPut, s.srv.URL+"/api/v1/webhook", strings.NewReader(`{"url":"https://shop.example/hooks"}`))
 	req.Header.Set("Authorization", "Bearer "+key)
 	req.Header.Set("Content-Type", "application/json")
 	res, err := http.DefaultClient.Do(req)
@@ -309,7 +315,9 @@ func TestConversionAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	var hook map[string]string
-	_ = json.NewDecoder(res.Body).Decode(&hook)
+	if err := json.NewDecoder(res.Body).Decode(&hook); err != nil {
+		t.Fatal(err)
+	}
 	res.Body.Close()
 	if res.StatusCode != http.StatusOK || !strings.HasPrefix(hook["secret"], "whsec_") {
 		t.Errorf("set webhook: %d %v", res.StatusCode, hook)
@@ -349,7 +357,10 @@ func TestInfluencerPagesAndQR(t *testing.T) {
 	if res := other.get("/influencer/links/" + strconv.FormatInt(links[0].ID, 10) + "/qr.png"); res.Status != http.StatusNotFound {
 		t.Errorf("other influencer QR: %d, want 404", res.Status)
 	}
-	inf, _ := s.aff.EnsureInfluencer(context.Background(), affiliates.Account{ID: s.infl.ID})
+	inf, err := s.influencers.EnsureInfluencer(context.Background(), affiliates.Account{ID: s.infl.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if sf := b.get("/@" + inf.Handle); sf.Status != http.StatusOK || !strings.Contains(sf.Body, "Summer") || !strings.Contains(sf.Body, `<div class="avatar" aria-hidden="true">R</div>`) {
 		t.Errorf("storefront before a profile photo: %d, want the collection and the initials avatar", sf.Status)
 	}
@@ -365,7 +376,9 @@ func TestInfluencerPagesAndQR(t *testing.T) {
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("profile photo: %d %.300s", res.Status, res.Body)
 	}
-	inf, _ = s.aff.InfluencerByHandle(context.Background(), inf.Handle)
+	if inf, err = s.influencers.InfluencerByHandle(context.Background(), inf.Handle); err != nil {
+		t.Fatal(err)
+	}
 	if sf := b.get("/@" + inf.Handle); inf.AvatarKey == "" || !strings.Contains(sf.Body, `<img class="avatar" src="/media/`+inf.AvatarKey+`"`) {
 		t.Errorf("storefront after the profile photo (key %q) does not show it", inf.AvatarKey)
 	}
@@ -382,15 +395,20 @@ func TestMerchantOrdersRefundApprovePayout(t *testing.T) {
 	if res := shopper.getUA("/r/" + link.Code); res.Status != http.StatusFound {
 		t.Fatalf("follow: %d", res.Status)
 	}
-	time.Sleep(50 * time.Millisecond)
+	s.waitClicks(t, link.ID, 1)
 	for _, p := range s.products[:2] {
-		shopper.submit("/login", "/cart/add", url.Values{"product_id": {strconv.FormatInt(p.ID, 10)}, "quantity": {"1"}})
+		if res := shopper.submit("/login", "/cart/add", url.Values{"product_id": {strconv.FormatInt(p.ID, 10)}, "quantity": {"1"}}); res.Status != http.StatusSeeOther {
+			t.Fatalf("add to cart: %d", res.Status)
+		}
 	}
 	if res := shopper.submit("/checkout", "/checkout", url.Values{"email": {"b@example.com"}, "ship_name": {"B"}, "ship_address": {"Jl. 2"}, "card": {"4242424242424242"}}); res.Status != http.StatusCreated {
 		t.Fatalf("checkout: %d", res.Status)
 	}
-	orders, _ := s.aff.OrdersOfShop(ctx, s.merchant.ID, 1)
-	o := orders[0]
+	placed, err := s.orders.OrdersOfShop(ctx, s.merchant.ID, 1)
+	if err != nil || len(placed) != 1 {
+		t.Fatalf("orders of the shop: %d, %v", len(placed), err)
+	}
+	o := placed[0]
 	id := strconv.FormatInt(o.ID, 10)
 
 	m := s.browser()
@@ -411,13 +429,13 @@ func TestMerchantOrdersRefundApprovePayout(t *testing.T) {
 	if page := m.get("/merchant/orders/" + id); !strings.Contains(page.Body, "is not an amount to refund: write it in IDR") {
 		t.Errorf("bad refund amount: no reason shown: %.400s", page.Body)
 	}
-	if got, _ := s.aff.OrderForMerchant(ctx, s.merchant.ID, o.ID); got.Lines[0].RefundedMinor != 0 {
+	if got := s.order(t, o.ID); got.Lines[0].RefundedMinor != 0 {
 		t.Fatalf("a refused refund changed the line: refunded %d", got.Lines[0].RefundedMinor)
 	}
 	if res := m.submit("/merchant/orders/"+id, "/merchant/orders/"+id+"/refund", url.Values{"line_id": {first}, "amount": {"Rp 15.000"}}); res.Status != http.StatusSeeOther {
 		t.Fatalf("refund by amount: %d", res.Status)
 	}
-	if got, _ := s.aff.OrderForMerchant(ctx, s.merchant.ID, o.ID); got.Lines[0].RefundedMinor != 15_000 {
+	if got := s.order(t, o.ID); got.Lines[0].RefundedMinor != 15_000 {
 		t.Fatalf("refund by amount: line refunded %d, want 15000", got.Lines[0].RefundedMinor)
 	}
 	res := m.submit("/merchant/orders/"+id, "/merchant/orders/"+id+"/refund", url.Values{"line_id": {strconv.FormatInt(o.Lines[1].ID, 10)}, "quantity": {"1"}})
@@ -435,7 +453,7 @@ func TestMerchantOrdersRefundApprovePayout(t *testing.T) {
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("payout: %d", res.Status)
 	}
-	bs, err := s.aff.Balances(ctx, s.infl.ID, s.shop.ID)
+	bs, err := s.ledger.Balances(ctx, s.infl.ID, s.shop.ID)
 	// 150000 × 10% = 15000 earned less 1500 for the 15000 refunded from it;
 	// the refunded 99000 line's 9900 was reversed.
 	if err != nil || len(bs) != 1 || bs[0].Paid != 13_500 || bs[0].Approved != 0 || bs[0].Pending != 0 || bs[0].Reversed != 11_400 {
@@ -463,7 +481,7 @@ func TestConversionAPIRateLimited(t *testing.T) {
 	}
 	limited := 0
 	for range 300 {
-		req, _ := http.NewRequest(http.MethodPost, s.srv.URL+"/api/v1/conversions", strings.NewReader(`{}`))
+		req := newRequest(t, http.MethodPost, s.srv.URL+"/api/v1/conversions", strings.NewReader(`{}`))
 		req.Header.Set("Authorization", "Bearer "+key)
 		req.Header.Set("Content-Type", "application/json")
 		res, err := http.DefaultClient.Do(req)
@@ -494,12 +512,12 @@ func TestMerchantManagesTheWebhook(t *testing.T) {
 	if page := m.get("/merchant/api-keys"); !strings.Contains(page.Body, "give an http:// or https:// URL") {
 		t.Errorf("bad webhook address: the reason is not shown")
 	}
-	if _, found, err := s.aff.WebhookOf(context.Background(), s.merchant.ID); found || err != nil {
+	if _, found, err := s.webhooks.WebhookOf(context.Background(), s.merchant.ID); found || err != nil {
 		t.Fatalf("a refused address was stored (found %v, %v)", found, err)
 	}
 	// A good one shows its signing secret once.
 	res := m.submit("/merchant/api-keys", "/merchant/webhook", url.Values{"url": {"https://shop.example.com/warna"}})
-	hook, found, err := s.aff.WebhookOf(context.Background(), s.merchant.ID)
+	hook, found, err := s.webhooks.WebhookOf(context.Background(), s.merchant.ID)
 	if res.Status != http.StatusOK || !found || err != nil || !strings.Contains(res.Body, hook.Secret) {
 		t.Fatalf("set webhook: %d, found %v (%v); the secret is not on the page", res.Status, found, err)
 	}
@@ -507,14 +525,17 @@ func TestMerchantManagesTheWebhook(t *testing.T) {
 	if strings.Contains(page.Body, hook.Secret) || !strings.Contains(page.Body, "Sending to <code>https://shop.example.com/warna</code>") {
 		t.Errorf("the page later shows the secret, or not the address")
 	}
-	jakarta, _ := time.LoadLocation("Asia/Jakarta")
+	jakarta, err := time.LoadLocation("Asia/Jakarta")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if since := hook.UpdatedAt.In(jakarta).Format("2 Jan 2006 15:04 MST"); !strings.Contains(page.Body, "since "+since) {
 		t.Errorf("the page does not give the webhook's time in the shop's zone (%s)", since)
 	}
 	if res := m.submit("/merchant/api-keys", "/merchant/webhook/remove", url.Values{}); res.Status != http.StatusSeeOther {
 		t.Fatalf("remove webhook: %d", res.Status)
 	}
-	if _, found, _ := s.aff.WebhookOf(context.Background(), s.merchant.ID); found {
+	if _, found, err := s.webhooks.WebhookOf(context.Background(), s.merchant.ID); err != nil || found {
 		t.Error("the webhook is still there after removing it")
 	}
 	// Influencers cannot reach it.
@@ -542,20 +563,23 @@ func TestStorefrontColourFilter(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	summer, err := s.aff.CreateCollection(ctx, s.infl.ID, "Summer")
+	summer, err := s.influencers.CreateCollection(ctx, s.infl.ID, "Summer")
 	if err != nil {
 		t.Fatal(err)
 	}
-	denim, err := s.aff.CreateCollection(ctx, s.infl.ID, "Denim")
+	denim, err := s.influencers.CreateCollection(ctx, s.infl.ID, "Denim")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, pick := range []struct{ col, product int64 }{{summer.ID, s.products[0].ID}, {summer.ID, s.products[2].ID}, {denim.ID, s.products[1].ID}} {
-		if err := s.aff.AddToCollection(ctx, s.infl.ID, pick.col, pick.product); err != nil {
+		if err := s.influencers.AddToCollection(ctx, s.infl.ID, pick.col, pick.product); err != nil {
 			t.Fatal(err)
 		}
 	}
-	inf, _ := s.aff.EnsureInfluencer(ctx, affiliates.Account{ID: s.infl.ID})
+	inf, err := s.influencers.EnsureInfluencer(ctx, affiliates.Account{ID: s.infl.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
 	b := s.browser()
 	page := "/@" + inf.Handle
 
@@ -586,4 +610,35 @@ func TestStorefrontColourFilter(t *testing.T) {
 	if one.Status != http.StatusOK || !strings.Contains(one.Body, "Batik 1") || strings.Contains(one.Body, "Batik 2") {
 		t.Errorf("one collection filtered by blue: %d, want only its own blue pick", one.Status)
 	}
+}
+
+// waitClicks waits until n clicks of the link are stored. The click recorder
+// stores them in the background and announces nothing, so the table is
+// polled, with a deadline.
+func (s *affSite) waitClicks(t *testing.T, linkID int64, n int64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var stored int64
+		if err := s.db.Model(&affiliates.Click{}).Where("link_id = ?", linkID).Count(&stored).Error; err != nil {
+			t.Fatal(err)
+		}
+		if stored >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d clicks stored after 10 s", stored, n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// order loads one of the merchant's orders.
+func (s *affSite) order(t *testing.T, id int64) orders.Order {
+	t.Helper()
+	o, err := s.orders.OrderForMerchant(context.Background(), s.merchant.ID, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
 }

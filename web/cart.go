@@ -6,8 +6,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/fault"
+	"github.com/warna/warna/orders"
+	"github.com/warna/warna/web/request"
 )
 
 func (s *Server) cartRoutes(e *echo.Echo) {
@@ -18,26 +19,26 @@ func (s *Server) cartRoutes(e *echo.Echo) {
 	e.POST("/checkout", s.checkout)
 }
 
-func (s *Server) cartItems(c echo.Context) []affiliates.CartItem {
-	ck, err := c.Cookie(affiliates.CartCookie)
+func (s *Server) cartItems(c echo.Context) []orders.CartItem {
+	ck, err := c.Cookie(orders.CartCookie)
 	if err != nil {
 		return nil
 	}
-	return s.deps.Affiliates.DecodeCart(ck.Value)
+	return s.deps.Carts.DecodeCart(ck.Value)
 }
 
-func (s *Server) saveCart(c echo.Context, items []affiliates.CartItem) {
-	ck := &http.Cookie{Name: affiliates.CartCookie, Path: "/", HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode}
+func (s *Server) saveCart(c echo.Context, items []orders.CartItem) {
+	ck := &http.Cookie{Name: orders.CartCookie, Path: "/", HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode}
 	if len(items) == 0 {
 		ck.MaxAge = -1
 	} else {
-		ck.Value, ck.MaxAge = s.deps.Affiliates.EncodeCart(items), 30*24*3600
+		ck.Value, ck.MaxAge = s.deps.Carts.EncodeCart(items), 30*24*3600
 	}
 	c.SetCookie(ck)
 }
 
 func (s *Server) cart(c echo.Context) error {
-	view, err := s.deps.Affiliates.Cart(c.Request().Context(), s.cartItems(c))
+	view, err := s.deps.Carts.Cart(c.Request().Context(), s.cartItems(c))
 	if err != nil && !fault.Is(err, fault.Conflict) && !fault.Is(err, fault.Invalid) {
 		return err
 	}
@@ -53,7 +54,7 @@ func (s *Server) addToCart(c echo.Context) error {
 	if err != nil {
 		qty = 1
 	}
-	items, err := s.deps.Affiliates.AddToCart(c.Request().Context(), s.cartItems(c), formID(c, "product_id"), qty)
+	items, err := s.deps.Carts.AddToCart(c.Request().Context(), s.cartItems(c), request.FormID(c, "product_id"), qty)
 	if err != nil {
 		return s.flashBack(c, err, "/cart")
 	}
@@ -63,7 +64,7 @@ func (s *Server) addToCart(c echo.Context) error {
 }
 
 func (s *Server) removeFromCart(c echo.Context) error {
-	s.saveCart(c, affiliates.RemoveFromCart(s.cartItems(c), formID(c, "product_id")))
+	s.saveCart(c, orders.RemoveFromCart(s.cartItems(c), request.FormID(c, "product_id")))
 	return c.Redirect(http.StatusSeeOther, "/cart")
 }
 

@@ -3,13 +3,9 @@ package web
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"hash/crc32"
-	"image"
 	"image/color"
-	"image/png"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -22,10 +18,13 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/catalog/bulk"
+	"github.com/warna/warna/catalog/catalogtest"
 	"github.com/warna/warna/database/dbtest"
 	"github.com/warna/warna/imaging"
 	"github.com/warna/warna/jobs"
 	"github.com/warna/warna/media"
+	"github.com/warna/warna/web/api"
 	"github.com/warna/warna/web/auth"
 )
 
@@ -34,15 +33,24 @@ import (
 type catalogSite struct {
 	*testSite
 	db      *gorm.DB
-	catalog *catalog.Service
+	catalog *catalog.Catalog
+	bulk    *bulk.Service
 	store   *media.Local
 }
 
 func newCatalogSite(t *testing.T, limits imaging.Limits) *catalogSite {
 	t.Helper()
-	db := dbtest.Open(t, append(append(auth.Migrations(), jobs.Migrations()...), catalog.Migrations()...)...)
+	site, _ := newCatalogSiteQueue(t, catalog.Options{Limits: limits}, jobs.Options{})
+	return site
+}
+
+// newCatalogSiteQueue builds the site and returns its job queue, for tests
+// that start it.
+func newCatalogSiteQueue(t *testing.T, opts catalog.Options, queueOpts jobs.Options) (*catalogSite, *jobs.Queue) {
+	t.Helper()
+	db := dbtest.Open(t, append(append(append(auth.Migrations(), jobs.Migrations()...), catalog.Migrations()...), bulk.Migrations()...)...)
 	workers := jobs.NewWorkers()
-	queue, err := jobs.New(db, workers, jobs.Options{})
+	queue, err := jobs.New(db, workers, queueOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,10 +58,12 @@ func newCatalogSite(t *testing.T, limits imaging.Limits) *catalogSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := catalog.NewService(db, store, queue, catalog.Options{Limits: limits})
-	catalog.AddWorkers(workers, svc)
-	site := newTestSite(t, Config{}, Deps{Auth: auth.NewService(db, nil), Catalog: svc})
-	return &catalogSite{testSite: site, db: db, catalog: svc, store: store}
+	cat := catalog.New(db, store, queue, opts)
+	catalog.AddWorkers(workers, cat)
+	imports := bulk.NewService(db, store, queue, cat, bulk.Options{})
+	bulk.AddWorkers(workers, imports)
+	site := newTestSite(t, Config{}, Deps{Auth: auth.NewService(db, nil), Catalog: cat, Bulk: imports})
+	return &catalogSite{testSite: site, db: db, catalog: cat, bulk: imports, store: store}, queue
 }
 
 type upload struct {
@@ -64,21 +74,37 @@ type upload struct {
 // postMultipart sends a multipart form the way a browser does.
 func (b *browser) postMultipart(action string, fields url.Values, files []upload) response {
 	b.t.Helper()
+	body, contentType := multipartBody(b.t, fields, files)
+	req := newRequest(b.t, http.MethodPost, b.site.srv.URL+action, body)
+	req.Header.Set("Content-Type", contentType)
+	return b.do(req)
+}
+
+// multipartBody encodes form fields and files as multipart/form-data.
+func multipartBody(t testing.TB, fields url.Values, files []upload) (*bytes.Buffer, string) {
+	t.Helper()
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
 	for k, vs := range fields {
 		for _, v := range vs {
-			_ = w.WriteField(k, v)
+			if err := w.WriteField(k, v); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	for _, f := range files {
-		part, _ := w.CreateFormFile(f.field, f.name)
-		_, _ = part.Write(f.data)
+		part, err := w.CreateFormFile(f.field, f.name)
+		if err == nil {
+			_, err = part.Write(f.data)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
-	_ = w.Close()
-	req, _ := http.NewRequest(http.MethodPost, b.site.srv.URL+action, &body)
-	req.Header.Set("Content-Type", w.FormDataContentType())
-	return b.do(req)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return &body, w.FormDataContentType()
 }
 
 // api calls the JSON API with the browser's session and a CSRF header (or
@@ -93,7 +119,7 @@ func (b *browser) api(method, path, key string, body any) response {
 		}
 		r = bytes.NewReader(raw)
 	}
-	req, _ := http.NewRequest(method, b.site.srv.URL+path, r)
+	req := newRequest(b.t, method, b.site.srv.URL+path, r)
 	req.Header.Set("Content-Type", "application/json")
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
@@ -143,44 +169,6 @@ func (s *catalogSite) mediaFiles(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return n
-}
-
-func pngPhoto(t *testing.T, w, h int, c color.RGBA) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			img.SetRGBA(x, y, color.RGBA{255, 255, 255, 255})
-			if x > w/5 && x < 4*w/5 && y > h/5 && y < 4*h/5 {
-				img.SetRGBA(x, y, c)
-			}
-		}
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-// pngBomb is a valid PNG header declaring a w×h canvas.
-func pngBomb(w, h uint32) []byte {
-	var buf bytes.Buffer
-	buf.WriteString("\x89PNG\r\n\x1a\n")
-	chunk := func(kind string, data []byte) {
-		_ = binary.Write(&buf, binary.BigEndian, uint32(len(data)))
-		body := append([]byte(kind), data...)
-		buf.Write(body)
-		_ = binary.Write(&buf, binary.BigEndian, crc32.ChecksumIEEE(body))
-	}
-	ihdr := make([]byte, 13)
-	binary.BigEndian.PutUint32(ihdr[0:], w)
-	binary.BigEndian.PutUint32(ihdr[4:], h)
-	ihdr[8], ihdr[9] = 8, 2
-	chunk("IHDR", ihdr)
-	chunk("IDAT", []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01})
-	chunk("IEND", nil)
-	return buf.Bytes()
 }
 
 var productPath = regexp.MustCompile(`^/merchant/products/(\d+)$`)
@@ -268,7 +256,7 @@ func TestMerchantCreatesReordersEditsAndArchivesAProduct(t *testing.T) {
 
 	// Shoppers see it; once processed, photos come with srcset over 160/400/800.
 	for _, img := range p.Images {
-		if err := site.catalog.ProcessImage(context.Background(), img.ID); err != nil {
+		if err := site.catalog.Pipeline.ProcessImage(context.Background(), img.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -329,7 +317,9 @@ func TestProductRoutesRefuseInfluencersAndOtherMerchants(t *testing.T) {
 	id := createProduct(t, owner, "Silk scarf", "30.00", pngPhoto(t, 40, 40, color.RGBA{200, 0, 0, 255}))
 	// A draft too: other people must not see it either.
 	draft := site.product(t, createProduct(t, owner, "Secret draft", "10.00"))
-	site.db.Model(&catalog.Product{}).Where("id = ?", draft.ID).Update("status", catalog.StatusDraft)
+	if err := site.db.Model(&catalog.Product{}).Where("id = ?", draft.ID).Update("status", catalog.StatusDraft).Error; err != nil {
+		t.Fatal(err)
+	}
 	before := site.product(t, id)
 	imageID := before.Images[0].ID
 
@@ -369,13 +359,9 @@ func TestProductRoutesRefuseInfluencersAndOtherMerchants(t *testing.T) {
 		}},
 		{"API delete", func(b *browser, key string) response { return b.api(http.MethodDelete, a, key, nil) }},
 		{"API upload", func(b *browser, key string) response {
-			var body bytes.Buffer
-			w := multipart.NewWriter(&body)
-			part, _ := w.CreateFormFile("file", "x.png")
-			_, _ = part.Write(apiPhoto[0].data)
-			_ = w.Close()
-			req, _ := http.NewRequest(http.MethodPost, b.site.srv.URL+a+"/images", &body)
-			req.Header.Set("Content-Type", w.FormDataContentType())
+			body, contentType := multipartBody(t, nil, []upload{{"file", "x.png", apiPhoto[0].data}})
+			req := newRequest(t, http.MethodPost, b.site.srv.URL+a+"/images", body)
+			req.Header.Set("Content-Type", contentType)
 			if key != "" {
 				req.Header.Set("Authorization", "Bearer "+key)
 			} else {
@@ -436,7 +422,7 @@ func TestUploadRefusalsLeaveNothingBehind(t *testing.T) {
 		wantMsg    string
 	}{
 		{"not an image", []byte("%PDF-1.7 definitely not a photo"), http.StatusBadRequest, "not an image"},
-		{"20000×20000 PNG header", pngBomb(20000, 20000), http.StatusRequestEntityTooLarge, "20000 × 20000"},
+		{"20000×20000 PNG header", catalogtest.BombPNG(20000, 20000), http.StatusRequestEntityTooLarge, "20000 × 20000"},
 		{"over the byte limit", oversized, http.StatusRequestEntityTooLarge, "0.2 MiB limit"},
 	}
 	edit := fmt.Sprintf("/merchant/products/%d", id)
@@ -449,20 +435,26 @@ func TestUploadRefusalsLeaveNothingBehind(t *testing.T) {
 		if form.Status != wantForm || !strings.Contains(form.Body, tc.wantMsg) || !strings.Contains(form.Body, `class="field-error"`) {
 			t.Errorf("form upload, %s: %d, want %d with %q next to the field; %.300s", tc.name, form.Status, wantForm, tc.wantMsg, form.Body)
 		}
-		req, _ := http.NewRequest(http.MethodPost, site.srv.URL+fmt.Sprintf("/api/v1/products/%d/images", id), bytes.NewReader(tc.data))
+		req := newRequest(t, http.MethodPost, site.srv.URL+fmt.Sprintf("/api/v1/products/%d/images", id), bytes.NewReader(tc.data))
 		req.Header.Set("Content-Type", "image/png")
 		req.Header.Set("Authorization", "Bearer "+key)
 		res := b.do(req)
 		var body apiError
-		_ = json.Unmarshal([]byte(res.Body), &body)
+		if err := json.Unmarshal([]byte(res.Body), &body); err != nil {
+			t.Fatalf("not JSON: %v: %.300s", err, res.Body)
+		}
 		if res.Status != tc.wantStatus || !strings.Contains(body.Error.Message, tc.wantMsg) {
 			t.Errorf("API upload, %s: %d %q, want %d with %q", tc.name, res.Status, body.Error.Message, tc.wantStatus, tc.wantMsg)
 		}
 	}
 	var images int64
-	site.db.Model(&catalog.Image{}).Count(&images)
+	if err := site.db.Model(&catalog.Image{}).Count(&images).Error; err != nil {
+		t.Fatal(err)
+	}
 	var queued int64
-	site.db.Table("river_job").Where("kind = ?", "process_image").Count(&queued)
+	if err := site.db.Table("river_job").Where("kind = ?", "process_image").Count(&queued).Error; err != nil {
+		t.Fatal(err)
+	}
 	if images != 0 || queued != 0 || site.mediaFiles(t) != 0 {
 		t.Errorf("after refused uploads: %d image rows, %d jobs, %d media files; want none", images, queued, site.mediaFiles(t))
 	}
@@ -480,17 +472,21 @@ func TestProductsAPI(t *testing.T) {
 	if res.Status != http.StatusCreated {
 		t.Fatalf("create: %d %s", res.Status, res.Body)
 	}
-	var created productJSON
-	_ = json.Unmarshal([]byte(res.Body), &created)
+	var created api.Product
+	if err := json.Unmarshal([]byte(res.Body), &created); err != nil {
+		t.Fatalf("not JSON: %v: %.300s", err, res.Body)
+	}
 	if created.PriceMinor != 1250 || created.Price != "12.50" || created.CommissionBps == nil || *created.CommissionBps != 1500 {
 		t.Fatalf("created = %+v", created)
 	}
 	for i := 0; i < 5; i++ {
 		anon.api(http.MethodPost, "/api/v1/products", key, map[string]any{"title": fmt.Sprintf("Draft %d", i), "category": "home", "price_minor": 100 + i})
 	}
-	var list productListJSON
+	var list api.ProductList
 	res = anon.api(http.MethodGet, "/api/v1/products?status=draft&per_page=2&page=2", key, nil)
-	_ = json.Unmarshal([]byte(res.Body), &list)
+	if err := json.Unmarshal([]byte(res.Body), &list); err != nil {
+		t.Fatalf("not JSON: %v: %.300s", err, res.Body)
+	}
 	if res.Status != http.StatusOK || list.Total != 5 || len(list.Items) != 2 || list.Page != 2 {
 		t.Fatalf("list drafts page 2: %d total %d items %d page %d", res.Status, list.Total, len(list.Items), list.Page)
 	}
@@ -509,21 +505,27 @@ func TestProductsAPI(t *testing.T) {
 	for _, tt := range tests {
 		res := anon.api(http.MethodPatch, path, key, tt.body)
 		var e apiError
-		_ = json.Unmarshal([]byte(res.Body), &e)
+		if err := json.Unmarshal([]byte(res.Body), &e); err != nil {
+			t.Fatalf("not JSON: %v: %.300s", err, res.Body)
+		}
 		if res.Status != http.StatusBadRequest || e.Error.Field != tt.wantField {
 			t.Errorf("PATCH %s: %d field %q (%s), want 400 on %q", tt.body, res.Status, e.Error.Field, e.Error.Message, tt.wantField)
 		}
 	}
 	res = anon.api(http.MethodPatch, path, key, `{"price_minor": 1999, "commission_bps": null}`)
-	var updated productJSON
-	_ = json.Unmarshal([]byte(res.Body), &updated)
+	var updated api.Product
+	if err := json.Unmarshal([]byte(res.Body), &updated); err != nil {
+		t.Fatalf("not JSON: %v: %.300s", err, res.Body)
+	}
 	if res.Status != http.StatusOK || updated.PriceMinor != 1999 || updated.CommissionBps != nil || updated.Title != "Canvas tote" {
 		t.Fatalf("patch: %d %+v", res.Status, updated)
 	}
 	// The public view shows only active, in-stock products, without commission terms.
 	res = anon.get("/api/v1/catalog/products")
-	var public productListJSON
-	_ = json.Unmarshal([]byte(res.Body), &public)
+	var public api.ProductList
+	if err := json.Unmarshal([]byte(res.Body), &public); err != nil {
+		t.Fatalf("not JSON: %v: %.300s", err, res.Body)
+	}
 	if public.Total != 1 || public.Items[0].ID != created.ID || strings.Contains(res.Body, "commission") {
 		t.Errorf("public list: %s", res.Body)
 	}
@@ -547,7 +549,7 @@ func TestImportUploadRunsInTheBackgroundAndExports(t *testing.T) {
 		t.Errorf("queued import page does not refresh itself: %.400s", page.Body)
 	}
 	importID, _ := strconv.ParseInt(m[1], 10, 64)
-	if err := site.catalog.RunImport(context.Background(), importID); err != nil {
+	if err := site.bulk.RunImport(context.Background(), importID); err != nil {
 		t.Fatal(err)
 	}
 	page = b.get(res.Location)
@@ -567,3 +569,6 @@ func TestImportUploadRunsInTheBackgroundAndExports(t *testing.T) {
 		t.Errorf("import without a file: %d", bad.Status)
 	}
 }
+
+// pngPhoto draws a real PNG: a coloured product on white, w×h pixels.
+func pngPhoto(t *testing.T, w, h int, c color.RGBA) []byte { return catalogtest.Photo(t, w, h, c, 0.2) }

@@ -11,11 +11,13 @@ import (
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/money"
 	"github.com/warna/warna/web/auth"
+	"github.com/warna/warna/web/request"
 )
 
 // catalogRoutes registers shops, products, photos, imports, the shopper
-// catalogue and media, when the catalogue service is wired in.
-func (s *Server) catalogRoutes(e *echo.Echo, merchant, api *echo.Group) {
+// catalogue and media, when the catalogue service is wired in (package api
+// has the catalogue's JSON routes).
+func (s *Server) catalogRoutes(e *echo.Echo, merchant *echo.Group) {
 	if s.deps.Catalog == nil {
 		return
 	}
@@ -23,7 +25,6 @@ func (s *Server) catalogRoutes(e *echo.Echo, merchant, api *echo.Group) {
 	s.shopRoutes(merchant)
 	s.productRoutes(merchant)
 	s.importRoutes(merchant)
-	s.productAPIRoutes(api)
 	s.catalogueRoutes(e)
 }
 
@@ -158,11 +159,6 @@ func newPager(c echo.Context, page catalog.ProductPage) pager {
 	return pg
 }
 
-func pageParam(c echo.Context) int {
-	n, _ := strconv.Atoi(c.QueryParam("page"))
-	return max(n, 1)
-}
-
 type cataloguePage struct {
 	Heading    string
 	Category   string
@@ -176,7 +172,7 @@ func (s *Server) catalogue(c echo.Context) error {
 	if category != "" && !catalog.ValidCategory(category) {
 		return fault.NotFoundf("there is no category %q", category)
 	}
-	page, err := s.deps.Catalog.PublicProducts(c.Request().Context(), catalog.PublicFilter{Category: category, Page: pageParam(c), PerPage: 24})
+	page, err := s.deps.Catalog.Products.PublicProducts(c.Request().Context(), catalog.PublicFilter{Category: category, Page: request.Page(c), PerPage: 24})
 	if err != nil {
 		return err
 	}
@@ -198,15 +194,15 @@ type productPageData struct {
 
 func (s *Server) productPage(c echo.Context) error {
 	ctx := c.Request().Context()
-	id, err := idParam(c, "id", "no such product")
+	id, err := request.ID(c, "id", "no such product")
 	if err != nil {
 		return err
 	}
-	p, err := s.deps.Catalog.PublicProduct(ctx, id)
+	p, err := s.deps.Catalog.Products.PublicProduct(ctx, id)
 	preview := false
 	if fault.Is(err, fault.NotFound) {
 		if u, ok := auth.CurrentUser(c); ok && u.Role == auth.RoleMerchant {
-			if own, ownErr := s.deps.Catalog.Product(ctx, u.ID, id); ownErr == nil {
+			if own, ownErr := s.deps.Catalog.Products.Product(ctx, u.ID, id); ownErr == nil {
 				p, err, preview = own, nil, true
 			}
 		}
@@ -229,22 +225,13 @@ type shopPageData struct {
 
 func (s *Server) shopPage(c echo.Context) error {
 	ctx := c.Request().Context()
-	shop, err := s.deps.Catalog.ShopBySlug(ctx, c.Param("slug"))
+	shop, err := s.deps.Catalog.Shops.ShopBySlug(ctx, c.Param("slug"))
 	if err != nil {
 		return err
 	}
-	page, err := s.deps.Catalog.PublicProducts(ctx, catalog.PublicFilter{ShopSlug: shop.Slug, Page: pageParam(c), PerPage: 24})
+	page, err := s.deps.Catalog.Products.PublicProducts(ctx, catalog.PublicFilter{ShopSlug: shop.Slug, Page: request.Page(c), PerPage: 24})
 	if err != nil {
 		return err
 	}
 	return s.render(c, http.StatusOK, "shop", Page{Title: shop.Name, Data: shopPageData{Shop: shop, Products: productViews(page.Items), Pager: newPager(c, page)}})
-}
-
-// idParam reads a numeric path parameter; anything else is not found.
-func idParam(c echo.Context, name, notFound string) (int64, error) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, fault.NotFoundf("%s", notFound)
-	}
-	return id, nil
 }

@@ -7,16 +7,17 @@ import (
 
 	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/fault"
+	"github.com/warna/warna/orders"
 	"github.com/warna/warna/web/auth"
 )
 
 type checkoutPage struct {
-	Cart  affiliates.CartView
-	Order *affiliates.Order
+	Cart  orders.CartView
+	Order *orders.Order
 }
 
 func (s *Server) checkoutForm(c echo.Context) error {
-	view, err := s.deps.Affiliates.Cart(c.Request().Context(), s.cartItems(c))
+	view, err := s.deps.Carts.Cart(c.Request().Context(), s.cartItems(c))
 	if err != nil {
 		return s.flashBack(c, err, "/cart")
 	}
@@ -33,7 +34,7 @@ func (s *Server) checkoutForm(c echo.Context) error {
 // checkout places the order: payment (simulated), order, stock, attribution
 // and commission in one go; a declined payment writes nothing.
 func (s *Server) checkout(c echo.Context) error {
-	in := affiliates.CheckoutInput{
+	in := orders.CheckoutInput{
 		Items: s.cartItems(c), Email: c.FormValue("email"), ShipName: c.FormValue("ship_name"),
 		ShipAddress: c.FormValue("ship_address"), Card: c.FormValue("card"),
 	}
@@ -44,13 +45,13 @@ func (s *Server) checkout(c echo.Context) error {
 		in.BuyerUserID = &u.ID
 	}
 	ctx := c.Request().Context()
-	order, err := s.deps.Affiliates.Checkout(ctx, in)
+	order, err := s.deps.Orders.Checkout(ctx, in)
 	if err != nil {
 		kind := fault.KindOf(err)
 		if kind != fault.Invalid && kind != fault.Conflict && kind != fault.NotFound {
 			return err
 		}
-		view, verr := s.deps.Affiliates.Cart(ctx, in.Items)
+		view, verr := s.deps.Carts.Cart(ctx, in.Items)
 		if verr != nil {
 			return s.flashBack(c, verr, "/cart")
 		}

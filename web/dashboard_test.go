@@ -15,6 +15,8 @@ import (
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/database/dbtest"
 	"github.com/warna/warna/money"
+	"github.com/warna/warna/orders"
+	"github.com/warna/warna/stats"
 	"github.com/warna/warna/web/auth"
 )
 
@@ -22,26 +24,22 @@ import (
 // dollars), each with one influencer selling for it.
 type dashSite struct {
 	*testSite
-	aff   *affiliates.Service
-	stats *affiliates.Stats
+	*sales
+	stats *stats.Service
 	shops [2]catalog.Shop
 	infl  [2]auth.User
 	links [2]affiliates.Link
-	order [2]affiliates.Order
+	order [2]orders.Order
 }
 
 func newDashSite(t *testing.T) *dashSite {
 	t.Helper()
 	ctx := context.Background()
-	migs := append(append(auth.Migrations(), catalog.Migrations()...), affiliates.Migrations()...)
-	db := dbtest.Open(t, append(migs, affiliates.StatsMigrations()...)...)
-	aff, err := affiliates.NewService(db, affiliates.Options{Secret: "web-test-secret-0123456789abcdef", SpillDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := dbtest.Open(t, salesMigrations()...)
+	sales := newSales(t, db, affiliates.RecorderOptions{}, nil)
 	authSvc := auth.NewService(db, nil)
-	stats := affiliates.NewStats(db, nil, nil)
-	s := &dashSite{testSite: newTestSite(t, Config{BaseURL: "http://warna.test"}, Deps{Auth: authSvc, Affiliates: aff, Stats: stats}), aff: aff, stats: stats}
+	stats := stats.NewService(db, nil, nil)
+	s := &dashSite{testSite: newTestSite(t, Config{BaseURL: "http://warna.test"}, sales.deps(Deps{Auth: authSvc, Stats: stats})), sales: sales, stats: stats}
 	for i, spec := range []struct{ email, slug, currency, zone, product string }{
 		{"jkt@example.com", "batik-jkt", "IDR", "Asia/Jakarta", "Kebaya Merah"},
 		{"la@example.com", "linen-la", "USD", "America/Los_Angeles", "Linen Shirt Blue"},
@@ -65,13 +63,13 @@ func newDashSite(t *testing.T) *dashSite {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := aff.EnsureInfluencer(ctx, affiliates.Account{ID: s.infl[i].ID, Name: handle, Email: s.infl[i].Email}); err != nil {
+		if _, err := sales.influencers.EnsureInfluencer(ctx, affiliates.Account{ID: s.infl[i].ID, Name: handle, Email: s.infl[i].Email}); err != nil {
 			t.Fatal(err)
 		}
-		if err := aff.UpdateProfile(ctx, s.infl[i].ID, affiliates.ProfileInput{Handle: handle}); err != nil {
+		if err := sales.influencers.UpdateProfile(ctx, s.infl[i].ID, affiliates.ProfileInput{Handle: handle}); err != nil {
 			t.Fatal(err)
 		}
-		if s.links[i], err = aff.CreateLink(ctx, s.infl[i].ID, affiliates.LinkInput{Kind: affiliates.TargetProduct, ProductID: p.ID}); err != nil {
+		if s.links[i], err = sales.aff.CreateLink(ctx, s.infl[i].ID, affiliates.LinkInput{Kind: affiliates.TargetProduct, ProductID: p.ID}); err != nil {
 			t.Fatal(err)
 		}
 		for n := range 3 + 2*i {
@@ -84,8 +82,8 @@ func newDashSite(t *testing.T) *dashSite {
 		// Distinctive amounts, to look for on the other merchant's page.
 		unit := []int64{777_777, 3_333}[i]
 		placed := time.Now().Add(-26 * time.Hour)
-		s.order[i], _, err = aff.RecordConversion(ctx, m.ID, affiliates.ConversionInput{OrderID: "ext-1", PlacedAt: &placed, LinkCode: s.links[i].Code,
-			Lines: []affiliates.ConversionLine{{ProductID: p.ID, UnitPriceMinor: unit, Quantity: 1}, {Title: "Gift wrap", UnitPriceMinor: 1_000, Quantity: 1}}})
+		s.order[i], _, err = sales.orders.RecordConversion(ctx, m.ID, orders.ConversionInput{OrderID: "ext-1", PlacedAt: &placed, LinkCode: s.links[i].Code,
+			Lines: []orders.ConversionLine{{ProductID: p.ID, UnitPriceMinor: unit, Quantity: 1}, {Title: "Gift wrap", UnitPriceMinor: 1_000, Quantity: 1}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -206,11 +204,11 @@ func TestDashboardFiguresMatchExportsAndLedger(t *testing.T) {
 			}
 		}
 		page := b.get("/merchant/dashboard?range=30d")
-		rep, err := s.stats.Merchant(ctx, shop.OwnerID, affiliates.RangeInput{Preset: "30d"}, 10)
+		rep, err := s.stats.Merchant(ctx, shop.OwnerID, stats.RangeInput{Preset: "30d"}, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
-		bs, err := s.aff.Balances(ctx, s.infl[0].ID, shop.ID)
+		bs, err := s.ledger.Balances(ctx, s.infl[0].ID, shop.ID)
 		if err != nil || len(bs) != 1 {
 			t.Fatalf("balances %v %v", bs, err)
 		}

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -8,9 +10,19 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/riverqueue/river"
+	"gorm.io/gorm"
+
+	"github.com/warna/warna/affiliates"
+	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/database"
 	"github.com/warna/warna/database/dbtest"
+	"github.com/warna/warna/media"
+	"github.com/warna/warna/orders"
+	"github.com/warna/warna/stats"
 	"github.com/warna/warna/web/auth"
 )
 
@@ -73,7 +85,7 @@ func (b *browser) do(req *http.Request) response {
 
 func (b *browser) get(path string) response {
 	b.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, b.site.srv.URL+path, nil)
+	req := newRequest(b.t, http.MethodGet, b.site.srv.URL+path, nil)
 	return b.do(req)
 }
 
@@ -102,7 +114,7 @@ func (b *browser) submit(formPath, action string, fields url.Values) response {
 // post sends a form as is (with or without a CSRF token).
 func (b *browser) post(action string, fields url.Values) response {
 	b.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, b.site.srv.URL+action, strings.NewReader(fields.Encode()))
+	req := newRequest(b.t, http.MethodPost, b.site.srv.URL+action, strings.NewReader(fields.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return b.do(req)
 }
@@ -116,4 +128,86 @@ func (b *browser) signUp(role auth.Role, email string) {
 	if res.Status != http.StatusSeeOther {
 		b.t.Fatalf("sign up %s: status %d, want 303; body: %.300s", email, res.Status, res.Body)
 	}
+}
+
+// sales are the link, profile, ledger, cart, order and webhook services over
+// one database, wired as app wires them.
+type sales struct {
+	aff         *affiliates.Service
+	influencers *affiliates.Influencers
+	ledger      *affiliates.Ledger
+	carts       *orders.Carts
+	orders      *orders.Service
+	webhooks    *orders.Webhooks
+	queue       *jobQueue
+}
+
+const testSecret = "web-test-secret-0123456789abcdef"
+
+// salesMigrations are the schema steps of accounts, the catalogue, orders,
+// affiliates and the dashboards, in app's order.
+func salesMigrations() []database.Migration {
+	var all []database.Migration
+	for _, m := range [][]database.Migration{auth.Migrations(), catalog.Migrations(), orders.Migrations(),
+		affiliates.Migrations(), stats.Migrations()} {
+		all = append(all, m...)
+	}
+	return all
+}
+
+// newSales builds the services; the click recorder runs until the test ends.
+func newSales(t *testing.T, db *gorm.DB, clicks affiliates.RecorderOptions, store media.Store) *sales {
+	t.Helper()
+	aff, err := affiliates.NewService(db, affiliates.Options{Secret: testSecret, SpillDir: t.TempDir(), Clicks: clicks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := aff.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := aff.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	s := &sales{aff: aff, queue: &jobQueue{}}
+	s.influencers = affiliates.NewInfluencers(db, aff, store, nil, nil)
+	s.ledger = affiliates.NewLedger(db, nil, nil)
+	s.carts = orders.NewCarts(db, testSecret)
+	s.webhooks = orders.NewWebhooks(db, s.queue, nil)
+	s.orders = orders.NewService(db, affiliates.NewAttribution(aff, nil), s.webhooks, nil)
+	return s
+}
+
+// deps adds the services to d.
+func (s *sales) deps(d Deps) Deps {
+	d.Affiliates, d.Influencers, d.Ledger, d.Carts, d.Orders, d.Webhooks = s.aff, s.influencers, s.ledger, s.carts, s.orders, s.webhooks
+	return d
+}
+
+// jobQueue records the jobs enqueued, as the real queue would inside the
+// transaction; the tests deliver nothing.
+type jobQueue struct {
+	mu   sync.Mutex
+	jobs []river.JobArgs
+}
+
+func (q *jobQueue) EnqueueTx(_ context.Context, tx *gorm.DB, args river.JobArgs, _ *river.InsertOpts) error {
+	if tx == nil {
+		return errors.New("enqueued outside a transaction")
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.jobs = append(q.jobs, args)
+	return nil
+}
+
+// newRequest builds a client request; a malformed one fails the test.
+func newRequest(t testing.TB, method, url string, body io.Reader) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
 }

@@ -6,9 +6,10 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/catalog/bulk"
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/web/auth"
+	"github.com/warna/warna/web/request"
 )
 
 func (s *Server) importRoutes(merchant *echo.Group) {
@@ -19,9 +20,9 @@ func (s *Server) importRoutes(merchant *echo.Group) {
 }
 
 type importsPageData struct {
-	Imports []catalog.Import
-	Import  *catalog.Import
-	Rows    []catalog.RowResult
+	Imports []bulk.Import
+	Import  *bulk.Import
+	Rows    []bulk.RowResult
 	Locales []localeOption
 }
 
@@ -37,7 +38,7 @@ var importLocales = []localeOption{
 }
 
 func (s *Server) renderImports(c echo.Context, status int, userID int64, form, errs map[string]string) error {
-	list, err := s.deps.Catalog.Imports(c.Request().Context(), userID)
+	list, err := s.deps.Bulk.Imports(c.Request().Context(), userID)
 	if fault.Is(err, fault.NotFound) {
 		return c.Redirect(http.StatusSeeOther, "/merchant/shop/new")
 	}
@@ -72,26 +73,26 @@ func (s *Server) startImport(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/merchant/imports/%d", imp.ID))
 }
 
-func (s *Server) startImportFile(c echo.Context, userID int64, locale string) (catalog.Import, error) {
+func (s *Server) startImportFile(c echo.Context, userID int64, locale string) (bulk.Import, error) {
 	fh, err := c.FormFile("file")
 	if err != nil || (fh.Filename == "" && fh.Size == 0) {
-		return catalog.Import{}, fault.FieldInvalidf("file", "choose a CSV or JSON Lines file exported from your marketplace")
+		return bulk.Import{}, fault.FieldInvalidf("file", "choose a CSV or JSON Lines file exported from your marketplace")
 	}
 	f, err := fh.Open()
 	if err != nil {
-		return catalog.Import{}, err
+		return bulk.Import{}, err
 	}
 	defer f.Close()
-	return s.deps.Catalog.StartImport(c.Request().Context(), userID, fh.Filename, f, locale)
+	return s.deps.Bulk.StartImport(c.Request().Context(), userID, fh.Filename, f, locale)
 }
 
 func (s *Server) importPage(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	id, err := idParam(c, "id", "no such import")
+	id, err := request.ID(c, "id", "no such import")
 	if err != nil {
 		return err
 	}
-	imp, err := s.deps.Catalog.Import(c.Request().Context(), user.ID, id)
+	imp, err := s.deps.Bulk.Import(c.Request().Context(), user.ID, id)
 	if err != nil {
 		return err
 	}
@@ -101,7 +102,7 @@ func (s *Server) importPage(c echo.Context) error {
 func (s *Server) exportCSV(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	ctx := c.Request().Context()
-	shop, err := s.deps.Catalog.ShopOf(ctx, user.ID)
+	shop, err := s.deps.Catalog.Shops.ShopOf(ctx, user.ID)
 	if err != nil {
 		return err
 	}
@@ -110,5 +111,5 @@ func (s *Server) exportCSV(c echo.Context) error {
 	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s-products.csv"`, shop.Slug))
 	h.Set("Cache-Control", "no-store")
 	c.Response().WriteHeader(http.StatusOK)
-	return s.deps.Catalog.ExportCSV(ctx, shop.ID, c.Response())
+	return s.deps.Bulk.ExportCSV(ctx, shop.ID, c.Response())
 }

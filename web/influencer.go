@@ -7,13 +7,15 @@ import (
 
 	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/fault"
+	"github.com/warna/warna/orders"
 	"github.com/warna/warna/web/auth"
+	"github.com/warna/warna/web/request"
 )
 
 // affiliateRoutes registers the influencer area, links and their redirect,
-// storefronts, cart and checkout, the merchant's orders and commissions, and
-// the conversion API.
-func (s *Server) affiliateRoutes(e *echo.Echo, influencer, merchant, api *echo.Group) {
+// storefronts, cart and checkout, and the merchant's orders and
+// commissions (package api has the conversion API).
+func (s *Server) affiliateRoutes(e *echo.Echo, influencer, merchant *echo.Group) {
 	influencer.GET("", s.influencerHome)
 	if s.deps.Affiliates == nil {
 		return
@@ -29,13 +31,12 @@ func (s *Server) affiliateRoutes(e *echo.Echo, influencer, merchant, api *echo.G
 	s.cartRoutes(e)
 	s.merchantOrderRoutes(merchant)
 	s.ledgerRoutes(merchant)
-	s.conversionRoutes(api)
 }
 
 type influencerPage struct {
 	Profile    affiliates.Influencer
 	Links      []affiliates.LinkStats
-	Orders     []affiliates.Order
+	Orders     []orders.Order
 	Balances   []affiliates.Balance
 	Entries    []affiliates.LedgerEntry
 	Storefront affiliates.Storefront
@@ -48,25 +49,24 @@ func (s *Server) influencerHome(c echo.Context) error {
 	}
 	user, _ := auth.CurrentUser(c)
 	ctx := c.Request().Context()
-	aff := s.deps.Affiliates
-	inf, err := aff.EnsureInfluencer(ctx, accountOf(user))
+	inf, err := s.deps.Influencers.EnsureInfluencer(ctx, accountOf(user))
 	if err != nil {
 		return err
 	}
 	data := influencerPage{Profile: inf, BaseURL: s.cfg.BaseURL}
-	if data.Links, err = aff.LinksOf(ctx, user.ID); err != nil {
+	if data.Links, err = s.deps.Affiliates.LinksOf(ctx, user.ID); err != nil {
 		return err
 	}
-	if data.Orders, err = aff.OrdersOfInfluencer(ctx, user.ID, 50); err != nil {
+	if data.Orders, err = s.deps.Orders.OrdersOfInfluencer(ctx, user.ID, 50); err != nil {
 		return err
 	}
-	if data.Balances, err = aff.Balances(ctx, user.ID, 0); err != nil {
+	if data.Balances, err = s.deps.Ledger.Balances(ctx, user.ID, 0); err != nil {
 		return err
 	}
-	if data.Entries, err = aff.EntriesOfInfluencer(ctx, user.ID, 50); err != nil {
+	if data.Entries, err = s.deps.Ledger.EntriesOfInfluencer(ctx, user.ID, 50); err != nil {
 		return err
 	}
-	if data.Storefront, err = aff.StorefrontOf(ctx, user.ID); err != nil {
+	if data.Storefront, err = s.deps.Influencers.StorefrontOf(ctx, user.ID); err != nil {
 		return err
 	}
 	return s.render(c, http.StatusOK, "influencer", Page{Title: "Your links", Data: data})
@@ -76,7 +76,7 @@ func (s *Server) influencerHome(c echo.Context) error {
 func (s *Server) uploadAvatar(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	const back = "/influencer#avatar"
-	files, closeAll, err := uploadedFiles(c, "avatar")
+	files, closeAll, err := request.Files(c, "avatar")
 	defer closeAll()
 	if err != nil {
 		return s.flashBack(c, err, back)
@@ -84,7 +84,7 @@ func (s *Server) uploadAvatar(c echo.Context) error {
 	if len(files) == 0 {
 		return s.flashBack(c, fault.FieldInvalidf("avatar", "choose a photo to upload"), back)
 	}
-	if _, err := s.deps.Affiliates.SetAvatar(c.Request().Context(), user.ID, files[0]); err != nil {
+	if _, err := s.deps.Influencers.SetAvatar(c.Request().Context(), user.ID, files[0]); err != nil {
 		return s.flashBack(c, err, back)
 	}
 	setFlash(c, "Profile photo saved.")
@@ -94,7 +94,7 @@ func (s *Server) uploadAvatar(c echo.Context) error {
 func (s *Server) updateProfile(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	in := affiliates.ProfileInput{Handle: c.FormValue("handle"), Bio: c.FormValue("bio")}
-	if err := s.deps.Affiliates.UpdateProfile(c.Request().Context(), user.ID, in); err != nil {
+	if err := s.deps.Influencers.UpdateProfile(c.Request().Context(), user.ID, in); err != nil {
 		return s.flashBack(c, err, "/influencer#profile")
 	}
 	setFlash(c, "Profile saved.")

@@ -8,6 +8,7 @@ import (
 	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/money"
 	"github.com/warna/warna/web/auth"
+	"github.com/warna/warna/web/request"
 )
 
 func (s *Server) ledgerRoutes(merchant *echo.Group) {
@@ -23,11 +24,11 @@ type commissionsPage struct {
 func (s *Server) commissions(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	ctx := c.Request().Context()
-	balances, err := s.deps.Affiliates.ShopBalances(ctx, user.ID)
+	balances, err := s.deps.Ledger.ShopBalances(ctx, user.ID)
 	if err != nil {
 		return err
 	}
-	entries, err := s.deps.Affiliates.EntriesOfShop(ctx, user.ID, 200)
+	entries, err := s.deps.Ledger.EntriesOfShop(ctx, user.ID, 200)
 	if err != nil {
 		return err
 	}
@@ -36,7 +37,7 @@ func (s *Server) commissions(c echo.Context) error {
 
 func (s *Server) createPayout(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	p, err := s.deps.Affiliates.CreatePayout(c.Request().Context(), user.ID, formID(c, "influencer_id"))
+	p, err := s.deps.Ledger.CreatePayout(c.Request().Context(), user.ID, request.FormID(c, "influencer_id"))
 	if err != nil {
 		return s.flashBack(c, err, "/merchant/commissions")
 	}

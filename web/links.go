@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 	"github.com/skip2/go-qrcode"
@@ -10,18 +9,19 @@ import (
 	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/web/auth"
+	"github.com/warna/warna/web/request"
 )
 
 func (s *Server) createLink(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	in := affiliates.LinkInput{
 		Kind:         affiliates.TargetKind(c.FormValue("kind")),
-		ProductID:    formID(c, "product_id"),
-		CollectionID: formID(c, "collection_id"),
+		ProductID:    request.FormID(c, "product_id"),
+		CollectionID: request.FormID(c, "collection_id"),
 		Campaign:     c.FormValue("campaign"),
 	}
 	ctx := c.Request().Context()
-	if _, err := s.deps.Affiliates.EnsureInfluencer(ctx, accountOf(user)); err != nil {
+	if _, err := s.deps.Influencers.EnsureInfluencer(ctx, accountOf(user)); err != nil {
 		return err
 	}
 	link, err := s.deps.Affiliates.CreateLink(ctx, user.ID, in)
@@ -39,7 +39,7 @@ func (s *Server) createLink(c echo.Context) error {
 func (s *Server) setLinkDisabled(disabled bool) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		user, _ := auth.CurrentUser(c)
-		if err := s.deps.Affiliates.SetLinkDisabled(c.Request().Context(), user.ID, pathID(c, "id"), disabled); err != nil {
+		if err := s.deps.Affiliates.SetLinkDisabled(c.Request().Context(), user.ID, request.PathID(c, "id"), disabled); err != nil {
 			return err
 		}
 		return c.Redirect(http.StatusSeeOther, "/influencer#links")
@@ -49,7 +49,7 @@ func (s *Server) setLinkDisabled(disabled bool) echo.HandlerFunc {
 // linkQR serves a PNG QR code of a link's short URL.
 func (s *Server) linkQR(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	link, err := s.deps.Affiliates.LinkFor(c.Request().Context(), user.ID, pathID(c, "id"))
+	link, err := s.deps.Affiliates.LinkFor(c.Request().Context(), user.ID, request.PathID(c, "id"))
 	if err != nil {
 		return err
 	}
@@ -66,16 +66,4 @@ func (s *Server) linkURL(code string) string { return s.cfg.BaseURL + "/r/" + co
 
 func accountOf(u auth.User) affiliates.Account {
 	return affiliates.Account{ID: u.ID, Name: u.Name, Email: u.Email}
-}
-
-func formID(c echo.Context, name string) int64 {
-	n, _ := strconv.ParseInt(c.FormValue(name), 10, 64)
-	return n
-}
-
-// paramInt reads a numeric path parameter; a malformed one becomes 0, which
-// matches nothing.
-func pathID(c echo.Context, name string) int64 {
-	n, _ := strconv.ParseInt(c.Param(name), 10, 64)
-	return n
 }

@@ -17,7 +17,7 @@ func (s *Server) mediaRoutes(e *echo.Echo) {
 // a file under a key never changes and may be cached for a year.
 func (s *Server) mediaFile(c echo.Context) error {
 	key := c.Param("key")
-	f, contentType, err := s.deps.Catalog.OpenMedia(c.Request().Context(), key)
+	f, contentType, err := s.deps.Catalog.Images.OpenMedia(c.Request().Context(), key)
 	if err != nil {
 		return err
 	}

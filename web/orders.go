@@ -7,10 +7,11 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/money"
+	"github.com/warna/warna/orders"
 	"github.com/warna/warna/web/auth"
+	"github.com/warna/warna/web/request"
 )
 
 func (s *Server) merchantOrderRoutes(merchant *echo.Group) {
@@ -24,7 +25,7 @@ func (s *Server) merchantOrderRoutes(merchant *echo.Group) {
 
 func (s *Server) merchantOrders(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	orders, err := s.deps.Affiliates.OrdersOfShop(c.Request().Context(), user.ID, 100)
+	orders, err := s.deps.Orders.OrdersOfShop(c.Request().Context(), user.ID, 100)
 	if err != nil {
 		return err
 	}
@@ -32,12 +33,12 @@ func (s *Server) merchantOrders(c echo.Context) error {
 }
 
 type merchantOrderPage struct {
-	Order affiliates.Order
+	Order orders.Order
 }
 
 func (s *Server) merchantOrder(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	order, err := s.deps.Affiliates.OrderForMerchant(c.Request().Context(), user.ID, pathID(c, "id"))
+	order, err := s.deps.Orders.OrderForMerchant(c.Request().Context(), user.ID, request.PathID(c, "id"))
 	if err != nil {
 		return err
 	}
@@ -49,16 +50,16 @@ func (s *Server) merchantOrder(c echo.Context) error {
 func (s *Server) refundOrderForm(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	ctx := c.Request().Context()
-	id := pathID(c, "id")
+	id := request.PathID(c, "id")
 	back := "/merchant/orders/" + strconv.FormatInt(id, 10)
 	var err error
 	if c.FormValue("scope") == "order" {
-		_, err = s.deps.Affiliates.RefundOrder(ctx, user.ID, id)
+		_, err = s.deps.Orders.RefundOrder(ctx, user.ID, id)
 	} else {
 		qty, _ := strconv.Atoi(c.FormValue("quantity"))
 		var amount int64
 		if v := strings.TrimSpace(c.FormValue("amount")); v != "" {
-			order, oerr := s.deps.Affiliates.OrderForMerchant(ctx, user.ID, id)
+			order, oerr := s.deps.Orders.OrderForMerchant(ctx, user.ID, id)
 			if oerr != nil {
 				return oerr
 			}
@@ -67,7 +68,7 @@ func (s *Server) refundOrderForm(c echo.Context) error {
 					"%q is not an amount to refund: write it in %s, such as %s", v, order.Currency, money.Plain(order.TotalMinor, order.Currency)), back)
 			}
 		}
-		_, err = s.deps.Affiliates.Refund(ctx, user.ID, id, affiliates.RefundInput{LineID: formID(c, "line_id"), AmountMinor: amount, Quantity: qty})
+		_, err = s.deps.Orders.Refund(ctx, user.ID, id, orders.RefundInput{LineID: request.FormID(c, "line_id"), AmountMinor: amount, Quantity: qty})
 	}
 	if err != nil {
 		return s.flashBack(c, err, back)
@@ -78,8 +79,8 @@ func (s *Server) refundOrderForm(c echo.Context) error {
 
 func (s *Server) approveOrder(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	id := pathID(c, "id")
-	if err := s.deps.Affiliates.ApproveOrder(c.Request().Context(), user.ID, id); err != nil {
+	id := request.PathID(c, "id")
+	if err := s.deps.Ledger.ApproveOrder(c.Request().Context(), user.ID, id); err != nil {
 		return err
 	}
 	setFlash(c, "Commission approved.")
@@ -89,8 +90,8 @@ func (s *Server) approveOrder(c echo.Context) error {
 func (s *Server) holdOrder(held bool) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		user, _ := auth.CurrentUser(c)
-		id := pathID(c, "id")
-		if err := s.deps.Affiliates.SetHold(c.Request().Context(), user.ID, id, held); err != nil {
+		id := request.PathID(c, "id")
+		if err := s.deps.Orders.SetHold(c.Request().Context(), user.ID, id, held); err != nil {
 			return err
 		}
 		return c.Redirect(http.StatusSeeOther, "/merchant/orders/"+strconv.FormatInt(id, 10))

@@ -8,8 +8,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/fault"
+	"github.com/warna/warna/orders"
+	"github.com/warna/warna/stats"
 	"github.com/warna/warna/web/auth"
 )
 
@@ -22,7 +23,7 @@ type apiKeysPage struct {
 	NewKey string
 	// Webhooks is false when the affiliate service is absent (tests).
 	Webhooks bool
-	Webhook  *affiliates.Webhook
+	Webhook  *orders.Webhook
 	// NewSecret is the signing secret of a webhook just set, shown once.
 	NewSecret string
 }
@@ -37,7 +38,7 @@ func (s *Server) developerPage(c echo.Context) (apiKeysPage, error) {
 	}
 	page := apiKeysPage{Keys: keys, Webhooks: s.deps.Affiliates != nil}
 	if page.Webhooks {
-		hook, found, err := s.deps.Affiliates.WebhookOf(ctx, user.ID)
+		hook, found, err := s.deps.Webhooks.WebhookOf(ctx, user.ID)
 		if err != nil && !fault.Is(err, fault.NotFound) { // no shop yet: no webhook
 			return apiKeysPage{}, err
 		}
@@ -55,18 +56,18 @@ func (s *Server) inShopZone(ctx context.Context, ownerID int64, t time.Time) tim
 	if s.deps.Catalog == nil {
 		return t.UTC()
 	}
-	shop, err := s.deps.Catalog.ShopOf(ctx, ownerID)
+	shop, err := s.deps.Catalog.Shops.ShopOf(ctx, ownerID)
 	if err != nil {
 		return t.UTC()
 	}
-	return t.In(affiliates.LoadZone(shop.TimeZone))
+	return t.In(stats.LoadZone(shop.TimeZone))
 }
 
 // setWebhook saves the shop's webhook URL and shows its new signing secret
 // once; a bad URL comes back with the reason.
 func (s *Server) setWebhook(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	hook, err := s.deps.Affiliates.SetWebhook(c.Request().Context(), user.ID, c.FormValue("url"))
+	hook, err := s.deps.Webhooks.SetWebhook(c.Request().Context(), user.ID, c.FormValue("url"))
 	if err != nil {
 		return s.flashBack(c, err, "/merchant/api-keys#webhook")
 	}
@@ -80,7 +81,7 @@ func (s *Server) setWebhook(c echo.Context) error {
 
 func (s *Server) removeWebhook(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	if err := s.deps.Affiliates.RemoveWebhook(c.Request().Context(), user.ID); err != nil {
+	if err := s.deps.Webhooks.RemoveWebhook(c.Request().Context(), user.ID); err != nil {
 		return s.flashBack(c, err, "/merchant/api-keys#webhook")
 	}
 	setFlash(c, "Webhook removed: no more order events will be sent.")
@@ -122,16 +123,4 @@ func (s *Server) revokeAPIKey(c echo.Context) error {
 	}
 	setFlash(c, "The API key is revoked.")
 	return c.Redirect(http.StatusSeeOther, "/merchant/api-keys")
-}
-
-type meResponse struct {
-	ID    int64  `json:"id"`
-	Email string `json:"email"`
-	Name  string `json:"name"`
-	Role  string `json:"role"`
-}
-
-func (s *Server) apiMe(c echo.Context) error {
-	user, _ := auth.CurrentUser(c)
-	return c.JSON(http.StatusOK, meResponse{ID: user.ID, Email: user.Email, Name: user.Name, Role: string(user.Role)})
 }

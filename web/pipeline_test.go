@@ -11,57 +11,54 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/warna/warna/catalog"
-	"github.com/warna/warna/database/dbtest"
 	"github.com/warna/warna/jobs"
-	"github.com/warna/warna/media"
-	"github.com/warna/warna/web/auth"
+	"github.com/warna/warna/jobs/jobstest"
 )
 
 // newPipelineSite is a catalogue site whose job queue really runs (started
-// by the test when it wants the workers going).
-func newPipelineSite(t *testing.T) (*catalogSite, *jobs.Queue) {
+// by the test when it wants the workers going), with the events of the jobs
+// it finishes.
+func newPipelineSite(t *testing.T) (*catalogSite, *jobs.Queue, <-chan *river.Event) {
 	t.Helper()
-	db := dbtest.Open(t, append(append(auth.Migrations(), jobs.Migrations()...), catalog.Migrations()...)...)
-	workers := jobs.NewWorkers()
-	queue, err := jobs.New(db, workers, jobs.Options{PollInterval: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := media.NewLocal(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := catalog.NewService(db, store, queue, catalog.Options{})
-	catalog.AddWorkers(workers, svc)
-	site := newTestSite(t, Config{}, Deps{Auth: auth.NewService(db, nil), Catalog: svc})
-	return &catalogSite{testSite: site, db: db, catalog: svc, store: store}, queue
+	site, queue := newCatalogSiteQueue(t, catalog.Options{}, jobs.Options{PollInterval: 50 * time.Millisecond})
+	events, stop := queue.Finished()
+	t.Cleanup(stop)
+	return site, queue, events
 }
 
-// waitImage polls until the image satisfies ok or 30 s pass.
-func (s *catalogSite) waitImage(t *testing.T, id int64, what string, ok func(catalog.Image) bool) catalog.Image {
+// waitImage waits, on the jobs of the image that finish, until the image
+// satisfies ok.
+func (s *catalogSite) waitImage(t *testing.T, events <-chan *river.Event, id int64, what string, ok func(catalog.Image) bool) catalog.Image {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var img catalog.Image
+	var img catalog.Image
+	load := func() bool {
 		if err := s.db.Take(&img, id).Error; err != nil {
 			t.Fatal(err)
 		}
-		if ok(img) {
-			return img
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("image %d never became %s: status %s, error %q", id, what, img.Status, img.Error)
-		}
-		time.Sleep(50 * time.Millisecond)
+		return ok(img)
 	}
+	if load() {
+		return img
+	}
+	jobstest.Wait(t, events, 30*time.Second, func(ev *river.Event) bool {
+		return jobstest.Args[struct {
+			ImageID int64 `json:"image_id"`
+		}](t, ev).ImageID == id && load()
+	})
+	if !ok(img) {
+		t.Fatalf("image %d never became %s: status %s, error %q", id, what, img.Status, img.Error)
+	}
+	return img
 }
 
 const refreshTag = `<meta http-equiv="refresh"`
 
 func TestPhotoPipelineOverHTTP(t *testing.T) {
 	ctx := context.Background()
-	site, queue := newPipelineSite(t)
+	site, queue, events := newPipelineSite(t)
 	b := site.merchant(t, "sari@example.com", "batik-sari")
 	shopper := site.browser()
 	id := createProduct(t, b, "Linen shirt", "19.99", pngPhoto(t, 640, 480, color.RGBA{200, 30, 40, 255}))
@@ -80,16 +77,18 @@ func TestPhotoPipelineOverHTTP(t *testing.T) {
 	if err := site.store.Put(ctx, garbage+".png", strings.NewReader("not a png")); err != nil {
 		t.Fatal(err)
 	}
-	site.db.Model(&catalog.Image{}).Where("id = ?", img.ID).Update("sha256", garbage)
+	site.setSHA256(t, img.ID, garbage)
 	if err := queue.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		_ = queue.Stop(stopCtx)
+		if err := queue.Stop(stopCtx); err != nil {
+			t.Error(err)
+		}
 	})
-	site.waitImage(t, img.ID, "failed", func(i catalog.Image) bool { return i.Status == catalog.ImageFailed })
+	site.waitImage(t, events, img.ID, "failed", func(i catalog.Image) bool { return i.Status == catalog.ImageFailed })
 	page := b.get(edit)
 	retry := fmt.Sprintf("%s/photos/%d/retry", edit, img.ID)
 	if strings.Contains(page.Body, refreshTag) || !strings.Contains(page.Body, `data-photo-status="failed"`) ||
@@ -98,21 +97,18 @@ func TestPhotoPipelineOverHTTP(t *testing.T) {
 	}
 
 	// Retry: CSRF required; then pending again with a new job that runs.
-	site.db.Model(&catalog.Image{}).Where("id = ?", img.ID).Update("sha256", realSHA)
+	site.setSHA256(t, img.ID, realSHA)
 	if res := b.post(retry, url.Values{}); res.Status != http.StatusForbidden {
 		t.Errorf("retry without a CSRF token: %d, want 403", res.Status)
 	}
-	var jobsBefore int64
-	site.db.Table("river_job").Where("kind = ?", "process_image").Count(&jobsBefore)
+	jobsBefore := site.jobs(t, "process_image")
 	if res := b.submit(edit, retry, url.Values{}); res.Status != http.StatusSeeOther {
 		t.Fatalf("retry: %d %.300s", res.Status, res.Body)
 	}
-	var jobsAfter int64
-	site.db.Table("river_job").Where("kind = ?", "process_image").Count(&jobsAfter)
-	if jobsAfter != jobsBefore+1 {
+	if jobsAfter := site.jobs(t, "process_image"); jobsAfter != jobsBefore+1 {
 		t.Errorf("process_image jobs %d → %d, want one more", jobsBefore, jobsAfter)
 	}
-	ready := site.waitImage(t, img.ID, "ready with WebP", func(i catalog.Image) bool {
+	ready := site.waitImage(t, events, img.ID, "ready with WebP", func(i catalog.Image) bool {
 		return i.Status == catalog.ImageReady && len(i.WebPList()) > 0
 	})
 	if ready.Error != "" {
@@ -144,10 +140,10 @@ func TestPhotoPipelineOverHTTP(t *testing.T) {
 	if res := b.submit(edit, families, url.Values{"families": {"chartreuse"}}); res.Status != http.StatusUnprocessableEntity && res.Status != http.StatusBadRequest {
 		t.Errorf("unknown family: %d, want a 4xx", res.Status)
 	}
-	if n, err := site.catalog.Reprocess(ctx, true, nil); err != nil || n != 1 {
+	if n, err := site.catalog.Pipeline.Reprocess(ctx, true, nil); err != nil || n != 1 {
 		t.Fatalf("reprocess: %d %v", n, err)
 	}
-	site.waitImage(t, img.ID, "reprocessed", func(i catalog.Image) bool { return i.Status == catalog.ImageReady && i.PaletteVersion > 0 })
+	site.waitImage(t, events, img.ID, "reprocessed", func(i catalog.Image) bool { return i.Status == catalog.ImageReady && i.PaletteVersion > 0 })
 	page = b.get(edit)
 	for _, f := range []string{"white", "pink"} {
 		if !strings.Contains(page.Body, `value="`+f+`" checked`) {
@@ -201,4 +197,22 @@ func TestPhotoPipelineOverHTTP(t *testing.T) {
 	if res := other.submit("/merchant", families, url.Values{"families": {"red"}}); res.Status != http.StatusNotFound {
 		t.Errorf("another merchant's override: %d, want 404", res.Status)
 	}
+}
+
+// setSHA256 points an image at another stored original.
+func (s *catalogSite) setSHA256(t *testing.T, imageID int64, sha string) {
+	t.Helper()
+	if err := s.db.Model(&catalog.Image{}).Where("id = ?", imageID).Update("sha256", sha).Error; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// jobs counts the jobs of a kind ever enqueued.
+func (s *catalogSite) jobs(t *testing.T, kind string) int64 {
+	t.Helper()
+	var n int64
+	if err := s.db.Table("river_job").Where("kind = ?", kind).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -2,8 +2,6 @@ package web
 
 import (
 	"fmt"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"slices"
 	"strconv"
@@ -15,6 +13,7 @@ import (
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/money"
 	"github.com/warna/warna/web/auth"
+	"github.com/warna/warna/web/request"
 )
 
 func (s *Server) productRoutes(merchant *echo.Group) {
@@ -104,9 +103,6 @@ func bindProduct(c echo.Context) (catalog.ProductInput, map[string]string, error
 		Title: form["title"], SKU: form["sku"], Description: form["description"], Category: form["category"],
 		Price: form["price"], Status: catalog.Status(form["status"]), DeclaredColor: form["color"],
 	}
-	if strings.TrimSpace(in.Price) == "" {
-		return in, form, fault.FieldInvalidf("price", "enter a price")
-	}
 	stock := strings.TrimSpace(form["stock"])
 	if stock == "" {
 		stock = "0"
@@ -134,13 +130,13 @@ func (s *Server) renderProductForm(c echo.Context, status int, data productFormP
 	data.Categories = catalog.Categories
 	data.Statuses = []catalog.Status{catalog.StatusDraft, catalog.StatusActive, catalog.StatusArchived}
 	data.MaxPhotos = catalog.MaxImagesPerProduct
-	data.MaxBytes = fmt.Sprintf("%d MB", s.deps.Catalog.Limits().MaxBytes>>20)
+	data.MaxBytes = fmt.Sprintf("%d MB", s.deps.Catalog.Images.Limits().MaxBytes>>20)
 	return s.render(c, status, "product_form", Page{Title: title, Form: form, Errors: errs, Data: data})
 }
 
 func (s *Server) newProductForm(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	shop, err := s.deps.Catalog.ShopOf(c.Request().Context(), user.ID)
+	shop, err := s.deps.Catalog.Shops.ShopOf(c.Request().Context(), user.ID)
 	if fault.Is(err, fault.NotFound) {
 		return c.Redirect(http.StatusSeeOther, "/merchant/shop/new")
 	}
@@ -154,14 +150,14 @@ func (s *Server) newProductForm(c echo.Context) error {
 func (s *Server) createProduct(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	ctx := c.Request().Context()
-	shop, err := s.deps.Catalog.ShopOf(ctx, user.ID)
+	shop, err := s.deps.Catalog.Shops.ShopOf(ctx, user.ID)
 	if err != nil {
 		return err
 	}
 	in, form, err := bindProduct(c)
 	var p catalog.Product
 	if err == nil {
-		p, err = s.deps.Catalog.CreateProduct(ctx, user.ID, in)
+		p, err = s.deps.Catalog.Products.CreateProduct(ctx, user.ID, in)
 	}
 	if err != nil {
 		errs, status, ok := fieldErrors(err)
@@ -180,11 +176,11 @@ func (s *Server) createProduct(c echo.Context) error {
 
 func (s *Server) editProductForm(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	id, err := idParam(c, "id", "no such product")
+	id, err := request.ID(c, "id", "no such product")
 	if err != nil {
 		return err
 	}
-	p, err := s.deps.Catalog.Product(c.Request().Context(), user.ID, id)
+	p, err := s.deps.Catalog.Products.Product(c.Request().Context(), user.ID, id)
 	if err != nil {
 		return err
 	}
@@ -194,17 +190,17 @@ func (s *Server) editProductForm(c echo.Context) error {
 func (s *Server) updateProduct(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	ctx := c.Request().Context()
-	id, err := idParam(c, "id", "no such product")
+	id, err := request.ID(c, "id", "no such product")
 	if err != nil {
 		return err
 	}
-	current, err := s.deps.Catalog.Product(ctx, user.ID, id)
+	current, err := s.deps.Catalog.Products.Product(ctx, user.ID, id)
 	if err != nil {
 		return err
 	}
 	in, form, err := bindProduct(c)
 	if err == nil {
-		_, err = s.deps.Catalog.UpdateProduct(ctx, user.ID, id, in)
+		_, err = s.deps.Catalog.Products.UpdateProduct(ctx, user.ID, id, in)
 	}
 	if err != nil {
 		errs, status, ok := fieldErrors(err)
@@ -219,60 +215,25 @@ func (s *Server) updateProduct(c echo.Context) error {
 
 func (s *Server) archiveProduct(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	id, err := idParam(c, "id", "no such product")
+	id, err := request.ID(c, "id", "no such product")
 	if err != nil {
 		return err
 	}
-	if _, err := s.deps.Catalog.ArchiveProduct(c.Request().Context(), user.ID, id); err != nil {
+	if _, err := s.deps.Catalog.Products.ArchiveProduct(c.Request().Context(), user.ID, id); err != nil {
 		return err
 	}
 	setFlash(c, "The product is archived; shoppers no longer see it.")
 	return c.Redirect(http.StatusSeeOther, "/merchant")
 }
 
-// uploadedFiles opens the files of a multipart field, skipping the empty part
-// a browser sends when no file was chosen. close releases them.
-func uploadedFiles(c echo.Context, fields ...string) (readers []io.Reader, closeAll func(), err error) {
-	closeAll = func() {}
-	ct := c.Request().Header.Get(echo.HeaderContentType)
-	if !strings.HasPrefix(ct, echo.MIMEMultipartForm) {
-		return nil, closeAll, nil
-	}
-	form, err := c.MultipartForm()
-	if err != nil {
-		return nil, closeAll, fault.Invalidf("the upload could not be read; try again")
-	}
-	var opened []multipart.File
-	closeAll = func() {
-		for _, f := range opened {
-			f.Close()
-		}
-	}
-	for _, field := range fields {
-		for _, fh := range form.File[field] {
-			if fh.Filename == "" && fh.Size == 0 {
-				continue
-			}
-			f, err := fh.Open()
-			if err != nil {
-				closeAll()
-				return nil, func() {}, err
-			}
-			opened = append(opened, f)
-			readers = append(readers, f)
-		}
-	}
-	return readers, closeAll, nil
-}
-
 // addPhotos stores the photos posted with a form, if any.
 func (s *Server) addPhotos(c echo.Context, userID, productID int64) error {
-	files, closeAll, err := uploadedFiles(c, "photos")
+	files, closeAll, err := request.Files(c, "photos")
 	defer closeAll()
 	if err != nil || len(files) == 0 {
 		return err
 	}
-	_, err = s.deps.Catalog.AddImages(c.Request().Context(), userID, productID, files)
+	_, err = s.deps.Catalog.Images.AddImages(c.Request().Context(), userID, productID, files)
 	return err
 }
 
@@ -282,7 +243,7 @@ func (s *Server) photoProblem(c echo.Context, userID, productID int64, err error
 	if !ok {
 		return err
 	}
-	p, perr := s.deps.Catalog.Product(c.Request().Context(), userID, productID)
+	p, perr := s.deps.Catalog.Products.Product(c.Request().Context(), userID, productID)
 	if perr != nil {
 		return perr
 	}
@@ -295,21 +256,21 @@ func (s *Server) photoProblem(c echo.Context, userID, productID int64, err error
 
 func (s *Server) uploadPhotos(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	id, err := idParam(c, "id", "no such product")
+	id, err := request.ID(c, "id", "no such product")
 	if err != nil {
 		return err
 	}
 	// Ownership first, so another merchant learns nothing from the upload.
-	if _, err := s.deps.Catalog.Product(c.Request().Context(), user.ID, id); err != nil {
+	if _, err := s.deps.Catalog.Products.Product(c.Request().Context(), user.ID, id); err != nil {
 		return err
 	}
-	files, closeAll, err := uploadedFiles(c, "photos")
+	files, closeAll, err := request.Files(c, "photos")
 	defer closeAll()
 	if err == nil && len(files) == 0 {
 		err = fault.FieldInvalidf("photos", "choose one or more photos to upload")
 	}
 	if err == nil {
-		_, err = s.deps.Catalog.AddImages(c.Request().Context(), user.ID, id, files)
+		_, err = s.deps.Catalog.Images.AddImages(c.Request().Context(), user.ID, id, files)
 	}
 	if err != nil {
 		return s.photoProblem(c, user.ID, id, err)
@@ -320,11 +281,11 @@ func (s *Server) uploadPhotos(c echo.Context) error {
 
 func (s *Server) movePhoto(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	id, err := idParam(c, "id", "no such product")
+	id, err := request.ID(c, "id", "no such product")
 	if err != nil {
 		return err
 	}
-	imageID, err := idParam(c, "image", "no such photo")
+	imageID, err := request.ID(c, "image", "no such photo")
 	if err != nil {
 		return err
 	}
@@ -332,7 +293,7 @@ func (s *Server) movePhoto(c echo.Context) error {
 	if c.FormValue("direction") == "up" {
 		delta = -1
 	}
-	if err := s.deps.Catalog.MoveImage(c.Request().Context(), user.ID, id, imageID, delta); err != nil {
+	if err := s.deps.Catalog.Images.MoveImage(c.Request().Context(), user.ID, id, imageID, delta); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/merchant/products/%d#photos", id))
@@ -340,15 +301,15 @@ func (s *Server) movePhoto(c echo.Context) error {
 
 func (s *Server) removePhoto(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	id, err := idParam(c, "id", "no such product")
+	id, err := request.ID(c, "id", "no such product")
 	if err != nil {
 		return err
 	}
-	imageID, err := idParam(c, "image", "no such photo")
+	imageID, err := request.ID(c, "image", "no such photo")
 	if err != nil {
 		return err
 	}
-	if err := s.deps.Catalog.RemoveImage(c.Request().Context(), user.ID, id, imageID); err != nil {
+	if err := s.deps.Catalog.Images.RemoveImage(c.Request().Context(), user.ID, id, imageID); err != nil {
 		return err
 	}
 	setFlash(c, "Photo removed.")
@@ -358,15 +319,15 @@ func (s *Server) removePhoto(c echo.Context) error {
 // retryPhoto sends a failed photo back through the pipeline.
 func (s *Server) retryPhoto(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	id, err := idParam(c, "id", "no such product")
+	id, err := request.ID(c, "id", "no such product")
 	if err != nil {
 		return err
 	}
-	imageID, err := idParam(c, "image", "no such photo")
+	imageID, err := request.ID(c, "image", "no such photo")
 	if err != nil {
 		return err
 	}
-	if err := s.deps.Catalog.RetryImage(c.Request().Context(), user.ID, id, imageID); err != nil {
+	if err := s.deps.Catalog.Pipeline.RetryImage(c.Request().Context(), user.ID, id, imageID); err != nil {
 		return err
 	}
 	setFlash(c, "The photo is queued again; this page refreshes until it is processed.")
@@ -377,7 +338,7 @@ func (s *Server) retryPhoto(c echo.Context) error {
 // families found in the photos apply again).
 func (s *Server) setFamilies(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	id, err := idParam(c, "id", "no such product")
+	id, err := request.ID(c, "id", "no such product")
 	if err != nil {
 		return err
 	}
@@ -389,7 +350,7 @@ func (s *Server) setFamilies(c echo.Context) error {
 	if c.FormValue("clear") != "" {
 		families = nil
 	}
-	if err := s.deps.Catalog.SetFamilyOverride(c.Request().Context(), user.ID, id, families); err != nil {
+	if err := s.deps.Catalog.Products.SetFamilyOverride(c.Request().Context(), user.ID, id, families); err != nil {
 		return err
 	}
 	if len(families) == 0 {

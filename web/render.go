@@ -8,12 +8,15 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/warna/warna/imaging"
 	"github.com/warna/warna/money"
 	"github.com/warna/warna/web/auth"
+	"github.com/warna/warna/web/dashboard"
 )
 
 //go:embed templates
@@ -52,7 +55,20 @@ func templateFuncs() template.FuncMap {
 		"safeCSS":   func(s string) template.CSS { return template.CSS(s) },
 		"dict":      dict,
 		"pct":       func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
+		"swatches":  familySwatches,
 	}
+}
+
+// familySwatches are the families' display colours, in the alphabetical
+// order of their names that the home page's row has always had.
+func familySwatches() []string {
+	families := slices.Clone(imaging.Families)
+	slices.Sort(families)
+	out := make([]string, len(families))
+	for i, f := range families {
+		out[i] = f.Swatch()
+	}
+	return out
 }
 
 func newRenderer() (*renderer, error) {
@@ -97,6 +113,18 @@ func (s *Server) render(c echo.Context, status int, name string, p Page) error {
 	}
 	return c.HTMLBlob(status, buf.Bytes())
 }
+
+// sitePages renders the site's pages for the handlers of other web
+// packages (the dashboards).
+type sitePages struct{ s *Server }
+
+var _ dashboard.Pages = sitePages{}
+
+func (p sitePages) Render(c echo.Context, status int, template, title string, data any) error {
+	return p.s.render(c, status, template, Page{Title: title, Data: data})
+}
+
+func (p sitePages) Flash(c echo.Context, msg string) { setFlash(c, msg) }
 
 func csrfToken(c echo.Context) string {
 	tok, _ := c.Get("csrf").(string)

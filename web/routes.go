@@ -5,7 +5,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/warna/warna/web/api"
 	"github.com/warna/warna/web/auth"
+	"github.com/warna/warna/web/dashboard"
 )
 
 // routes registers every route. Each resource registers its own group in its
@@ -34,11 +36,13 @@ func (s *Server) routes() {
 
 	influencer := e.Group("/influencer", auth.RequireRole(auth.RoleInfluencer))
 
-	api := e.Group("/api/v1")
-	api.GET("/me", s.apiMe, auth.RequireRole(auth.RoleMerchant, auth.RoleInfluencer))
-
-	s.catalogRoutes(e, merchant, api)
-	s.affiliateRoutes(e, influencer, merchant, api)
-	s.dashboardRoutes(merchant, influencer)
-	s.searchRoutes(e, api)
+	s.catalogRoutes(e, merchant)
+	s.affiliateRoutes(e, influencer, merchant)
+	if s.deps.Stats != nil && s.deps.Affiliates != nil {
+		deps := dashboard.Deps{Stats: s.deps.Stats, Ledger: s.deps.Ledger, Orders: s.deps.Orders}
+		dashboard.New(sitePages{s}, deps, s.logger).Routes(merchant, influencer)
+	}
+	s.searchRoutes(e)
+	api.New(s.cfg.BaseURL, api.Deps{Catalog: s.deps.Catalog, Orders: s.deps.Orders, Webhooks: s.deps.Webhooks, Search: s.deps.Search}).
+		Routes(e.Group("/api/v1"))
 }

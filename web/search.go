@@ -18,14 +18,13 @@ import (
 	"github.com/warna/warna/search"
 )
 
-func (s *Server) searchRoutes(e *echo.Echo, api *echo.Group) {
+func (s *Server) searchRoutes(e *echo.Echo) {
 	if s.deps.Search == nil {
 		return
 	}
 	e.GET("/search", s.searchPage)
 	e.GET("/search/look", s.lookPage)
 	e.POST("/search/look", s.look)
-	api.GET("/search", s.apiSearch)
 }
 
 // searchValues merges the page's picker rows (pick=#hex with pick_w=0..100,
@@ -123,13 +122,6 @@ type searchPageData struct {
 	Error      string
 }
 
-// familyHex is how each family's chip is painted.
-var familyHex = map[string]string{
-	"black": "#1f1f1f", "white": "#ffffff", "gray": "#8c8c8c", "red": "#d62d2d", "orange": "#f08a24",
-	"yellow": "#f2c94c", "green": "#3aa655", "teal": "#1c9c9c", "blue": "#2f6fd6", "purple": "#7b4bc4",
-	"pink": "#e86aa6", "brown": "#8a5a3b", "beige": "#e3d3b4",
-}
-
 func (s *Server) searchPage(c echo.Context) error {
 	values := searchValues(c.QueryParams())
 	q, err := search.ParseQuery(values, s.deps.Search.DefaultCurrency())
@@ -203,7 +195,7 @@ func pickerState(v url.Values, q search.Query) ([]familyChip, []pickRow) {
 	}
 	chips := make([]familyChip, 0, len(imaging.Families))
 	for _, f := range imaging.Families {
-		chips = append(chips, familyChip{Family: string(f), Hex: familyHex[string(f)], Checked: chosen[string(f)], Not: excluded[string(f)]})
+		chips = append(chips, familyChip{Family: string(f), Hex: f.Swatch(), Checked: chosen[string(f)], Not: excluded[string(f)]})
 	}
 	var picks []pickRow
 	for _, c := range q.Colours {
@@ -230,7 +222,7 @@ func facetLinks(q search.Query, f search.Facets) (families, categories, prices [
 	}
 	for _, fc := range f.Families {
 		fam := fc.Family
-		families = append(families, facetLink{Label: fam, Count: fc.Count, Active: active[fam], Hex: familyHex[fam],
+		families = append(families, facetLink{Label: fam, Count: fc.Count, Active: active[fam], Hex: imaging.Family(fam).Swatch(),
 			URL: withValues(q, func(v url.Values) { toggle(v, "family", fam) })})
 	}
 	for _, cc := range f.Categories {

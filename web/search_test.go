@@ -17,6 +17,7 @@ import (
 	"github.com/warna/warna/search"
 	"github.com/warna/warna/search/embedded"
 	"github.com/warna/warna/search/searchtest"
+	"github.com/warna/warna/web/api"
 )
 
 // newSearchSite serves the contract catalogue from a real embedded index.
@@ -39,7 +40,7 @@ func TestSearchAPI(t *testing.T) {
 	if res.Status != http.StatusOK {
 		t.Fatalf("status %d: %s", res.Status, res.Body)
 	}
-	var got apiSearchResult
+	var got api.SearchResult
 	if err := json.Unmarshal([]byte(res.Body), &got); err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +65,9 @@ func TestSearchAPI(t *testing.T) {
 	} {
 		res := b.get("/api/v1/search?" + raw)
 		var e apiError
-		_ = json.Unmarshal([]byte(res.Body), &e)
+		if err := json.Unmarshal([]byte(res.Body), &e); err != nil {
+			t.Fatalf("not JSON: %v: %.300s", err, res.Body)
+		}
 		if res.Status != http.StatusBadRequest || e.Error.Field != field || e.Error.Code != "invalid" || e.Error.Message == "" {
 			t.Errorf("%s: got %d %s, want 400 naming %s", raw, res.Status, res.Body, field)
 		}
@@ -143,7 +146,7 @@ func TestShopThisLook(t *testing.T) {
 	fw, _ := mw.CreateFormFile("photo", "look.png")
 	_, _ = fw.Write(photo.Bytes())
 	_ = mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, b.site.srv.URL+"/search/look", &body)
+	req := newRequest(t, http.MethodPost, b.site.srv.URL+"/search/look", &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	res := b.do(req)
 	if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location, "/search?") {
@@ -157,7 +160,7 @@ func TestShopThisLook(t *testing.T) {
 	page := b.get(res.Location)
 	assertOrder(t, page.Body, "Mostly red patchwork top", "Half and half rugby top")
 
-	req, _ = http.NewRequest(http.MethodPost, b.site.srv.URL+"/search/look", strings.NewReader("_csrf="+token))
+	req = newRequest(t, http.MethodPost, b.site.srv.URL+"/search/look", strings.NewReader("_csrf="+token))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if res := b.do(req); res.Status != http.StatusBadRequest || !strings.Contains(res.Body, "choose a photo") {
 		t.Errorf("no photo: got %d, want 400 asking for one", res.Status)

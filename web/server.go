@@ -18,7 +18,10 @@ import (
 
 	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/catalog/bulk"
+	"github.com/warna/warna/orders"
 	"github.com/warna/warna/search"
+	"github.com/warna/warna/stats"
 	"github.com/warna/warna/web/auth"
 )
 
@@ -50,14 +53,22 @@ type Deps struct {
 	Auth *auth.Service
 	// Catalog serves shops, products, photos and imports; nil leaves those
 	// routes out (tests of other areas).
-	Catalog *catalog.Service
-	// Affiliates serves links, the /r redirect, storefronts, cart and
-	// checkout, orders, commissions and the conversion API; nil leaves
-	// those routes out.
-	Affiliates *affiliates.Service
+	Catalog *catalog.Catalog
+	// Bulk runs catalogue imports and exports; it comes with Catalog.
+	Bulk *bulk.Service
+	// Affiliates serves influencers' links and the /r redirect. It comes
+	// with the five services after it (profiles and storefronts, the
+	// commission ledger, cart, orders, webhooks); nil leaves all of their
+	// routes out.
+	Affiliates  *affiliates.Service
+	Influencers *affiliates.Influencers
+	Ledger      *affiliates.Ledger
+	Carts       *orders.Carts
+	Orders      *orders.Service
+	Webhooks    *orders.Webhooks
 	// Stats computes the dashboards and keeps their roll-ups; nil leaves the
 	// dashboards out.
-	Stats *affiliates.Stats
+	Stats *stats.Service
 	// Search answers /search, /api/v1/search and "more in this colour"; nil
 	// leaves those routes out.
 	Search   *search.Service

@@ -11,6 +11,7 @@ import (
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/money"
 	"github.com/warna/warna/web/auth"
+	"github.com/warna/warna/web/request"
 )
 
 func (s *Server) shopRoutes(merchant *echo.Group) {
@@ -39,19 +40,19 @@ func (s *Server) merchantHome(c echo.Context) error {
 	}
 	user, _ := auth.CurrentUser(c)
 	ctx := c.Request().Context()
-	shop, err := s.deps.Catalog.ShopOf(ctx, user.ID)
+	shop, err := s.deps.Catalog.Shops.ShopOf(ctx, user.ID)
 	if fault.Is(err, fault.NotFound) {
 		return c.Redirect(http.StatusSeeOther, "/merchant/shop/new")
 	}
 	if err != nil {
 		return err
 	}
-	filter := catalog.ProductFilter{Status: catalog.Status(c.QueryParam("status")), Query: c.QueryParam("q"), Page: pageParam(c), PerPage: 25}
-	page, err := s.deps.Catalog.Products(ctx, user.ID, filter)
+	filter := catalog.ProductFilter{Status: catalog.Status(c.QueryParam("status")), Query: c.QueryParam("q"), Page: request.Page(c), PerPage: 25}
+	page, err := s.deps.Catalog.Products.Products(ctx, user.ID, filter)
 	if err != nil {
 		return err
 	}
-	summary, err := s.deps.Catalog.Summary(ctx, user.ID)
+	summary, err := s.deps.Catalog.Shops.Summary(ctx, user.ID)
 	if err != nil {
 		return err
 	}
@@ -75,12 +76,12 @@ var commonTimeZones = []string{
 	"Europe/Berlin", "America/New_York", "America/Los_Angeles", "UTC",
 }
 
-func shopForm(shop catalog.Shop) map[string]string {
+func shopForm(in catalog.ShopInput) map[string]string {
 	return map[string]string{
-		"name": shop.Name, "slug": shop.Slug, "description": shop.Description, "currency": shop.Currency,
-		"time_zone": shop.TimeZone, "commission": catalog.FormatPercentBps(shop.DefaultCommissionBps),
-		"return_window_days":      strconv.Itoa(shop.ReturnWindowDays),
-		"attribution_window_days": strconv.Itoa(shop.AttributionWindowDays),
+		"name": in.Name, "slug": in.Slug, "description": in.Description, "currency": in.Currency,
+		"time_zone": in.TimeZone, "commission": catalog.FormatPercentBps(in.DefaultCommissionBps),
+		"return_window_days":      strconv.Itoa(in.ReturnWindowDays),
+		"attribution_window_days": strconv.Itoa(in.AttributionWindowDays),
 	}
 }
 
@@ -95,31 +96,10 @@ func (s *Server) renderShopForm(c echo.Context, status int, isNew bool, form map
 
 func (s *Server) newShopForm(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	if _, err := s.deps.Catalog.ShopOf(c.Request().Context(), user.ID); err == nil {
+	if _, err := s.deps.Catalog.Shops.ShopOf(c.Request().Context(), user.ID); err == nil {
 		return c.Redirect(http.StatusSeeOther, "/merchant/shop")
 	}
-	form := shopForm(catalog.Shop{Currency: "IDR", TimeZone: "Asia/Jakarta", DefaultCommissionBps: 1000,
-		ReturnWindowDays: 7, AttributionWindowDays: catalog.DefaultAttributionWindowDays})
-	form["name"] = user.Name
-	form["slug"] = suggestSlug(user.Name)
-	return s.renderShopForm(c, http.StatusOK, true, form, nil)
-}
-
-// suggestSlug makes a web address out of a name: "Batik Sari" → "batik-sari".
-func suggestSlug(name string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(name) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-			b.WriteRune(r)
-			dash = false
-		case !dash && b.Len() > 0:
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	return strings.Trim(b.String(), "-")
+	return s.renderShopForm(c, http.StatusOK, true, shopForm(catalog.NewShopInput(user.Name)), nil)
 }
 
 // bindShop reads the shop form; a number that does not parse names its field.
@@ -175,7 +155,7 @@ func (s *Server) createShop(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	in, form, err := bindShop(c)
 	if err == nil {
-		_, err = s.deps.Catalog.CreateShop(c.Request().Context(), user.ID, in)
+		_, err = s.deps.Catalog.Shops.CreateShop(c.Request().Context(), user.ID, in)
 	}
 	if err != nil {
 		errs, status, ok := fieldErrors(err)
@@ -190,21 +170,21 @@ func (s *Server) createShop(c echo.Context) error {
 
 func (s *Server) shopSettings(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	shop, err := s.deps.Catalog.ShopOf(c.Request().Context(), user.ID)
+	shop, err := s.deps.Catalog.Shops.ShopOf(c.Request().Context(), user.ID)
 	if fault.Is(err, fault.NotFound) {
 		return c.Redirect(http.StatusSeeOther, "/merchant/shop/new")
 	}
 	if err != nil {
 		return err
 	}
-	return s.renderShopForm(c, http.StatusOK, false, shopForm(shop), nil)
+	return s.renderShopForm(c, http.StatusOK, false, shopForm(catalog.ShopInputOf(shop)), nil)
 }
 
 func (s *Server) updateShop(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	in, form, err := bindShop(c)
 	if err == nil {
-		_, err = s.deps.Catalog.UpdateShop(c.Request().Context(), user.ID, in)
+		_, err = s.deps.Catalog.Shops.UpdateShop(c.Request().Context(), user.ID, in)
 	}
 	if err != nil {
 		errs, status, ok := fieldErrors(err)

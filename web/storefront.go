@@ -14,6 +14,7 @@ import (
 	"github.com/warna/warna/imaging"
 	"github.com/warna/warna/search"
 	"github.com/warna/warna/web/auth"
+	"github.com/warna/warna/web/request"
 )
 
 func (s *Server) storefrontRoutes(e *echo.Echo, influencer *echo.Group) {
@@ -63,7 +64,7 @@ func (s *Server) shelves(c echo.Context, sf affiliates.Storefront) ([]shelfView,
 			ids = append(ids, card.ProductID)
 		}
 	}
-	products, err := s.deps.Catalog.PublicProductsByID(c.Request().Context(), ids)
+	products, err := s.deps.Catalog.Products.PublicProductsByID(c.Request().Context(), ids)
 	if err != nil {
 		return nil, err
 	}
@@ -90,11 +91,11 @@ func (s *Server) shelves(c echo.Context, sf affiliates.Storefront) ([]shelfView,
 // card carrying the influencer's tracked link.
 func (s *Server) storefront(c echo.Context) error {
 	ctx := c.Request().Context()
-	inf, err := s.deps.Affiliates.InfluencerByHandle(ctx, c.Param("handle"))
+	inf, err := s.deps.Influencers.InfluencerByHandle(ctx, c.Param("handle"))
 	if err != nil {
 		return err
 	}
-	sf, err := s.deps.Affiliates.StorefrontOf(ctx, inf.UserID)
+	sf, err := s.deps.Influencers.StorefrontOf(ctx, inf.UserID)
 	if err != nil {
 		return err
 	}
@@ -158,7 +159,7 @@ func (d *storefrontPage) filterByFamily(page *url.URL, families []string) {
 	for _, f := range imaging.Families {
 		if n := counts[string(f)]; n > 0 {
 			d.Colours = append(d.Colours, facetLink{Label: string(f), Count: n, Active: slices.Contains(families, string(f)),
-				Hex: familyHex[string(f)], URL: link(string(f))})
+				Hex: f.Swatch(), URL: link(string(f))})
 		}
 	}
 }
@@ -166,10 +167,10 @@ func (d *storefrontPage) filterByFamily(page *url.URL, families []string) {
 func (s *Server) createCollection(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	ctx := c.Request().Context()
-	if _, err := s.deps.Affiliates.EnsureInfluencer(ctx, accountOf(user)); err != nil {
+	if _, err := s.deps.Influencers.EnsureInfluencer(ctx, accountOf(user)); err != nil {
 		return err
 	}
-	if _, err := s.deps.Affiliates.CreateCollection(ctx, user.ID, c.FormValue("title")); err != nil {
+	if _, err := s.deps.Influencers.CreateCollection(ctx, user.ID, c.FormValue("title")); err != nil {
 		return s.flashBack(c, err, "/influencer#storefront")
 	}
 	setFlash(c, "Collection created. Add products to it by their number, or from a product page.")
@@ -178,7 +179,7 @@ func (s *Server) createCollection(c echo.Context) error {
 
 func (s *Server) addToCollection(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	err := s.deps.Affiliates.AddToCollection(c.Request().Context(), user.ID, pathID(c, "id"), formID(c, "product_id"))
+	err := s.deps.Influencers.AddToCollection(c.Request().Context(), user.ID, request.PathID(c, "id"), request.FormID(c, "product_id"))
 	if err != nil {
 		return s.flashBack(c, err, "/influencer#storefront")
 	}
@@ -188,7 +189,7 @@ func (s *Server) addToCollection(c echo.Context) error {
 
 func (s *Server) removeFromCollection(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	err := s.deps.Affiliates.RemoveFromCollection(c.Request().Context(), user.ID, pathID(c, "id"), pathID(c, "pid"))
+	err := s.deps.Influencers.RemoveFromCollection(c.Request().Context(), user.ID, request.PathID(c, "id"), request.PathID(c, "pid"))
 	if err != nil {
 		return s.flashBack(c, err, "/influencer#storefront")
 	}

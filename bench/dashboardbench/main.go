@@ -37,6 +37,8 @@ import (
 	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/app"
 	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/orders"
+	"github.com/warna/warna/stats"
 	"github.com/warna/warna/web/auth"
 )
 
@@ -108,7 +110,7 @@ func run(cfg config) error {
 		fmt.Printf("generated %d clicks and %d orders in %s\n", cfg.clicks, cfg.orders, time.Since(start).Round(time.Millisecond))
 	}
 	start = time.Now()
-	res, err := affiliates.NewStats(db, nil, nil).Refresh(ctx)
+	res, err := stats.NewService(db, nil, nil).Refresh(ctx)
 	if err != nil {
 		return fmt.Errorf("roll-up: %w", err)
 	}
@@ -519,13 +521,13 @@ func generateOrders(ctx context.Context, db *gorm.DB, cfg config, rng *rand.Rand
 	var payOrder []payKey
 	var lineID, entryID, refundID int64
 	err := withTx(ctx, db, func(tx *sql.Tx) error {
-		orders := newInserter(tx, "orders", []string{"id", "shop_id", "external_id", "source", "email", "currency", "total_minor", "placed_at", "held",
+		orderRows := newInserter(tx, "orders", []string{"id", "shop_id", "external_id", "source", "email", "currency", "total_minor", "placed_at", "held",
 			"attr_outcome", "attr_reason", "attr_rule", "attr_link_id", "attr_influencer_id", "attr_window_days", "created_at"})
 		lines := newInserter(tx, "order_lines", []string{"id", "order_id", "product_id", "title", "unit_minor", "quantity", "amount_minor", "refunded_minor", "refunded_qty"})
 		entries := newInserter(tx, "ledger_entries", []string{"id", "kind", "influencer_id", "shop_id", "order_id", "line_id", "amount_minor", "currency",
 			"rate_bps", "rate_source", "once_key", "payout_id", "note", "created_at"})
 		refunds := newInserter(tx, "refunds", []string{"id", "order_id", "line_id", "amount_minor", "quantity", "created_at"})
-		lines.parent, entries.parent, refunds.parent = orders, orders, lines
+		lines.parent, entries.parent, refunds.parent = orderRows, orderRows, lines
 		for o := 1; o <= cfg.orders; o++ {
 			placed := factTime(rng, cfg.days, now)
 			var si int
@@ -557,13 +559,13 @@ func generateOrders(ctx context.Context, db *gorm.DB, cfg config, rng *rand.Rand
 				ls = append(ls, l)
 				total += l.amount
 			}
-			outcome, reason := affiliates.OutcomeNone, "no tracked link was followed"
+			outcome, reason := orders.OutcomeNone, "no tracked link was followed"
 			var linkID, infID any
 			if linkIdx >= 0 {
-				outcome, reason = affiliates.OutcomeAttributed, ""
+				outcome, reason = orders.OutcomeAttributed, ""
 				linkID, infID = w.links[linkIdx].ID, w.links[linkIdx].InfluencerID
 			}
-			if err := orders.add(ctx, o, shop.ID, fmt.Sprintf("bench-%d", o), affiliates.SourceAPI, "buyer@bench.test", shop.Currency, total, placed, false,
+			if err := orderRows.add(ctx, o, shop.ID, fmt.Sprintf("bench-%d", o), orders.SourceAPI, "buyer@bench.test", shop.Currency, total, placed, false,
 				outcome, reason, affiliates.RuleVersion, linkID, infID, 7, placed); err != nil {
 				return err
 			}
@@ -624,7 +626,7 @@ func generateOrders(ctx context.Context, db *gorm.DB, cfg config, rng *rand.Rand
 				}
 			}
 		}
-		for _, in := range []*inserter{orders, lines, refunds} {
+		for _, in := range []*inserter{orderRows, lines, refunds} {
 			if err := in.flush(ctx); err != nil {
 				return err
 			}

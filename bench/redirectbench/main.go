@@ -41,6 +41,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/warna/warna/affiliates"
+	"github.com/warna/warna/app"
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/database"
 	"github.com/warna/warna/web"
@@ -109,9 +110,7 @@ func run(cfg config) error {
 		return err
 	}
 	defer database.Close(db)
-	migs := append(auth.Migrations(), catalog.Migrations()...)
-	migs = append(migs, affiliates.Migrations()...)
-	if err := database.Migrate(ctx, db, append(migs, affiliates.StatsMigrations()...)); err != nil {
+	if err := database.Migrate(ctx, db, app.Migrations()); err != nil {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -276,7 +275,7 @@ func seed(ctx context.Context, db *gorm.DB, aff *affiliates.Service) ([]string, 
 	if err := db.Create(&p).Error; err != nil {
 		return nil, err
 	}
-	if _, err := aff.EnsureInfluencer(ctx, affiliates.Account{ID: 2, Name: "Bench Creator", Email: "b@example.com"}); err != nil {
+	if _, err := affiliates.NewInfluencers(db, aff, nil, nil, nil).EnsureInfluencer(ctx, affiliates.Account{ID: 2, Name: "Bench Creator", Email: "b@example.com"}); err != nil {
 		return nil, err
 	}
 	var codes []string

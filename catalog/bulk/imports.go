@@ -1,0 +1,331 @@
+package bulk
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+	"gorm.io/gorm"
+
+	"github.com/warna/warna/catalog"
+	"github.com/warna/warna/database"
+	"github.com/warna/warna/fault"
+	"github.com/warna/warna/media"
+	"github.com/warna/warna/money"
+)
+
+// MaxImportBytes bounds an uploaded import file.
+const MaxImportBytes = 20 << 20
+
+// ImportStatus is where a background import is.
+type ImportStatus string
+
+// Import statuses.
+const (
+	ImportQueued  ImportStatus = "queued"
+	ImportRunning ImportStatus = "running"
+	ImportDone    ImportStatus = "done"
+	ImportFailed  ImportStatus = "failed"
+)
+
+// Import is a bulk import a merchant uploaded, run in the background; its
+// progress and row report are kept for the merchant to read.
+type Import struct {
+	ID         int64        `gorm:"primaryKey"`
+	ShopID     int64        `gorm:"not null;index"`
+	Filename   string       `gorm:"size:200;not null"`
+	FileKey    string       `gorm:"size:80;not null"`
+	Format     string       `gorm:"size:8;not null"`
+	Locale     string       `gorm:"size:16;not null;default:''"`
+	Status     ImportStatus `gorm:"size:16;not null"`
+	Total      int          `gorm:"not null;default:0"`
+	Done       int          `gorm:"not null;default:0"`
+	Created    int          `gorm:"not null;default:0"`
+	Updated    int          `gorm:"not null;default:0"`
+	Unchanged  int          `gorm:"not null;default:0"`
+	Failed     int          `gorm:"not null;default:0"`
+	Report     string       `gorm:"type:text;not null;default:'[]'"` // JSON []RowResult
+	Error      string       `gorm:"size:500;not null;default:''"`
+	CreatedAt  time.Time
+	StartedAt  *time.Time
+	FinishedAt *time.Time
+}
+
+// TableName keeps the table name plain.
+func (Import) TableName() string { return "imports" }
+
+// Running reports whether the import has not finished yet.
+func (imp Import) Running() bool { return imp.Status == ImportQueued || imp.Status == ImportRunning }
+
+// Percent is the share of rows done, 0 to 100.
+func (imp Import) Percent() int {
+	if imp.Total == 0 {
+		if imp.Running() {
+			return 0
+		}
+		return 100
+	}
+	return imp.Done * 100 / imp.Total
+}
+
+// Rows is the row report, failures first.
+func (imp Import) Rows() []RowResult {
+	var rows []RowResult
+	_ = json.Unmarshal([]byte(imp.Report), &rows)
+	failed := rows[:0:0]
+	rest := rows[:0:0]
+	for _, r := range rows {
+		if r.Status == catalog.RowFailed {
+			failed = append(failed, r)
+		} else {
+			rest = append(rest, r)
+		}
+	}
+	return append(failed, rest...)
+}
+
+// importFormat names the format of an uploaded file from its name and start.
+func importFormat(filename string, data []byte) (string, error) {
+	switch strings.ToLower(path.Ext(filename)) {
+	case ".csv", ".tsv", ".txt":
+		return "csv", nil
+	case ".jsonl", ".ndjson", ".json":
+		return "jsonl", nil
+	}
+	if trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))); len(trimmed) > 0 && trimmed[0] == '{' {
+		return "jsonl", nil
+	}
+	if bytes.IndexByte(data[:min(len(data), 4096)], 0) >= 0 {
+		return "", fault.FieldInvalidf("file", "%s is not a CSV or JSON Lines file (export it from your marketplace as CSV)", filename)
+	}
+	return "csv", nil
+}
+
+// Service runs merchants' bulk imports and exports their catalogues.
+type Service struct {
+	db           *gorm.DB
+	media        media.Store
+	queue        enqueuer
+	now          func() time.Time
+	fetchTimeout time.Duration
+	products     *catalog.Products
+	images       *catalog.Images
+}
+
+// enqueuer is the part of jobs.Queue imports need: adding a job inside the
+// transaction that records the import.
+type enqueuer interface {
+	EnqueueTx(ctx context.Context, tx *gorm.DB, args river.JobArgs, opts *river.InsertOpts) error
+}
+
+// Options tune the service; zero fields take defaults.
+type Options struct {
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// FetchTimeout bounds one image download during import; 0 means 10 s.
+	FetchTimeout time.Duration
+}
+
+// NewService builds the import and export service over db and the
+// catalogue's services, keeping uploaded files in store and queuing import
+// runs on queue.
+func NewService(db *gorm.DB, store media.Store, queue enqueuer, cat *catalog.Catalog, opts Options) *Service {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.FetchTimeout <= 0 {
+		opts.FetchTimeout = 10 * time.Second
+	}
+	now := opts.Now
+	return &Service{db: db, media: store, queue: queue, now: func() time.Time { return now().UTC() },
+		fetchTimeout: opts.FetchTimeout, products: cat.Products, images: cat.Images}
+}
+
+// ImportCatalogArgs runs a bulk import a merchant uploaded.
+type ImportCatalogArgs struct {
+	ImportID int64 `json:"import_id"`
+}
+
+// Kind names the job for River.
+func (ImportCatalogArgs) Kind() string { return "import_catalog" }
+
+// StartImport keeps an uploaded file and queues its import in one
+// transaction; the returned Import shows progress as it runs.
+func (s *Service) StartImport(ctx context.Context, ownerID int64, filename string, r io.Reader, locale string) (Import, error) {
+	db := s.db.WithContext(ctx)
+	shop, err := catalog.ShopOfOwnerTx(ctx, db, ownerID)
+	if err != nil {
+		return Import{}, err
+	}
+	if !money.ValidLocale(locale) {
+		return Import{}, fault.FieldInvalidf("locale", "unknown locale %q: use a language code such as en, id or de", locale)
+	}
+	data, err := io.ReadAll(io.LimitReader(r, MaxImportBytes+1))
+	if err != nil {
+		return Import{}, err
+	}
+	if len(data) > MaxImportBytes {
+		return Import{}, &fault.Error{Kind: fault.TooLarge, Field: "file", Message: "the file is larger than the " + mebibytes(MaxImportBytes) + " limit; split it into smaller files"}
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return Import{}, fault.FieldInvalidf("file", "the file is empty")
+	}
+	format, err := importFormat(filename, data)
+	if err != nil {
+		return Import{}, err
+	}
+	key := media.Key(data, format)
+	existed, err := s.media.Exists(ctx, key)
+	if err != nil {
+		return Import{}, err
+	}
+	if !existed {
+		if err := s.media.Put(ctx, key, bytes.NewReader(data)); err != nil {
+			return Import{}, err
+		}
+	}
+	imp := Import{
+		ShopID: shop.ID, Filename: truncate(path.Base(filename), 200), FileKey: key, Format: format,
+		Locale: locale, Status: ImportQueued, Report: "[]", CreatedAt: s.now(),
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&imp).Error; err != nil {
+			return err
+		}
+		return s.queue.EnqueueTx(ctx, tx, ImportCatalogArgs{ImportID: imp.ID}, nil)
+	})
+	if err != nil && !existed {
+		_ = s.media.Delete(context.WithoutCancel(ctx), key)
+	}
+	return imp, err
+}
+
+// Import returns one of the merchant's imports.
+func (s *Service) Import(ctx context.Context, ownerID, importID int64) (Import, error) {
+	db := s.db.WithContext(ctx)
+	shop, err := catalog.ShopOfOwnerTx(ctx, db, ownerID)
+	if err != nil {
+		return Import{}, fault.NotFoundf("no such import")
+	}
+	var imp Import
+	err = db.Where("id = ? AND shop_id = ?", importID, shop.ID).Take(&imp).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Import{}, fault.NotFoundf("no such import")
+	}
+	return imp, err
+}
+
+// Imports lists the merchant's recent imports, newest first.
+func (s *Service) Imports(ctx context.Context, ownerID int64) ([]Import, error) {
+	db := s.db.WithContext(ctx)
+	shop, err := catalog.ShopOfOwnerTx(ctx, db, ownerID)
+	if err != nil {
+		return nil, err
+	}
+	var list []Import
+	err = db.Omit("report").Where("shop_id = ?", shop.ID).Order("id DESC").Limit(20).Find(&list).Error
+	return list, err
+}
+
+// RunImport runs a queued import, recording progress as it goes. Running it
+// again after a crash is safe: rows already imported come out unchanged.
+func (s *Service) RunImport(ctx context.Context, importID int64) error {
+	db := s.db.WithContext(ctx)
+	var imp Import
+	if err := db.Take(&imp, importID).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil
+		}
+		return err
+	}
+	if !imp.Running() {
+		return nil
+	}
+	started := s.now()
+	if err := db.Model(&imp).Updates(map[string]any{"status": ImportRunning, "started_at": &started, "done": 0}).Error; err != nil {
+		return err
+	}
+	file, err := s.media.Open(ctx, imp.FileKey)
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	lastSaved := time.Time{}
+	report, err := s.ImportInto(ctx, imp.ShopID, file, ImportOptions{
+		Format: imp.Format, Locale: imp.Locale,
+		Progress: func(done, total int) {
+			if now := time.Now(); now.Sub(lastSaved) >= 300*time.Millisecond || done == total {
+				lastSaved = now
+				db.Model(&Import{}).Where("id = ?", imp.ID).Updates(map[string]any{"done": done, "total": total})
+			}
+		},
+	})
+	finished := s.now()
+	fields := map[string]any{"finished_at": &finished, "status": ImportDone}
+	if err != nil {
+		if fault.KindOf(err) == fault.Internal && ctx.Err() == nil {
+			return err // retry: the import is idempotent
+		}
+		fields["status"], fields["error"] = ImportFailed, truncate(fault.MessageOf(err), 500)
+	}
+	rows, jerr := json.Marshal(report.Rows)
+	if jerr != nil {
+		return jerr
+	}
+	if report.Rows == nil {
+		rows = []byte("[]")
+	}
+	fields["report"], fields["total"], fields["done"] = string(rows), len(report.Rows), len(report.Rows)
+	fields["created"], fields["updated"], fields["unchanged"], fields["failed"] = report.Created, report.Updated, report.Unchanged, report.Failed
+	return s.db.WithContext(context.WithoutCancel(ctx)).Model(&Import{}).Where("id = ?", imp.ID).Updates(fields).Error
+}
+
+// ImportCatalogWorker runs uploaded imports.
+type ImportCatalogWorker struct {
+	river.WorkerDefaults[ImportCatalogArgs]
+	Bulk *Service
+}
+
+// Work runs one import.
+func (w *ImportCatalogWorker) Work(ctx context.Context, job *river.Job[ImportCatalogArgs]) error {
+	return w.Bulk.RunImport(ctx, job.Args.ImportID)
+}
+
+// Timeout allows for big files with many image downloads.
+func (w *ImportCatalogWorker) Timeout(*river.Job[ImportCatalogArgs]) time.Duration { return time.Hour }
+
+// Migrations creates the imports table (made by catalog's 0201 until this
+// package existed, so on such a database it is there already).
+func Migrations() []database.Migration {
+	return []database.Migration{{
+		ID: "0250_bulk_imports",
+		Up: func(tx *gorm.DB) error {
+			if tx.Migrator().HasTable(&Import{}) {
+				return nil
+			}
+			return tx.AutoMigrate(&Import{})
+		},
+	}}
+}
+
+// AddWorkers registers the import job's worker.
+func AddWorkers(workers *river.Workers, s *Service) {
+	river.AddWorker(workers, &ImportCatalogWorker{Bulk: s})
+}
+
+// truncate cuts s to at most n bytes without splitting a character.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}
+
+func mebibytes(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
