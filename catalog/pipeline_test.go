@@ -217,7 +217,7 @@ func TestReprocessAfterUpgrade(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The version 2 palette still reads: the product's colours come from it.
-	if err := e.svc.finishImage(ctx, img.ID, map[string]any{"status": ImageReady}); err != nil {
+	if err := e.cat.Pipeline.finishImage(ctx, img.ID, map[string]any{"status": ImageReady}); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.reload(p.ID); got.DominantFamily != "green" {
@@ -225,10 +225,10 @@ func TestReprocessAfterUpgrade(t *testing.T) {
 	}
 
 	webpJobs := e.jobs("make_webp")
-	if n, err := e.svc.Reprocess(ctx, false, nil); err != nil || n != 1 {
+	if n, err := e.cat.Pipeline.Reprocess(ctx, false, nil); err != nil || n != 1 {
 		t.Fatalf("Reprocess(outdated) = %d, %v; want the one image of version 2", n, err)
 	}
-	if err := e.svc.ProcessImage(ctx, img.ID); err != nil {
+	if err := e.cat.Pipeline.ProcessImage(ctx, img.ID); err != nil {
 		t.Fatal(err)
 	}
 	var again Image
