@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"github.com/warna/warna/imaging/imagingtest"
 	"image"
 	"image/jpeg"
 	"image/png"
@@ -12,6 +13,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/warna/warna/imaging/colour"
+	"github.com/warna/warna/imaging/palette"
 )
 
 // diffCase is one file of the differential corpus: made from a committed
@@ -53,7 +57,7 @@ const (
 // saying so. Every decoded file also goes through Process, whose thumbnail
 // and palette must match those of the reference picture.
 func TestDecodeMatchesLibjpeg(t *testing.T) {
-	requireTools(t, "djpeg", "cjpeg", "jpegtran", "convert", "identify", "vips", "cwebp", "dwebp")
+	imagingtest.RequireTools(t, "djpeg", "cjpeg", "jpegtran", "convert", "identify", "vips", "cwebp", "dwebp")
 	dir := t.TempDir()
 	var cases []diffCase
 	for _, src := range diffSources {
@@ -181,7 +185,7 @@ func checkPipeline(t *testing.T, data []byte, ref *image.NRGBA) {
 		t.Errorf("palette is ΔE00 %.2f from the reference's (want ≤ %d):\n got %v\nwant %v", d, maxPaletteDistance, got.Palette.Swatches, want.Palette.Swatches)
 	}
 	// The check must catch what jpegn did to files with restart markers.
-	green := Palette{Swatches: []Swatch{{Lab: [3]float64{49.2, -51.6, 48.9}, Share: 1}}} // #008700
+	green := palette.Palette{Swatches: []palette.Swatch{{Lab: [3]float64{49.2, -51.6, 48.9}, Share: 1}}} // #008700
 	if d := paletteDistance(green, want.Palette); d <= maxPaletteDistance {
 		t.Fatalf("a uniformly green picture's palette is only ΔE00 %.2f from the reference's: the check cannot fail", d)
 	}
@@ -189,12 +193,12 @@ func checkPipeline(t *testing.T, data []byte, ref *image.NRGBA) {
 
 // paletteDistance is the share-weighted mean, over the swatches of p, of
 // the CIEDE2000 distance to the nearest swatch of q.
-func paletteDistance(p, q Palette) float64 {
+func paletteDistance(p, q palette.Palette) float64 {
 	var sum float64
 	for _, s := range p.Swatches {
 		nearest := math.Inf(1)
 		for _, o := range q.Swatches {
-			nearest = min(nearest, DeltaE00(swatchLab(s), swatchLab(o)))
+			nearest = min(nearest, colour.DeltaE00(colour.Lab{L: s.Lab[0], A: s.Lab[1], B: s.Lab[2]}, colour.Lab{L: o.Lab[0], A: o.Lab[1], B: o.Lab[2]}))
 		}
 		sum += s.Share * nearest
 	}

@@ -1,19 +1,11 @@
-// Package imaging is Warna's pure image code: decoding with limits, thumbnails,
-// palette extraction, colour naming and CIELAB maths. It imports no other
-// Warna package and touches no database, network or global state.
+// Package imaging is Warna's pure image code: decoding with limits,
+// colour management, thumbnails, and Process, the pipeline that also runs
+// palette extraction (package imaging/palette) on the working image. Colour
+// maths and naming live in imaging/colour. It imports no Warna package
+// outside imaging and touches no database, network or global state.
 //
 // The parts and the files that own them:
 //
-//   - colour.go:   Lab (CIE L*a*b*, D65, L in 0..100), hex parsing, DeltaE00 in
-//     standard units (go-colorful returns ΔE/100 with L in 0..1; we rescale),
-//     OKLab for vector search.
-//   - names.go:    the 13 families + multicolour, naming by the XKCD colour survey
-//     (CC0, embedded from xkcd-colors.json), ParseColor for user input
-//     ("#1e90ff", "1e90ff", "burgundy", "off-white", "navy", family names).
-//   - palette.go, mask.go, backdrop.go, kmeans.go, prominent.go: ExtractPalette,
-//     the foreground mask (a smooth backdrop field fitted to the border) and
-//     its two engines (deterministic weighted k-means in Lab; a wrapper around
-//     github.com/EdlinOrg/prominentcolor).
 //   - decode.go, exif.go, jpegfile.go, jpegsplit.go: Sniff, limits and
 //     refusals before decoding, the choice of JPEG decoder from the file's
 //     markers (jpegn only where TestDecodeMatchesLibjpeg proves it right),

@@ -9,6 +9,8 @@ import (
 	"image/draw"
 	"io"
 	"math"
+
+	"github.com/warna/warna/imaging/colour"
 )
 
 // ColourSpace names the colour space an original was encoded in, as read
@@ -309,7 +311,7 @@ const srgbEncodeSteps = 16384
 var srgbEncode = func() *[srgbEncodeSteps + 1]uint8 {
 	var t [srgbEncodeSteps + 1]uint8
 	for i := range t {
-		t[i] = uint8(math.Round(255 * srgbFromLinear(float64(i)/srgbEncodeSteps)))
+		t[i] = uint8(math.Round(255 * colour.SRGBFromLinear(float64(i)/srgbEncodeSteps)))
 	}
 	return &t
 }()

@@ -3,6 +3,8 @@ package imaging
 import (
 	"fmt"
 	"sync"
+
+	"github.com/warna/warna/imaging/palette"
 )
 
 // Result is what Process extracts from one original image.
@@ -13,14 +15,14 @@ type Result struct {
 	// and Palette are sRGB whatever it is.
 	ColourSpace ColourSpace
 	Thumbs      []Thumb
-	Palette     Palette
+	Palette     palette.Palette
 }
 
 // ProcessOptions configure Process; zero values take each part's defaults.
 type ProcessOptions struct {
 	Limits  Limits
 	Thumbs  ThumbOptions
-	Palette PaletteOptions
+	Palette palette.Options
 }
 
 // Process runs the pipeline for one uploaded original: header checks against
@@ -38,10 +40,10 @@ func Process(data []byte, opts ProcessOptions) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("thumbnails: %w", err)
 	}
-	var palette Palette
+	var pal palette.Palette
 	var paletteErr error
 	var wg sync.WaitGroup
-	wg.Go(func() { palette, paletteErr = ExtractPalette(set.paletteImage(), opts.Palette) })
+	wg.Go(func() { pal, paletteErr = palette.Extract(set.paletteImage(), opts.Palette) })
 	thumbs, err := set.encode()
 	wg.Wait()
 	if err != nil {
@@ -54,5 +56,5 @@ func Process(data []byte, opts ProcessOptions) (Result, error) {
 	if d.orientation >= 5 {
 		w, h = h, w
 	}
-	return Result{Format: d.format, Width: w, Height: h, ColourSpace: d.colour.space, Thumbs: thumbs, Palette: palette}, nil
+	return Result{Format: d.format, Width: w, Height: h, ColourSpace: d.colour.space, Thumbs: thumbs, Palette: pal}, nil
 }

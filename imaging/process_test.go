@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math"
 	"testing"
+
+	"github.com/warna/warna/imaging/palette"
 )
 
 func TestProcess(t *testing.T) {
@@ -34,8 +36,8 @@ func TestProcess(t *testing.T) {
 				decodeThumb(t, th)
 			}
 			sw := res.Palette.Swatches
-			if len(sw) == 0 || len(sw) > MaxPaletteColors {
-				t.Fatalf("palette has %d swatches, want 1..%d", len(sw), MaxPaletteColors)
+			if len(sw) == 0 || len(sw) > palette.MaxColors {
+				t.Fatalf("palette has %d swatches, want 1..%d", len(sw), palette.MaxColors)
 			}
 			var total float64
 			for _, s := range sw {

@@ -12,6 +12,8 @@ import (
 	"math"
 	"slices"
 	"sync"
+
+	"github.com/warna/warna/imaging/palette"
 )
 
 // ThumbOptions choose the thumbnails to make. Zero fields take the defaults:
@@ -125,7 +127,7 @@ func (s thumbSet) encode() ([]Thumb, error) {
 // reduction is cheap and sees the same detail whatever the original size.
 func (s thumbSet) paletteImage() image.Image {
 	i := len(s.pics) - 1
-	for i > 0 && s.sizes[i].long < paletteSide {
+	for i > 0 && s.sizes[i].long < palette.WorkingSide {
 		i--
 	}
 	return s.pics[i].image()

@@ -6,39 +6,13 @@ import (
 	"image"
 	"image/draw"
 	"math"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
-)
 
-// requireTools returns the paths of the named command-line tools. A test
-// that needs a missing one fails on CI, which must install it (.ci/run),
-// and is skipped elsewhere.
-func requireTools(t *testing.T, names ...string) map[string]string {
-	t.Helper()
-	paths := map[string]string{}
-	for _, name := range names {
-		path, err := exec.LookPath(name)
-		if err == nil && name == "convert" {
-			// Only ImageMagick's convert will do: its -profile goes through lcms.
-			out, verr := exec.Command(path, "-version").CombinedOutput()
-			if verr != nil || !bytes.Contains(out, []byte("ImageMagick")) {
-				err = fmt.Errorf("%s is not ImageMagick's convert", path)
-			}
-		}
-		if err != nil {
-			how := fmt.Sprintf("%s not found (%v): install libjpeg-turbo-progs, imagemagick, webp and libvips-tools", name, err)
-			if os.Getenv("CI") != "" {
-				t.Fatal(how + " — CI must have it")
-			}
-			t.Skip(how)
-		}
-		paths[name] = path
-	}
-	return paths
-}
+	"github.com/warna/warna/imaging/colour"
+)
 
 // run runs a tool and returns its standard output, failing the test with
 // its standard error when it fails.
@@ -166,20 +140,20 @@ const gridCells = 24
 func gridDeltaE(a, b *image.RGBA) (mean, worst float64) {
 	la, lb := gridLab(a), gridLab(b)
 	for i := range la {
-		d := math.Sqrt(deltaE76Sq(la[i], lb[i]))
+		d := math.Sqrt(colour.DeltaE76Sq(la[i], lb[i]))
 		mean += d
 		worst = max(worst, d)
 	}
 	return mean / float64(len(la)), worst
 }
 
-func gridLab(m *image.RGBA) []Lab {
+func gridLab(m *image.RGBA) []colour.Lab {
 	var linear [256]float64
 	for i := range linear {
-		linear[i] = linearFromSRGB(float64(i) / 255)
+		linear[i] = colour.LinearFromSRGB(float64(i) / 255)
 	}
 	w, h := m.Rect.Dx(), m.Rect.Dy()
-	out := make([]Lab, 0, gridCells*gridCells)
+	out := make([]colour.Lab, 0, gridCells*gridCells)
 	for gy := range gridCells {
 		for gx := range gridCells {
 			x0, y0 := gx*w/gridCells, gy*h/gridCells
@@ -194,7 +168,7 @@ func gridLab(m *image.RGBA) []Lab {
 				}
 			}
 			n := float64((x1 - x0) * (y1 - y0))
-			out = append(out, labFromLinear(sum[0]/n, sum[1]/n, sum[2]/n))
+			out = append(out, colour.LabFromLinear(sum[0]/n, sum[1]/n, sum[2]/n))
 		}
 	}
 	return out

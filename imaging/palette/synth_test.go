@@ -1,18 +1,22 @@
-package imaging
+package palette
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"math"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/warna/warna/imaging/colour"
 )
 
 // The synthetic evaluation: product photos drawn at test time with known
@@ -49,11 +53,11 @@ type synthScene struct {
 	background string
 	shape      string
 	img        image.Image
-	family     Family    // the main colour's family
-	colours    []Lab     // main colour first, then the secondary colour if any
-	shares     []float64 // of the product's area
-	product    []Lab     // noiseless product colours as drawn (shading, highlights, texture)
-	backdrop   []Lab     // noiseless backdrop colours as drawn (lighting, shadows)
+	family     colour.Family // the main colour's family
+	colours    []colour.Lab  // main colour first, then the secondary colour if any
+	shares     []float64     // of the product's area
+	product    []colour.Lab  // noiseless product colours as drawn (shading, highlights, texture)
+	backdrop   []colour.Lab  // noiseless backdrop colours as drawn (lighting, shadows)
 }
 
 func (s synthScene) String() string {
@@ -139,12 +143,12 @@ type sceneRender struct {
 func newSynthScene(i int) synthScene {
 	rng := rand.New(rand.NewPCG(0x5eed2, uint64(i)))
 	kind := backdropKinds[i%len(backdropKinds)]
-	family := Families[(i/len(backdropKinds))%len(Families)]
+	family := colour.Families[(i/len(backdropKinds))%len(colour.Families)]
 	switch {
 	case kind == "white-on-white":
-		family = White
-	case family == White && (kind == "white" || kind == "off-white"):
-		family = Gray // a white product on white is the white-on-white kind
+		family = colour.White
+	case family == colour.White && (kind == "white" || kind == "off-white"):
+		family = colour.Gray // a white product on white is the white-on-white kind
 	}
 	r := &sceneRender{rng: rng}
 	sizes := [][2]int{{1, 1}, {4, 5}, {3, 4}, {4, 3}, {2, 3}}
@@ -162,7 +166,7 @@ func newSynthScene(i int) synthScene {
 	r.chooseBackdrop(kind)
 	img, areas, product, backdrop := r.draw()
 	scene := synthScene{index: i, background: kind, shape: r.p.shape, img: img, family: family, product: product, backdrop: backdrop}
-	scene.colours = []Lab{labOfLinear(r.p.main)}
+	scene.colours = []colour.Lab{labOfLinear(r.p.main)}
 	if r.p.twoTone && areas[1] > 0 {
 		scene.colours = append(scene.colours, labOfLinear(r.p.second))
 	}
@@ -176,27 +180,27 @@ func newSynthScene(i int) synthScene {
 func pick[T any](rng *rand.Rand, list []T) T { return list[rng.IntN(len(list))] }
 
 func rgbOfHex(hex string) [3]float64 {
-	r, g, b, err := parseHexRGB(hex)
+	r, g, b, err := colour.ParseHexRGB(hex)
 	if err != nil {
 		panic(err)
 	}
-	return [3]float64{srgbLinear[r], srgbLinear[g], srgbLinear[b]}
+	return [3]float64{colour.LinearFromSRGB8(r), colour.LinearFromSRGB8(g), colour.LinearFromSRGB8(b)}
 }
 
-func labOfLinear(c [3]float64) Lab {
-	return labFromLinear(max(0, min(1, c[0])), max(0, min(1, c[1])), max(0, min(1, c[2])))
+func labOfLinear(c [3]float64) colour.Lab {
+	return colour.LabFromLinear(max(0, min(1, c[0])), max(0, min(1, c[1])), max(0, min(1, c[2])))
 }
 
 // linearOfLab converts to linear sRGB, clamped to the gamut.
-func linearOfLab(c Lab) [3]float64 {
-	r, g, b := c.linearRGB()
+func linearOfLab(c colour.Lab) [3]float64 {
+	r, g, b := c.LinearRGB()
 	return [3]float64{max(0, min(1, r)), max(0, min(1, g)), max(0, min(1, b))}
 }
 
 func scaled(c [3]float64, k float64) [3]float64 { return [3]float64{c[0] * k, c[1] * k, c[2] * k} }
 
 // chooseProduct picks the product's shape, place and look.
-func (r *sceneRender) chooseProduct(family Family, kind string, i int) {
+func (r *sceneRender) chooseProduct(family colour.Family, kind string, i int) {
 	rng := r.rng
 	p := &r.p
 	p.shape = pick(rng, synthShapes)
@@ -217,12 +221,12 @@ func (r *sceneRender) chooseProduct(family Family, kind string, i int) {
 		p.cx += (rng.Float64()*2 - 1) * max(0, float64(r.w)/2-p.sx) * 0.8
 		p.cy += (rng.Float64()*2 - 1) * max(0, float64(r.h)/2-p.sy) * 0.8
 	}
-	mainHex := pick(rng, exemplarColours[family])
+	mainHex := pick(rng, exemplarColours()[family])
 	p.main = jitterColour(rng, rgbOfHex(mainHex), family)
 	if rng.IntN(3) == 0 && kind != "white-on-white" {
 		p.twoTone = true
-		other := Families[(familyIndex(family)+1+rng.IntN(len(Families)-1))%len(Families)]
-		p.second = rgbOfHex(pick(rng, exemplarColours[other]))
+		other := colour.Families[(colour.FamilyIndex(family)+1+rng.IntN(len(colour.Families)-1))%len(colour.Families)]
+		p.second = rgbOfHex(pick(rng, exemplarColours()[other]))
 		p.pattern = pick(rng, []string{"band", "band", "stripes"})
 	}
 	angle := rng.Float64() * 2 * math.Pi
@@ -247,13 +251,13 @@ func (r *sceneRender) chooseProduct(family Family, kind string, i int) {
 
 // jitterColour moves a colour by a few sRGB levels, keeping it in its
 // family (the truth must stay unambiguous).
-func jitterColour(rng *rand.Rand, c [3]float64, family Family) [3]float64 {
+func jitterColour(rng *rand.Rand, c [3]float64, family colour.Family) [3]float64 {
 	var out [3]float64
 	for k := range c {
-		v := srgbFromLinear(c[k])*255 + (rng.Float64()*2-1)*5
-		out[k] = linearFromSRGB(max(0, min(255, v)) / 255)
+		v := colour.SRGBFromLinear(c[k])*255 + (rng.Float64()*2-1)*5
+		out[k] = colour.LinearFromSRGB(max(0, min(255, v)) / 255)
 	}
-	if f, _, _ := Name(labOfLinear(out)); f != family {
+	if f, _, _ := colour.Name(labOfLinear(out)); f != family {
 		return c
 	}
 	return out
@@ -265,22 +269,22 @@ func (r *sceneRender) chooseBackdrop(kind string) {
 	rng := r.rng
 	b := &r.b
 	b.kind = kind
-	product := []Lab{labOfLinear(r.p.main)}
+	product := []colour.Lab{labOfLinear(r.p.main)}
 	if r.p.twoTone {
 		product = append(product, labOfLinear(r.p.second))
 	}
 	farFromProduct := func(c [3]float64, min float64) bool {
 		for _, p := range product {
-			if DeltaE00(labOfLinear(c), p) < min {
+			if colour.DeltaE00(labOfLinear(c), p) < min {
 				return false
 			}
 		}
 		return true
 	}
-	grey := func(v float64) [3]float64 { l := linearFromSRGB(v / 255); return [3]float64{l, l, l} }
+	grey := func(v float64) [3]float64 { l := colour.LinearFromSRGB(v / 255); return [3]float64{l, l, l} }
 	tint := func(l, c float64) [3]float64 {
 		h := rng.Float64() * 2 * math.Pi
-		return linearOfLab(Lab{l, c * math.Cos(h), c * math.Sin(h)})
+		return linearOfLab(colour.Lab{L: l, A: c * math.Cos(h), B: c * math.Sin(h)})
 	}
 	b.light = r.randomLighting(0.03, 0.1)
 	switch kind {
@@ -298,7 +302,7 @@ func (r *sceneRender) chooseBackdrop(kind string) {
 		for range 50 {
 			b.base = grey(110 + float64(rng.IntN(116)))
 			if rng.IntN(2) == 0 {
-				b.base = linearOfLab(Lab{labOfLinear(b.base).L, (rng.Float64()*2 - 1) * 2, (rng.Float64()*2 - 1) * 3})
+				b.base = linearOfLab(colour.Lab{L: labOfLinear(b.base).L, A: (rng.Float64()*2 - 1) * 2, B: (rng.Float64()*2 - 1) * 3})
 			}
 			if farFromProduct(b.base, 15) {
 				break
@@ -660,7 +664,7 @@ func (p *productLook) productColour(part int, u, v, x, y float64) [3]float64 {
 // draw renders the scene with 2×2 supersampling where a pixel straddles an
 // edge and returns the image, the areas of the main and second parts, and a
 // sample of the noiseless product and backdrop colours.
-func (r *sceneRender) draw() (image.Image, [2]float64, []Lab, []Lab) {
+func (r *sceneRender) draw() (image.Image, [2]float64, []colour.Lab, []colour.Lab) {
 	img := image.NewNRGBA(image.Rect(0, 0, r.w, r.h))
 	var areas [2]float64
 	var productLin, backdropLin [][3]float64
@@ -713,7 +717,7 @@ func (r *sceneRender) draw() (image.Image, [2]float64, []Lab, []Lab) {
 	}
 	product, backdrop := thinLabs(productLin), thinLabs(backdropLin)
 	if transparent && r.b.alphaShadow {
-		backdrop = []Lab{{}} // the drop shadow: black, partly transparent
+		backdrop = []colour.Lab{{}} // the drop shadow: black, partly transparent
 	}
 	if transparent {
 		return img, areas, product, backdrop
@@ -724,9 +728,9 @@ func (r *sceneRender) draw() (image.Image, [2]float64, []Lab, []Lab) {
 }
 
 // thinLabs converts at most truthSamples evenly spread colours to Lab.
-func thinLabs(colours [][3]float64) []Lab {
+func thinLabs(colours [][3]float64) []colour.Lab {
 	step := max(1, len(colours)/truthSamples)
-	var out []Lab
+	var out []colour.Lab
 	for i := 0; i < len(colours); i += step {
 		out = append(out, labOfLinear(colours[i]))
 	}
@@ -760,7 +764,7 @@ func (r *sceneRender) setPixel(img *image.NRGBA, x, y int, sum [3]float64, alpha
 // (within 0.02 of a level, and much cheaper than a power per channel).
 var srgbTable = func() (t [4097]float64) {
 	for i := range t {
-		t[i] = srgbFromLinear(float64(i) / 4096)
+		t[i] = colour.SRGBFromLinear(float64(i) / 4096)
 	}
 	return t
 }()
@@ -828,7 +832,7 @@ func scoreScene(scene synthScene, p Palette) sceneScore {
 	top := p.Swatches[0]
 	score := sceneScore{
 		familyOK:    top.Family == scene.family,
-		deltaE:      DeltaE00(swatchLab(top), scene.colours[0]),
+		deltaE:      colour.DeltaE00(swatchLab(top), scene.colours[0]),
 		bgUncertain: p.BgUncertain,
 	}
 	found := make([]float64, len(scene.colours))
@@ -840,7 +844,7 @@ func scoreScene(scene synthScene, p Palette) sceneScore {
 		}
 		best, bestDist := -1, 15.0 // further than this from every true colour counts for none
 		for k, c := range scene.colours {
-			if d := DeltaE00(lab, c); d < bestDist {
+			if d := colour.DeltaE00(lab, c); d < bestDist {
 				best, bestDist = k, d
 			}
 		}
@@ -854,15 +858,15 @@ func scoreScene(scene synthScene, p Palette) sceneScore {
 	return score
 }
 
-func nearestIn(c Lab, colours []Lab) float64 {
+func nearestIn(c colour.Lab, colours []colour.Lab) float64 {
 	best := math.Inf(1)
 	for _, k := range colours {
-		best = min(best, DeltaE00(c, k))
+		best = min(best, colour.DeltaE00(c, k))
 	}
 	return best
 }
 
-func swatchLab(s Swatch) Lab { return Lab{s.Lab[0], s.Lab[1], s.Lab[2]} }
+func swatchLab(s Swatch) colour.Lab { return colour.Lab{L: s.Lab[0], A: s.Lab[1], B: s.Lab[2]} }
 
 // engineReport aggregates scores.
 type engineReport struct {
@@ -940,7 +944,7 @@ func TestSyntheticEvaluation(t *testing.T) {
 			if engine != DefaultEngine && !inRivalSet(scenes[i]) {
 				return
 			}
-			p, err := ExtractPalette(scenes[i].img, PaletteOptions{Engine: engine})
+			p, err := Extract(scenes[i].img, Options{Engine: engine})
 			if err != nil {
 				t.Errorf("%s: %v: %v", engine, scenes[i], err)
 				return
@@ -957,7 +961,7 @@ func TestSyntheticEvaluation(t *testing.T) {
 			byKind[kind] = reportOf(filterScores(scenes, scores[engine], func(s synthScene) bool { return keep(s) && s.background == kind }))
 			lines = append(lines, byKind[kind].row(kind))
 		}
-		for _, f := range Families {
+		for _, f := range colour.Families {
 			lines = append(lines, reportOf(filterScores(scenes, scores[engine], func(s synthScene) bool { return keep(s) && s.family == f })).row(string(f)))
 		}
 		t.Log("\n" + strings.Join(lines, "\n"))
@@ -1060,3 +1064,18 @@ func samePixels(a, b image.Image) bool {
 	}
 	return true
 }
+
+// exemplarColours are the typical product colours of each family that
+// package colour's TestNameExemplars checks Name against; the scenes draw
+// their products' colours from them.
+var exemplarColours = sync.OnceValue(func() map[colour.Family][]string {
+	data, err := os.ReadFile("../colour/testdata/exemplars.json")
+	if err != nil {
+		panic(err)
+	}
+	var rows map[colour.Family][]string
+	if err := json.Unmarshal(data, &rows); err != nil {
+		panic(fmt.Sprintf("colour/testdata/exemplars.json: %v", err))
+	}
+	return rows
+})

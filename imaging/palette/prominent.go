@@ -1,4 +1,4 @@
-package imaging
+package palette
 
 import (
 	"cmp"
@@ -7,6 +7,8 @@ import (
 	"math"
 
 	"github.com/EdlinOrg/prominentcolor"
+
+	"github.com/warna/warna/imaging/colour"
 )
 
 // The prominentcolor engine. The library (v1.0.0) has defects a wrapper has
@@ -66,7 +68,7 @@ func prominentClustersRuns(s *paletteSample, weight []float64, maxColors, runs i
 // weight-averaged colour of its block, opaque where the block's mean weight
 // beats the dither threshold and transparent elsewhere. It also returns the
 // Lab of the opaque pixels for judging runs.
-func prominentInput(s *paletteSample, weight []float64) (*image.NRGBA, []Lab, bool) {
+func prominentInput(s *paletteSample, weight []float64) (*image.NRGBA, []colour.Lab, bool) {
 	side := prominentcolor.DefaultSize
 	w, h := s.w, s.h
 	if long := max(w, h); long > side {
@@ -74,7 +76,7 @@ func prominentInput(s *paletteSample, weight []float64) (*image.NRGBA, []Lab, bo
 		h = max(1, int(math.Round(float64(h)*float64(side)/float64(long))))
 	}
 	img := image.NewNRGBA(image.Rect(0, 0, w, h))
-	var labs []Lab
+	var labs []colour.Lab
 	for y := range h {
 		for x := range w {
 			r, g, b, mean, ok := blockMean(s, weight, x*s.w/w, (x+1)*s.w/w, y*s.h/h, (y+1)*s.h/h)
@@ -83,7 +85,7 @@ func prominentInput(s *paletteSample, weight []float64) (*image.NRGBA, []Lab, bo
 			}
 			o := img.PixOffset(x, y)
 			img.Pix[o], img.Pix[o+1], img.Pix[o+2], img.Pix[o+3] = r, g, b, 0xff
-			labs = append(labs, LabFromRGB(r, g, b))
+			labs = append(labs, colour.LabFromRGB(r, g, b))
 		}
 	}
 	return img, labs, len(labs) > 0
@@ -99,9 +101,9 @@ func blockMean(s *paletteSample, weight []float64, x0, x1, y0, y1 int) (r, g, b 
 			i := y*s.w + x
 			wt := weight[i]
 			c := s.rgb[i]
-			sr += wt * srgbLinear[c[0]]
-			sg += wt * srgbLinear[c[1]]
-			sb += wt * srgbLinear[c[2]]
+			sr += wt * colour.LinearFromSRGB8(c[0])
+			sg += wt * colour.LinearFromSRGB8(c[1])
+			sb += wt * colour.LinearFromSRGB8(c[2])
 			sw += wt
 			n++
 		}
@@ -109,7 +111,7 @@ func blockMean(s *paletteSample, weight []float64, x0, x1, y0, y1 int) (r, g, b 
 	if sw <= 0 {
 		return 0, 0, 0, 0, false
 	}
-	return srgbByte(sr / sw), srgbByte(sg / sw), srgbByte(sb / sw), sw / float64(n), true
+	return colour.SRGBByte(sr / sw), colour.SRGBByte(sg / sw), colour.SRGBByte(sb / sw), sw / float64(n), true
 }
 
 // prominentItems converts the library's centroids, dropping empty ones.
@@ -119,7 +121,7 @@ func prominentItems(items []prominentcolor.ColorItem) []colourCluster {
 		if it.Cnt <= 0 {
 			continue
 		}
-		lab := LabFromRGB(uint8(min(255, it.Color.R)), uint8(min(255, it.Color.G)), uint8(min(255, it.Color.B)))
+		lab := colour.LabFromRGB(uint8(min(255, it.Color.R)), uint8(min(255, it.Color.G)), uint8(min(255, it.Color.B)))
 		clusters = append(clusters, colourCluster{lab: lab, weight: float64(it.Cnt)})
 	}
 	sortClusters(clusters)
@@ -128,7 +130,7 @@ func prominentItems(items []prominentcolor.ColorItem) []colourCluster {
 
 // fitError is the mean squared Lab distance from each pixel to its nearest
 // cluster colour.
-func fitError(labs []Lab, clusters []colourCluster) float64 {
+func fitError(labs []colour.Lab, clusters []colourCluster) float64 {
 	if len(clusters) == 0 {
 		return math.Inf(1)
 	}
@@ -136,7 +138,7 @@ func fitError(labs []Lab, clusters []colourCluster) float64 {
 	for _, c := range labs {
 		best := math.Inf(1)
 		for _, k := range clusters {
-			best = min(best, deltaE76Sq(c, k.lab))
+			best = min(best, colour.DeltaE76Sq(c, k.lab))
 		}
 		sum += best
 	}

@@ -1,4 +1,4 @@
-package imaging
+package colour
 
 import (
 	"fmt"
@@ -24,19 +24,20 @@ const (
 // and never written again.
 var srgbLinear = func() (table [256]float64) {
 	for i := range table {
-		table[i] = linearFromSRGB(float64(i) / 255)
+		table[i] = LinearFromSRGB(float64(i) / 255)
 	}
 	return table
 }()
 
-func linearFromSRGB(v float64) float64 {
+func LinearFromSRGB(v float64) float64 {
 	if v <= 0.04045 {
 		return v / 12.92
 	}
 	return math.Pow((v+0.055)/1.055, 2.4)
 }
 
-func srgbFromLinear(v float64) float64 {
+// SRGBFromLinear encodes linear light in [0, 1] with the sRGB curve.
+func SRGBFromLinear(v float64) float64 {
 	if v <= 0.0031308 {
 		return 12.92 * v
 	}
@@ -45,11 +46,11 @@ func srgbFromLinear(v float64) float64 {
 
 // LabFromRGB converts an 8-bit sRGB colour to Lab.
 func LabFromRGB(r, g, b uint8) Lab {
-	return labFromLinear(srgbLinear[r], srgbLinear[g], srgbLinear[b])
+	return LabFromLinear(srgbLinear[r], srgbLinear[g], srgbLinear[b])
 }
 
 // labFromLinear converts linear-light sRGB (0..1) to Lab.
-func labFromLinear(r, g, b float64) Lab {
+func LabFromLinear(r, g, b float64) Lab {
 	x := (0.41239079926595948*r + 0.35758433938387796*g + 0.18048078840183429*b) / d65X
 	y := (0.21263900587151036*r + 0.71516867876775593*g + 0.072192315360733715*b) / d65Y
 	z := (0.019330818715591851*r + 0.11919477979462599*g + 0.95053215224966058*b) / d65Z
@@ -86,7 +87,7 @@ func labFInverse(t float64) float64 {
 
 // linearRGB converts c back to linear-light sRGB, without clamping, so
 // colours outside the sRGB gamut give values outside 0..1.
-func (c Lab) linearRGB() (r, g, b float64) {
+func (c Lab) LinearRGB() (r, g, b float64) {
 	fy := (c.L + 16) / 116
 	x := d65X * labFInverse(fy+c.A/500)
 	y := d65Y * labFInverse(fy)
@@ -99,12 +100,13 @@ func (c Lab) linearRGB() (r, g, b float64) {
 
 // RGB converts c to 8-bit sRGB, clamping each channel to the gamut.
 func (c Lab) RGB() (r, g, b uint8) {
-	lr, lg, lb := c.linearRGB()
-	return srgbByte(lr), srgbByte(lg), srgbByte(lb)
+	lr, lg, lb := c.LinearRGB()
+	return SRGBByte(lr), SRGBByte(lg), SRGBByte(lb)
 }
 
-func srgbByte(linear float64) uint8 {
-	v := srgbFromLinear(math.Max(0, math.Min(1, linear)))
+// SRGBByte encodes linear light as an 8-bit sRGB channel, clamped to [0, 1].
+func SRGBByte(linear float64) uint8 {
+	v := SRGBFromLinear(math.Max(0, math.Min(1, linear)))
 	return uint8(math.Round(v * 255))
 }
 
@@ -120,14 +122,15 @@ func (c Lab) Chroma() float64 { return math.Sqrt(c.A*c.A + c.B*c.B) }
 // LabFromHex parses "#1e90ff", "1e90ff" or the short form "#18f", in any
 // letter case.
 func LabFromHex(s string) (Lab, error) {
-	r, g, b, err := parseHexRGB(s)
+	r, g, b, err := ParseHexRGB(s)
 	if err != nil {
 		return Lab{}, err
 	}
 	return LabFromRGB(r, g, b), nil
 }
 
-func parseHexRGB(s string) (r, g, b uint8, err error) {
+// ParseHexRGB reads "#rrggbb" or "rrggbb" into its 8-bit channels.
+func ParseHexRGB(s string) (r, g, b uint8, err error) {
 	digits := strings.TrimPrefix(strings.TrimSpace(s), "#")
 	var v [6]uint8
 	switch len(digits) {
@@ -168,7 +171,7 @@ func hexDigit(c byte) (uint8, error) {
 // OKLab converts c to Björn Ottosson's OKLab (L 0..1), whose Euclidean
 // distances suit the dense_vector kNN in colour search.
 func (c Lab) OKLab() [3]float64 {
-	r, g, b := c.linearRGB()
+	r, g, b := c.LinearRGB()
 	l := math.Cbrt(0.4122214708*r + 0.5363325363*g + 0.0514459929*b)
 	m := math.Cbrt(0.2119034982*r + 0.6806995451*g + 0.1073969566*b)
 	s := math.Cbrt(0.0883024619*r + 0.2817188376*g + 0.6299787005*b)
@@ -182,12 +185,12 @@ func (c Lab) OKLab() [3]float64 {
 // DeltaE00 is the CIEDE2000 colour difference between a and b in standard
 // units: about 1 is a just-noticeable difference, 100 is black versus white.
 // (go-colorful's DistanceCIEDE2000 gives the same value divided by 100.)
-func DeltaE00(a, b Lab) float64 { return deltaE00(a, b, 1) }
+func DeltaE00(a, b Lab) float64 { return DeltaE00Weighted(a, b, 1) }
 
-// deltaE00 is CIEDE2000 with lightness weight kL; kL = 2 is the textile
+// DeltaE00Weighted is CIEDE2000 with lightness weight kL; kL = 2 is the textile
 // setting that forgives lightness differences, such as shading on a fabric,
 // twice as much as chroma and hue differences.
-func deltaE00(p, q Lab, kL float64) float64 {
+func DeltaE00Weighted(p, q Lab, kL float64) float64 {
 	const pow25to7 = 6103515625.0 // 25^7
 	cMean := (math.Sqrt(p.A*p.A+p.B*p.B) + math.Sqrt(q.A*q.A+q.B*q.B)) / 2
 	cMean7 := pow7(cMean)
@@ -205,15 +208,28 @@ func deltaE00(p, q Lab, kL float64) float64 {
 	sL := 1 + 0.015*lMean*lMean/math.Sqrt(20+lMean*lMean)
 	sC := 1 + 0.045*cpMean
 	sH := 1 + 0.015*cpMean*hueWeight(cosH, sinH)
-	dTheta := 30 * math.Exp(-sqr((hMean-275)/25))
-	rT := -2 * math.Sqrt(cpMean7/(cpMean7+pow25to7)) * math.Sin(dTheta*math.Pi/90)
+	// The rotation term is for blue hues (h̄′ near 275°). Below 113° its
+	// Gaussian is under e⁻⁴¹ and the term, relative to the other terms,
+	// under 10⁻¹⁸, which cannot change a float64 sum: the arctangent,
+	// exponential and sine it costs are skipped for a third of the hue
+	// circle (a colour search computes ΔE00 for every swatch it considers).
+	var rT float64
+	if sinH < 0 || cosH <= -0.4 {
+		if hMean < 0 {
+			hMean = hueDegrees(sinH, cosH)
+		}
+		dTheta := 30 * math.Exp(-sqr((hMean-275)/25))
+		rT = -2 * math.Sqrt(cpMean7/(cpMean7+pow25to7)) * math.Sin(dTheta*math.Pi/90)
+	}
 
 	tL, tC, tH := dL/(kL*sL), dC/sC, dH/sH
 	return math.Sqrt(tL*tL + tC*tC + tH*tH + rT*tC*tH)
 }
 
 // hueTerms are CIEDE2000's ΔH′ and mean hue h̄′ (in degrees, with its
-// cosine and sine) of two colours given as (a′, b, C′). For two chromatic
+// cosine and sine; the degrees are −1, left for the caller to derive from
+// the cosine and sine when it needs them, when they come from the vectors)
+// of two colours given as (a′, b, C′). For two chromatic
 // colours that are not exactly opposite they come from the unit hue vectors
 // u1, u2 alone: 2 sin(Δh′/2) = |u1 − u2| (the chord), so ΔH′ =
 // √(C′1C′2)·|u1 − u2| with the sign of the hue turn (the cross product), and
@@ -237,7 +253,7 @@ func hueTerms(a1, b1, c1, a2, b2, c2 float64) (dH, hMean, cosH, sinH float64) {
 	}
 	ua, ub := u1a+u2a, u1b+u2b
 	n := math.Sqrt(ua*ua + ub*ub)
-	return dH, hueDegrees(ub, ua), ua / n, ub / n
+	return dH, -1, ua / n, ub / n // h̄′ in degrees only when needed
 }
 
 // hueTermsByAngle is the textbook computation of ΔH′ and h̄′ from the hue
@@ -301,9 +317,13 @@ func pow7(x float64) float64 {
 
 func sqr(x float64) float64 { return x * x }
 
-// deltaE76Sq is the squared Euclidean distance in Lab, the metric k-means
+// DeltaE76Sq is the squared Euclidean distance in Lab, the metric k-means
 // minimises.
-func deltaE76Sq(p, q Lab) float64 {
+func DeltaE76Sq(p, q Lab) float64 {
 	dl, da, db := p.L-q.L, p.A-q.A, p.B-q.B
 	return dl*dl + da*da + db*db
 }
+
+// LinearFromSRGB8 is the linear light of an 8-bit sRGB channel, read from a
+// table computed once.
+func LinearFromSRGB8(v uint8) float64 { return srgbLinear[v] }

@@ -1,4 +1,4 @@
-package imaging
+package palette
 
 import (
 	"bytes"
@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/warna/warna/imaging/colour"
 )
 
 var updatePalettes = flag.Bool("update-palettes", false, "rewrite testdata/palettes/*.json from the current extractor")
@@ -38,11 +40,11 @@ func determinismImages(t testing.TB) []namedImage {
 	return append(images, committedPhotos(t)...)
 }
 
-// committedPhotos decodes testdata/photos/*.jpg, small copies of photos from
+// committedPhotos decodes ../testdata/photos/*.jpg, small copies of photos from
 // Debian's wallpaper packages (see /work/shared/data/README.md).
 func committedPhotos(t testing.TB) []namedImage {
 	t.Helper()
-	paths, err := filepath.Glob(filepath.Join("testdata", "photos", "*.jpg"))
+	paths, err := filepath.Glob(filepath.Join("..", "testdata", "photos", "*.jpg"))
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("no committed photos in testdata/photos: %v", err)
 	}
@@ -63,7 +65,7 @@ func committedPhotos(t testing.TB) []namedImage {
 
 func paletteJSON(t testing.TB, img image.Image, engine string) []byte {
 	t.Helper()
-	p, err := ExtractPalette(img, PaletteOptions{Engine: engine})
+	p, err := Extract(img, Options{Engine: engine})
 	if err != nil {
 		t.Fatalf("ExtractPalette: %v", err)
 	}
@@ -95,7 +97,7 @@ func TestDefaultEngineIsDeterministic(t *testing.T) {
 				for run := range got {
 					wg.Go(func() {
 						var p Palette
-						if p, errs[run] = ExtractPalette(im.img, PaletteOptions{}); errs[run] == nil {
+						if p, errs[run] = Extract(im.img, Options{}); errs[run] == nil {
 							got[run], errs[run] = json.Marshal(p)
 						}
 					})
@@ -172,7 +174,7 @@ func TestPaletteChildProcess(t *testing.T) {
 func TestGoldenPalettes(t *testing.T) {
 	for _, im := range committedPhotos(t) {
 		path := filepath.Join("testdata", "palettes", strings.TrimSuffix(im.name, ".jpg")+".json")
-		got, err := ExtractPalette(im.img, PaletteOptions{})
+		got, err := Extract(im.img, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -204,7 +206,7 @@ func comparePalettes(t *testing.T, name string, got, want Palette) {
 	}
 	for i, g := range got.Swatches {
 		w := want.Swatches[i]
-		if d := DeltaE00(swatchLab(g), swatchLab(w)); d > 1 || g.Family != w.Family || math.Abs(g.Share-w.Share) > 0.02 {
+		if d := colour.DeltaE00(swatchLab(g), swatchLab(w)); d > 1 || g.Family != w.Family || math.Abs(g.Share-w.Share) > 0.02 {
 			t.Errorf("%s swatch %d: got %s %s %.4f, want %s %s %.4f (ΔE %.2f)", name, i, g.Hex, g.Family, g.Share, w.Hex, w.Family, w.Share, d)
 		}
 	}

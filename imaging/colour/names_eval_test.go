@@ -1,4 +1,4 @@
-package imaging
+package colour
 
 import (
 	"encoding/csv"
@@ -65,7 +65,7 @@ func independentNames(t testing.TB) []namingSample {
 	}
 	var samples []namingSample
 	for _, row := range rows[1:] {
-		words := colourNameWords(row[0])
+		words := NameWords(row[0])
 		if len(words) == 0 {
 			continue
 		}

@@ -1,9 +1,10 @@
-package imaging
+package colour
 
 import (
-	"errors"
+	"encoding/json"
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -119,27 +120,26 @@ func TestHeadFamily(t *testing.T) {
 
 // exemplarColours are typical product colours, one row per family, with the
 // family a shopper would file them under: saturated, dark, light and muted
-// ones. The synthetic evaluation draws its truth from here, so Name must
-// agree on every one.
-var exemplarColours = map[Family][]string{
-	Black:  {"#0d0d0d", "#141414", "#1b1b1d", "#101418", "#2a2a2c"},
-	White:  {"#ffffff", "#f7f7f7", "#f3f3f0", "#fafaf7", "#f8f4ec", "#f4f6f8"},
-	Gray:   {"#808080", "#9a9a9a", "#5e5e60", "#b9b9b9", "#45484a", "#74777a", "#c4c4c0"},
-	Red:    {"#c8102e", "#e32636", "#b22222", "#8b0000", "#800020", "#d0312d", "#a23b3b", "#5e1010", "#e05a4f"},
-	Orange: {"#ff7f00", "#f28c28", "#e66a1f", "#ff8c42", "#d9611e", "#f0a56b", "#c9662c"},
-	Yellow: {"#ffd700", "#f4e04d", "#ffeb3b", "#e8c31a", "#fada5e", "#c8a82a"},
-	Green:  {"#228b22", "#4caf50", "#556b2f", "#2e7d32", "#6b8e23", "#32cd32", "#1f4d2b", "#8fbc8f", "#9acd32", "#6b7f4a"},
-	Teal:   {"#008080", "#00827f", "#009688", "#20b2aa", "#00a3a3", "#0f5e5e", "#2f6f73"},
-	Blue:   {"#1e90ff", "#0047ab", "#1f3a93", "#000080", "#4169e1", "#6ca0dc", "#15254d", "#a9c4e8", "#4a6a8a"},
-	Purple: {"#800080", "#663399", "#9370db", "#5b2c83", "#b57edc", "#3d1f5c", "#c8a2d8", "#6d4c7d"},
-	Pink:   {"#ff69b4", "#ffc0cb", "#e75480", "#f4a6c1", "#ff1493", "#f8bbd0", "#b5657a"},
-	Brown:  {"#8b4513", "#654321", "#a0522d", "#7b3f00", "#5c4033", "#3e2414", "#9c6b43", "#6f4e37"},
-	Beige:  {"#d8c3a5", "#e1c699", "#d2b48c", "#c8b08a", "#e8d8b8", "#efe2c8", "#cdb891"},
+// ones, read from testdata/exemplars.json. The synthetic evaluation in
+// package imaging draws its truth from the same file, so Name must agree on
+// every one.
+func exemplarColours(t testing.TB) map[Family][]string {
+	t.Helper()
+	data, err := os.ReadFile("testdata/exemplars.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows map[Family][]string
+	if err := json.Unmarshal(data, &rows); err != nil {
+		t.Fatalf("testdata/exemplars.json: %v", err)
+	}
+	return rows
 }
 
 func TestNameExemplars(t *testing.T) {
+	exemplars := exemplarColours(t)
 	for _, family := range Families {
-		for _, hex := range exemplarColours[family] {
+		for _, hex := range exemplars[family] {
 			lab, err := LabFromHex(hex)
 			if err != nil {
 				t.Fatal(err)
@@ -220,7 +220,7 @@ func TestFamilyMembership(t *testing.T) {
 		units := 0
 		for f, share := range m {
 			units += int(math.Round(share * 1000))
-			if share < minMembership-1e-9 || math.Abs(share*1000-math.Round(share*1000)) > 1e-6 || share > m[family] {
+			if share < MinMembership-1e-9 || math.Abs(share*1000-math.Round(share*1000)) > 1e-6 || share > m[family] {
 				t.Fatalf("%s: membership %v (family %s) has share %v for %s", c.Hex(), m, family, share, f)
 			}
 		}
@@ -244,102 +244,5 @@ func TestFamilyMembership(t *testing.T) {
 				t.Errorf("FamilyMembership(%v %s) = %v, want %s ≥ 0.2", tc.lab, tc.lab.Hex(), m, f)
 			}
 		}
-	}
-}
-
-func TestParseColor(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    string // hex
-		wantErr bool
-	}{
-		{"#1e90ff", "#1e90ff", false},
-		{"1e90ff", "#1e90ff", false},
-		{"Burgundy", "#610023", false},
-		{"off-white", "#ffffe4", false},
-		{"off white", "#ffffe4", false},
-		{"Navy Blue", "#001146", false},
-		{"navy", "#01153e", false},
-		{"  gray ", "#929591", false},
-		{"grey", "#929591", false},
-		{"light gray", "#d8dcd6", false},
-		{"red", "#e50000", false},
-		{"robin’s egg", "#6dedfd", false},
-		{"blurple-ish", "", true},
-		{"", "", true},
-		{"multicolour", "", true},
-		{"#12345", "", true},
-	}
-	for _, tc := range tests {
-		got, err := ParseColor(tc.in)
-		if (err != nil) != tc.wantErr {
-			t.Errorf("ParseColor(%q) error = %v, wantErr %v", tc.in, err, tc.wantErr)
-			continue
-		}
-		if err != nil {
-			if !strings.Contains(err.Error(), "#1e90ff") {
-				t.Errorf("ParseColor(%q) error %q gives no example", tc.in, err)
-			}
-			if !strings.HasPrefix(tc.in, "#") && !errors.Is(err, ErrUnknownColour) {
-				t.Errorf("ParseColor(%q) error %v does not wrap ErrUnknownColour", tc.in, err)
-			}
-			continue
-		}
-		if got.Hex() != tc.want {
-			t.Errorf("ParseColor(%q) = %s, want %s", tc.in, got.Hex(), tc.want)
-		}
-	}
-}
-
-func TestColorWords(t *testing.T) {
-	tests := []struct {
-		text      string
-		wantNames []string
-		wantRest  string
-	}{
-		{"burgundy midi dress", []string{"burgundy"}, "midi dress"},
-		{"off white linen shirt", []string{"off white"}, "linen shirt"},
-		{"Off-White linen shirt", []string{"off white"}, "linen shirt"},
-		{"navy blue chinos", []string{"navy blue"}, "chinos"},
-		{"navy chinos", []string{"navy"}, "chinos"},
-		{"blue jeans", []string{"blue"}, "jeans"},
-		{"light blue jeans", []string{"light blue"}, "jeans"},
-		{"orange scarf", []string{"orange"}, "scarf"},
-		{"rose and mint blouse", []string{"rose", "mint"}, "and blouse"},
-		{"burgundy/navy striped tee", []string{"burgundy", "navy"}, "striped tee"},
-		{"burgundy red dress", []string{"burgundy"}, "dress"},
-		{"leather jacket", nil, "leather jacket"},
-		{"denim jacket", nil, "denim jacket"},
-		{"light jacket", nil, "light jacket"},
-		{"dark wash jeans", nil, "dark wash jeans"},
-		{"red wine glass", nil, "red wine glass"},
-		{"olive oil dispenser in olive", []string{"olive"}, "olive oil dispenser in"},
-		{"sky blue cap", []string{"sky blue"}, "cap"},
-		{"wine velvet blazer", []string{"wine"}, "velvet blazer"},
-		{"coffee mug #1e90ff", []string{"coffee", "#1e90ff"}, "mug"},
-		{"grey hoodie", []string{"grey"}, "hoodie"},
-		{"", nil, ""},
-	}
-	for _, tc := range tests {
-		colours, names, rest := ColorWords(tc.text)
-		if !slices.Equal(names, tc.wantNames) || rest != tc.wantRest {
-			t.Errorf("ColorWords(%q) = %q, rest %q; want %q, rest %q", tc.text, names, rest, tc.wantNames, tc.wantRest)
-		}
-		if len(colours) != len(names) {
-			t.Errorf("ColorWords(%q): %d colours for %d names", tc.text, len(colours), len(names))
-		}
-		for i, name := range names {
-			want, err := ParseColor(name)
-			if err != nil || DeltaE00(want, colours[i]) > 1e-9 {
-				t.Errorf("ColorWords(%q) colour %d = %v, want ParseColor(%q) = %v", tc.text, i, colours[i], name, want)
-			}
-		}
-	}
-}
-
-func BenchmarkName(b *testing.B) {
-	lab := Lab{45, 30, -20}
-	for b.Loop() {
-		Name(lab)
 	}
 }

@@ -1,4 +1,4 @@
-package imaging
+package palette
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/warna/warna/imaging/colour"
 )
 
 // Palette engines.
@@ -24,18 +26,18 @@ const (
 	// the mask), lands closer to the true colours and shares, and is the
 	// only one whose output is byte-identical from run to run.
 	DefaultEngine = EngineLabKMeans
-	// PaletteVersion is the extractor version stored with every palette;
+	// Version is the extractor version stored with every palette;
 	// bump it whenever the output for the same image changes.
-	PaletteVersion = 3
+	Version = 3
 )
 
 // Palette limits.
 const (
-	// MaxPaletteColors is the most swatches a palette holds.
-	MaxPaletteColors = 6
-	// paletteSide is the long side of the working image the palette is
+	// MaxColors is the most swatches a palette holds.
+	MaxColors = 6
+	// WorkingSide is the long side of the working image the palette is
 	// computed on; smaller images are used as they are.
-	paletteSide = 256
+	WorkingSide = 256
 	// maxBlockSamples caps the source pixels averaged per axis for each
 	// working pixel, which bounds the cost on very large images.
 	maxBlockSamples = 3
@@ -47,12 +49,12 @@ var ErrNoColour = errors.New("image has no visible pixels")
 
 // Swatch is one colour of a palette.
 type Swatch struct {
-	Hex     string     `json:"hex"`
-	Lab     [3]float64 `json:"lab"`      // L, a, b rounded to 2 decimals
-	Share   float64    `json:"share"`    // of the product's area, 4 decimals
-	Family  Family     `json:"family"`   // one of Families: the one with the largest FamilyP
-	FamilyP Membership `json:"family_p"` // soft membership of each family, 3 decimals, sums to 1
-	Name    string     `json:"name"`     // nearest XKCD survey name
+	Hex     string            `json:"hex"`
+	Lab     [3]float64        `json:"lab"`      // L, a, b rounded to 2 decimals
+	Share   float64           `json:"share"`    // of the product's area, 4 decimals
+	Family  colour.Family     `json:"family"`   // one of Families: the one with the largest FamilyP
+	FamilyP colour.Membership `json:"family_p"` // soft membership of each family, 3 decimals, sums to 1
+	Name    string            `json:"name"`     // nearest XKCD survey name
 }
 
 // FamilyConfidence is the membership of the swatch's own (hard) family.
@@ -84,41 +86,9 @@ func (s *Swatch) UnmarshalJSON(data []byte) error {
 		}
 	}
 	if len(s.FamilyP) == 0 && s.Family != "" {
-		s.FamilyP = Membership{s.Family: 1}
+		s.FamilyP = colour.Membership{s.Family: 1}
 	}
 	return nil
-}
-
-// MarshalJSON writes the membership as an object, largest share first (ties
-// in the order of Families), so that the JSON reads as it is meant.
-func (m Membership) MarshalJSON() ([]byte, error) {
-	families := make([]Family, 0, len(m))
-	for f := range m {
-		families = append(families, f)
-	}
-	slices.SortFunc(families, func(a, b Family) int {
-		return cmp.Or(cmp.Compare(m[b], m[a]), cmp.Compare(familyIndex(a), familyIndex(b)), strings.Compare(string(a), string(b)))
-	})
-	var buf bytes.Buffer
-	buf.WriteByte('{')
-	for i, f := range families {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		key, err := json.Marshal(string(f))
-		if err != nil {
-			return nil, err
-		}
-		value, err := json.Marshal(m[f])
-		if err != nil {
-			return nil, err
-		}
-		buf.Write(key)
-		buf.WriteByte(':')
-		buf.Write(value)
-	}
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
 }
 
 // Palette is the colour summary of one product photo.
@@ -129,20 +99,20 @@ type Palette struct {
 	Swatches    []Swatch `json:"swatches"`     // ≤ 6, by share descending, ties by hex; shares sum to 1
 }
 
-// PaletteOptions selects the engine and the number of colours. The zero
+// Options selects the engine and the number of colours. The zero
 // value means DefaultEngine and MaxPaletteColors.
-type PaletteOptions struct {
+type Options struct {
 	Engine    string
 	MaxColors int
 }
 
-// ExtractPalette finds the colours of the product in img: it averages img
+// Extract finds the colours of the product in img: it averages img
 // down to a working image of at most 256 px, separates the product from a
 // plain background (or weights the centre when the background is busy),
 // clusters the product's pixels and names each colour. With the default
 // engine the result depends only on the pixels, never on timing, scheduling
 // or the process.
-func ExtractPalette(img image.Image, opts PaletteOptions) (Palette, error) {
+func Extract(img image.Image, opts Options) (Palette, error) {
 	engine, maxColors, err := opts.resolve()
 	if err != nil {
 		return Palette{}, err
@@ -167,16 +137,16 @@ func ExtractPalette(img image.Image, opts PaletteOptions) (Palette, error) {
 	}
 	return Palette{
 		Engine:      engine,
-		Version:     PaletteVersion,
+		Version:     Version,
 		BgUncertain: fg.bgUncertain,
 		Swatches:    swatchesOf(clusters),
 	}, nil
 }
 
-func (o PaletteOptions) resolve() (engine string, maxColors int, err error) {
+func (o Options) resolve() (engine string, maxColors int, err error) {
 	engine, maxColors = cmp.Or(o.Engine, DefaultEngine), o.MaxColors
-	if maxColors <= 0 || maxColors > MaxPaletteColors {
-		maxColors = MaxPaletteColors
+	if maxColors <= 0 || maxColors > MaxColors {
+		maxColors = MaxColors
 	}
 	if engine != EngineLabKMeans && engine != EngineProminentColor {
 		return "", 0, fmt.Errorf("palette engine %q: want %q or %q", o.Engine, EngineLabKMeans, EngineProminentColor)
@@ -185,8 +155,8 @@ func (o PaletteOptions) resolve() (engine string, maxColors int, err error) {
 }
 
 // Families sums the swatch shares of each family.
-func (p Palette) Families() map[Family]float64 {
-	shares := make(map[Family]float64, len(p.Swatches))
+func (p Palette) Families() map[colour.Family]float64 {
+	shares := make(map[colour.Family]float64, len(p.Swatches))
 	for _, s := range p.Swatches {
 		shares[s.Family] += s.Share
 	}
@@ -206,8 +176,8 @@ const (
 
 // Category is a product's colour categorisation over all its photos.
 type Category struct {
-	Families    map[Family]float64 // share of each family, averaged over the photos; sums to 1
-	Dominant    Family             // the family with the largest share, or Multicolour
+	Families    map[colour.Family]float64 // share of each family, averaged over the photos; sums to 1
+	Dominant    colour.Family             // the family with the largest share, or colour.Multicolour
 	Multicolour bool
 	Mismatch    bool // the merchant's declared colour is not among the product's colours
 }
@@ -217,7 +187,7 @@ type Category struct {
 // "#1e90ff", "burgundy / cream", "multicolour"; empty or unreadable
 // declarations never mismatch).
 func Categorise(palettes []Palette, declared string) Category {
-	shares := make([]float64, len(Families))
+	shares := make([]float64, len(colour.Families))
 	photos := 0
 	for _, p := range palettes {
 		if len(p.Swatches) == 0 {
@@ -225,12 +195,12 @@ func Categorise(palettes []Palette, declared string) Category {
 		}
 		photos++
 		for _, s := range p.Swatches {
-			if i := familyIndex(s.Family); i >= 0 {
+			if i := colour.FamilyIndex(s.Family); i >= 0 {
 				shares[i] += s.Share
 			}
 		}
 	}
-	c := Category{Families: map[Family]float64{}}
+	c := Category{Families: map[colour.Family]float64{}}
 	if photos == 0 {
 		return c
 	}
@@ -238,7 +208,7 @@ func Categorise(palettes []Palette, declared string) Category {
 	for i, share := range shares {
 		shares[i] = share / float64(photos)
 		if shares[i] > 0 {
-			c.Families[Families[i]] = shares[i]
+			c.Families[colour.Families[i]] = shares[i]
 		}
 		if shares[i] > shares[top] {
 			top = i
@@ -247,9 +217,9 @@ func Categorise(palettes []Palette, declared string) Category {
 			strong++
 		}
 	}
-	c.Dominant = Families[top]
+	c.Dominant = colour.Families[top]
 	if shares[top] < multicolourMaxDominant && strong >= multicolourMinFamilies {
-		c.Dominant, c.Multicolour = Multicolour, true
+		c.Dominant, c.Multicolour = colour.Multicolour, true
 	}
 	c.Mismatch = declaredMismatch(declared, c)
 	return c
@@ -271,23 +241,23 @@ func declaredMismatch(declared string, c Category) bool {
 
 // declaredFamilies reads the families of a declared colour: one colour
 // (ParseColor) or several in free text (ColorWords).
-func declaredFamilies(declared string) []Family {
-	var colours []Lab
-	if lab, err := ParseColor(declared); err == nil {
-		colours = []Lab{lab}
+func declaredFamilies(declared string) []colour.Family {
+	var colours []colour.Lab
+	if lab, err := colour.ParseColor(declared); err == nil {
+		colours = []colour.Lab{lab}
 	} else {
-		colours, _, _ = ColorWords(declared)
+		colours, _, _ = colour.ColorWords(declared)
 	}
-	families := make([]Family, 0, len(colours))
+	families := make([]colour.Family, 0, len(colours))
 	for _, lab := range colours {
-		family, _, _ := Name(lab)
+		family, _, _ := colour.Name(lab)
 		families = append(families, family)
 	}
 	return families
 }
 
 func isMulticolourWord(s string) bool {
-	switch strings.Join(colourNameWords(s), "") {
+	switch strings.Join(colour.NameWords(s), "") {
 	case "multicolour", "multicolor", "multicoloured", "multicolored", "multi", "mixed", "assorted":
 		return true
 	}
@@ -319,8 +289,8 @@ func swatchesOf(clusters []colourCluster) []Swatch {
 		}
 		// Hex, family and name come from the rounded Lab, so that anyone
 		// recomputing them from the JSON gets the same answers.
-		lab := Lab{roundTo(c.lab.L, 2), roundTo(c.lab.A, 2), roundTo(c.lab.B, 2)}
-		family, familyP, name := describeColour(lab)
+		lab := colour.Lab{L: roundTo(c.lab.L, 2), A: roundTo(c.lab.A, 2), B: roundTo(c.lab.B, 2)}
+		family, familyP, name := colour.Describe(lab)
 		swatches = append(swatches, Swatch{
 			Hex:     lab.Hex(),
 			Lab:     [3]float64{lab.L, lab.A, lab.B},
@@ -355,13 +325,13 @@ func roundTo(v float64, decimals int) float64 {
 type paletteSample struct {
 	w, h    int
 	rgb     [][3]uint8
-	alpha   []float64 // 0 (transparent) to 1 (opaque)
-	colour  []int32   // index of each pixel's colour in colours
-	colours []Lab     // the distinct colours, in order of first appearance
+	alpha   []float64    // 0 (transparent) to 1 (opaque)
+	colour  []int32      // index of each pixel's colour in colours
+	colours []colour.Lab // the distinct colours, in order of first appearance
 }
 
 // labOf is the Lab colour of pixel i.
-func (s *paletteSample) labOf(i int) Lab { return s.colours[s.colour[i]] }
+func (s *paletteSample) labOf(i int) colour.Lab { return s.colours[s.colour[i]] }
 
 // newPaletteSample averages img down to the working image.
 func newPaletteSample(img image.Image) (*paletteSample, error) {
@@ -370,9 +340,9 @@ func newPaletteSample(img image.Image) (*paletteSample, error) {
 		return nil, ErrNoColour
 	}
 	w, h := b.Dx(), b.Dy()
-	if long := max(w, h); long > paletteSide {
-		w = max(1, int(math.Round(float64(w)*paletteSide/float64(long))))
-		h = max(1, int(math.Round(float64(h)*paletteSide/float64(long))))
+	if long := max(w, h); long > WorkingSide {
+		w = max(1, int(math.Round(float64(w)*WorkingSide/float64(long))))
+		h = max(1, int(math.Round(float64(h)*WorkingSide/float64(long))))
 	}
 	s := &paletteSample{
 		w: w, h: h,
@@ -459,7 +429,7 @@ func (s *paletteSample) indexColours() {
 		if table[slot] == 0 {
 			table[slot] = int32(i + 1)
 			s.colour[i] = int32(len(s.colours))
-			s.colours = append(s.colours, LabFromRGB(c[0], c[1], c[2]))
+			s.colours = append(s.colours, colour.LabFromRGB(c[0], c[1], c[2]))
 			continue
 		}
 		s.colour[i] = s.colour[table[slot]-1]
@@ -469,11 +439,11 @@ func (s *paletteSample) indexColours() {
 // colourMemo evaluates a test of colours lazily, once per distinct colour.
 type colourMemo struct {
 	s     *paletteSample
-	test  func(Lab) bool
+	test  func(colour.Lab) bool
 	state []int8 // per distinct colour: 0 unknown, 1 false, 2 true
 }
 
-func newColourMemo(s *paletteSample, test func(Lab) bool) *colourMemo {
+func newColourMemo(s *paletteSample, test func(colour.Lab) bool) *colourMemo {
 	return &colourMemo{s: s, test: test, state: make([]int8, len(s.colours))}
 }
 
@@ -491,7 +461,7 @@ func (m *colourMemo) pixel(i int) bool {
 
 // pixelsWhere evaluates pred once per distinct colour and returns its
 // result for every pixel.
-func (s *paletteSample) pixelsWhere(pred func(Lab) bool) []bool {
+func (s *paletteSample) pixelsWhere(pred func(colour.Lab) bool) []bool {
 	byColour := make([]bool, len(s.colours))
 	for k, lab := range s.colours {
 		byColour[k] = pred(lab)

@@ -1,4 +1,4 @@
-package imaging
+package colour
 
 // swatches are the colours the families are painted with where a page names
 // them (search chips, facets, storefront filters, the home page): a typical,

@@ -1,9 +1,11 @@
-package imaging
+package palette
 
 import (
 	"cmp"
 	"iter"
 	"slices"
+
+	"github.com/warna/warna/imaging/colour"
 )
 
 // Clustering parameters, chosen with the synthetic evaluation.
@@ -24,7 +26,7 @@ const (
 
 // colourCluster is a colour and the weight of the pixels it stands for.
 type colourCluster struct {
-	lab    Lab
+	lab    colour.Lab
 	weight float64
 }
 
@@ -85,7 +87,7 @@ func binPixelsBy(s *paletteSample, pixels iter.Seq2[int, float64], shift uint) [
 			continue
 		}
 		sum := sums[k-1]
-		points = append(points, colourCluster{Lab{sum.lab.L / sum.weight, sum.lab.A / sum.weight, sum.lab.B / sum.weight}, sum.weight})
+		points = append(points, colourCluster{colour.Lab{L: sum.lab.L / sum.weight, A: sum.lab.A / sum.weight, B: sum.lab.B / sum.weight}, sum.weight})
 	}
 	return points
 }
@@ -114,7 +116,7 @@ func kmeansLab(points []colourCluster, k int) []colourCluster {
 	return slices.DeleteFunc(weightedMeans(points, assign, len(centroids)), func(c colourCluster) bool { return c.weight <= 0 })
 }
 
-func seedCentroids(points []colourCluster, k int) []Lab {
+func seedCentroids(points []colourCluster, k int) []colour.Lab {
 	if len(points) == 0 {
 		return nil
 	}
@@ -124,10 +126,10 @@ func seedCentroids(points []colourCluster, k int) []Lab {
 			first = i
 		}
 	}
-	seeds := []Lab{points[first].lab}
+	seeds := []colour.Lab{points[first].lab}
 	nearest := make([]float64, len(points))
 	for i, p := range points {
-		nearest[i] = deltaE76Sq(p.lab, seeds[0])
+		nearest[i] = colour.DeltaE76Sq(p.lab, seeds[0])
 	}
 	for len(seeds) < k {
 		best, bestScore := -1, 0.0
@@ -142,7 +144,7 @@ func seedCentroids(points []colourCluster, k int) []Lab {
 		seed := points[best].lab
 		seeds = append(seeds, seed)
 		for i, p := range points {
-			nearest[i] = min(nearest[i], deltaE76Sq(p.lab, seed))
+			nearest[i] = min(nearest[i], colour.DeltaE76Sq(p.lab, seed))
 		}
 	}
 	return seeds
@@ -150,12 +152,12 @@ func seedCentroids(points []colourCluster, k int) []Lab {
 
 // assignNearest points each point at its nearest centroid (the lower index
 // on ties) and reports whether any assignment changed.
-func assignNearest(points []colourCluster, centroids []Lab, assign []int) bool {
+func assignNearest(points []colourCluster, centroids []colour.Lab, assign []int) bool {
 	changed := false
 	for i, p := range points {
-		best, bestDist := 0, deltaE76Sq(p.lab, centroids[0])
+		best, bestDist := 0, colour.DeltaE76Sq(p.lab, centroids[0])
 		for j := 1; j < len(centroids); j++ {
-			if d := deltaE76Sq(p.lab, centroids[j]); d < bestDist {
+			if d := colour.DeltaE76Sq(p.lab, centroids[j]); d < bestDist {
 				best, bestDist = j, d
 			}
 		}
@@ -179,7 +181,7 @@ func weightedMeans(points []colourCluster, assign []int, k int) []colourCluster 
 	}
 	for i := range sums {
 		if w := sums[i].weight; w > 0 {
-			sums[i].lab = Lab{sums[i].lab.L / w, sums[i].lab.A / w, sums[i].lab.B / w}
+			sums[i].lab = colour.Lab{L: sums[i].lab.L / w, A: sums[i].lab.A / w, B: sums[i].lab.B / w}
 		}
 	}
 	return sums
@@ -211,7 +213,7 @@ func mergeClose(clusters []colourCluster) []colourCluster {
 		bi, bj, best := -1, -1, mergeDeltaE
 		for i := range clusters {
 			for j := i + 1; j < len(clusters); j++ {
-				if d := deltaE00(clusters[i].lab, clusters[j].lab, 2); d < best {
+				if d := colour.DeltaE00Weighted(clusters[i].lab, clusters[j].lab, 2); d < best {
 					bi, bj, best = i, j, d
 				}
 			}
@@ -228,10 +230,10 @@ func mergeClose(clusters []colourCluster) []colourCluster {
 func mergedCluster(a, b colourCluster) colourCluster {
 	w := a.weight + b.weight
 	return colourCluster{
-		lab: Lab{
-			(a.weight*a.lab.L + b.weight*b.lab.L) / w,
-			(a.weight*a.lab.A + b.weight*b.lab.A) / w,
-			(a.weight*a.lab.B + b.weight*b.lab.B) / w,
+		lab: colour.Lab{
+			L: (a.weight*a.lab.L + b.weight*b.lab.L) / w,
+			A: (a.weight*a.lab.A + b.weight*b.lab.A) / w,
+			B: (a.weight*a.lab.B + b.weight*b.lab.B) / w,
 		},
 		weight: w,
 	}

@@ -1,9 +1,11 @@
-package imaging
+package palette
 
 import (
 	"cmp"
 	"math"
 	"slices"
+
+	"github.com/warna/warna/imaging/colour"
 )
 
 // A studio backdrop is rarely one colour: sweeps fade from light to dark,
@@ -56,7 +58,7 @@ func newLabField(w, h int) labField {
 	return labField{su: 2 / float64(max(1, w-1)), sv: 2 / float64(max(1, h-1))}
 }
 
-func (f *labField) at(x, y int) Lab {
+func (f *labField) at(x, y int) colour.Lab {
 	basis := fieldBasis(float64(x)*f.su-1, float64(y)*f.sv-1)
 	var out [3]float64
 	for c := range out {
@@ -64,13 +66,13 @@ func (f *labField) at(x, y int) Lab {
 			out[c] += f.coef[c][k] * b
 		}
 	}
-	return Lab{out[0], out[1], out[2]}
+	return colour.Lab{L: out[0], A: out[1], B: out[2]}
 }
 
 // predictions evaluates the field at every working pixel: along a row the
 // field is a quartic in u, whose coefficients follow from v once per row.
-func (f *labField) predictions(w, h int) []Lab {
-	out := make([]Lab, w*h)
+func (f *labField) predictions(w, h int) []colour.Lab {
+	out := make([]colour.Lab, w*h)
 	for y := range h {
 		v := float64(y)*f.sv - 1
 		var row [3][5]float64
@@ -90,7 +92,7 @@ func (f *labField) predictions(w, h int) []Lab {
 				r := &row[c]
 				lab[c] = r[0] + u*(r[1]+u*(r[2]+u*(r[3]+u*r[4])))
 			}
-			out[y*w+x] = Lab{lab[0], lab[1], lab[2]}
+			out[y*w+x] = colour.Lab{L: lab[0], A: lab[1], B: lab[2]}
 		}
 	}
 	return out
@@ -127,7 +129,7 @@ func fitField(s *paletteSample, ring []int) (labField, bool) {
 		residuals := make([]float64, 0, len(pixels))
 		for k, i := range pixels {
 			if kept[segment[k]] {
-				residuals = append(residuals, math.Sqrt(deltaE76Sq(s.labOf(i), f.at(i%s.w, i/s.w))))
+				residuals = append(residuals, math.Sqrt(colour.DeltaE76Sq(s.labOf(i), f.at(i%s.w, i/s.w))))
 			}
 		}
 		cutoff := min(maxFieldCutoff, max(minFieldCutoff, 4.685*robustSigma(residuals, maxFieldCutoff)))
@@ -136,7 +138,7 @@ func fitField(s *paletteSample, ring []int) (labField, bool) {
 			if !kept[segment[k]] {
 				continue
 			}
-			if r := math.Sqrt(deltaE76Sq(s.labOf(i), f.at(i%s.w, i/s.w))); r < cutoff {
+			if r := math.Sqrt(colour.DeltaE76Sq(s.labOf(i), f.at(i%s.w, i/s.w))); r < cutoff {
 				sums.add(&basis[k], s.labOf(i), sqr(1-sqr(r/cutoff)))
 			}
 		}
@@ -158,7 +160,7 @@ type normalSums struct {
 	weight float64
 }
 
-func (n *normalSums) add(b *[fieldTerms]float64, c Lab, w float64) {
+func (n *normalSums) add(b *[fieldTerms]float64, c colour.Lab, w float64) {
 	y := [3]float64{c.L, c.A, c.B}
 	for r := range fieldTerms {
 		wb := w * b[r]

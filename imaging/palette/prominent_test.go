@@ -1,10 +1,12 @@
-package imaging
+package palette
 
 import (
 	"math"
 	"testing"
 
 	"github.com/EdlinOrg/prominentcolor"
+
+	"github.com/warna/warna/imaging/colour"
 )
 
 // The prominentcolor library cannot be seeded, so its own output is not
@@ -64,10 +66,10 @@ func TestProminentItemsDropsEmptyClusters(t *testing.T) {
 // the one whose colours fit the pixels best wins, ties broken by the
 // colours, so equal runs give equal answers.
 func TestProminentBestRunIsChosenByFit(t *testing.T) {
-	red, blue := LabFromRGB(200, 16, 46), LabFromRGB(30, 60, 200)
-	pixels := []Lab{red, red, red, blue}
+	red, blue := colour.LabFromRGB(200, 16, 46), colour.LabFromRGB(30, 60, 200)
+	pixels := []colour.Lab{red, red, red, blue}
 	good := []colourCluster{{red, 3}, {blue, 1}}
-	poor := []colourCluster{{Lab{(red.L + blue.L) / 2, (red.A + blue.A) / 2, (red.B + blue.B) / 2}, 4}}
+	poor := []colourCluster{{colour.Lab{L: (red.L + blue.L) / 2, A: (red.A + blue.A) / 2, B: (red.B + blue.B) / 2}, 4}}
 	if fitError(pixels, good) >= fitError(pixels, poor) {
 		t.Errorf("fitError: the two true colours (%v) do not fit better than their mean (%v)", fitError(pixels, good), fitError(pixels, poor))
 	}

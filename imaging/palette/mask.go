@@ -1,8 +1,10 @@
-package imaging
+package palette
 
 import (
 	"math"
 	"slices"
+
+	"github.com/warna/warna/imaging/colour"
 )
 
 // Foreground parameters, chosen with the synthetic evaluation.
@@ -87,8 +89,8 @@ type foreground struct {
 // or two constant colours) and the CIEDE2000 threshold within which a pixel
 // belongs to it.
 type backdrop struct {
-	predicted []Lab // the field at each pixel; nil without a field
-	colours   []Lab
+	predicted []colour.Lab // the field at each pixel; nil without a field
+	colours   []colour.Lab
 	threshold float64
 }
 
@@ -196,7 +198,7 @@ func plainBackdrop(s *paletteSample, ring []int) (backdrop, []colourCluster, boo
 	dist := make([]float64, len(opaque))
 	if field, ok := fitField(s, opaque); ok {
 		for k, i := range opaque {
-			dist[k] = DeltaE00(s.labOf(i), field.at(i%s.w, i/s.w))
+			dist[k] = colour.DeltaE00(s.labOf(i), field.at(i%s.w, i/s.w))
 		}
 		if t, plain := ringThreshold(dist); plain && dist[len(dist)/2] <= fieldMedianDistance {
 			return backdrop{predicted: field.predictions(s.w, s.h), threshold: t}, nil, true
@@ -259,7 +261,7 @@ func (bg *backdrop) relit(s *paletteSample, i int, t float64) bool {
 	return false
 }
 
-func relitOf(c, bg Lab, t float64) bool {
+func relitOf(c, bg colour.Lab, t float64) bool {
 	k := (c.L + 16) / (bg.L + 16)
 	if k < relitMin || k > relitMax {
 		return false
@@ -267,10 +269,10 @@ func relitOf(c, bg Lab, t float64) bool {
 	return math.Hypot(c.A-k*bg.A, c.B-k*bg.B) < t+relitChroma
 }
 
-func nearestDeltaE00(c Lab, colours []Lab) float64 {
+func nearestDeltaE00(c colour.Lab, colours []colour.Lab) float64 {
 	best := math.Inf(1)
 	for _, k := range colours {
-		best = min(best, DeltaE00(c, k))
+		best = min(best, colour.DeltaE00(c, k))
 	}
 	return best
 }
@@ -305,7 +307,7 @@ func withoutBackdrop(s *paletteSample, bg backdrop, t float64, relight bool) []f
 			matches[i] = s.alpha[i] < 0.5 || bg.matches(s, i, t)
 		}
 	} else {
-		matches = s.pixelsWhere(func(c Lab) bool { return withinAnyDeltaE00(c, bg.colours, t) })
+		matches = s.pixelsWhere(func(c colour.Lab) bool { return withinAnyDeltaE00(c, bg.colours, t) })
 		for i, a := range s.alpha {
 			matches[i] = matches[i] || a < 0.5
 		}
@@ -345,7 +347,7 @@ func peelFringe(s *paletteSample, bg backdrop, removed []bool, reach float64) {
 			}
 			c := s.labOf(i)
 			toBackdrop, toProduct := math.Inf(1), -1.0
-			var backdrop Lab
+			var backdrop colour.Lab
 			var kept []int
 			for dy := -1; dy <= 1; dy++ {
 				for dx := -1; dx <= 1; dx++ {
@@ -356,7 +358,7 @@ func peelFringe(s *paletteSample, bg backdrop, removed []bool, reach float64) {
 					j := yy*s.w + xx
 					if !removed[j] {
 						kept = append(kept, j)
-					} else if d := DeltaE00(c, s.labOf(j)); d < toBackdrop {
+					} else if d := colour.DeltaE00(c, s.labOf(j)); d < toBackdrop {
 						toBackdrop, backdrop = d, s.labOf(j)
 					}
 				}
@@ -366,8 +368,8 @@ func peelFringe(s *paletteSample, bg backdrop, removed []bool, reach float64) {
 			}
 			farthest := -1.0
 			for _, j := range kept {
-				if d := DeltaE00(backdrop, s.labOf(j)); d > farthest {
-					farthest, toProduct = d, DeltaE00(c, s.labOf(j))
+				if d := colour.DeltaE00(backdrop, s.labOf(j)); d > farthest {
+					farthest, toProduct = d, colour.DeltaE00(c, s.labOf(j))
 				}
 			}
 			if (len(kept) == 0 || toBackdrop < toProduct) && (bg.matches(s, i, reach) || bg.relit(s, i, reach)) {
@@ -506,7 +508,7 @@ func centreWeights(s *paletteSample, ring []int, ringColours []colourCluster, t 
 	for _, c := range ringColours {
 		total += c.weight
 	}
-	var bgLike []Lab
+	var bgLike []colour.Lab
 	for _, c := range ringColours {
 		if c.weight >= busyBgShare*total {
 			bgLike = append(bgLike, c.lab)
@@ -584,7 +586,7 @@ func weightShare(weight []float64) float64 {
 	return sum / float64(max(1, len(weight)))
 }
 
-func withinAnyDeltaE00(c Lab, colours []Lab, t float64) bool {
+func withinAnyDeltaE00(c colour.Lab, colours []colour.Lab, t float64) bool {
 	for _, k := range colours {
 		if withinDeltaE00(c, k, t) {
 			return true
@@ -598,22 +600,22 @@ func withinAnyDeltaE00(c Lab, colours []Lab, t float64) bool {
 // ΔE00² ≤ ΔL² + 4.2(Δa² + Δb²), since S_L, S_C, S_H ≥ 1, a' stretches a by
 // at most 1.5 and the rotation term adds at most 0.866 of the chroma-hue
 // part.
-func withinDeltaE00(p, q Lab, t float64) bool {
-	if labDistanceAtLeast(p, q) >= t {
+func withinDeltaE00(p, q colour.Lab, t float64) bool {
+	if colour.DeltaE00LowerBound(p, q) >= t {
 		return false
 	}
 	dl, da, db := p.L-q.L, p.A-q.A, p.B-q.B
 	if dl*dl+4.2*(da*da+db*db) < t*t {
 		return true
 	}
-	return DeltaE00(p, q) < t
+	return colour.DeltaE00(p, q) < t
 }
 
 // dampedBins marks the colour bins (8 levels per channel) whose centre is
 // within t of a background-like colour. A busy photo has tens of thousands
 // of distinct colours; for a soft damping factor the bin is close enough and
 // ten times cheaper.
-func dampedBins(s *paletteSample, bgLike []Lab, t float64) []bool {
+func dampedBins(s *paletteSample, bgLike []colour.Lab, t float64) []bool {
 	damped := make([]bool, 1<<15)
 	if len(bgLike) == 0 {
 		return damped
@@ -623,7 +625,7 @@ func dampedBins(s *paletteSample, bgLike []Lab, t float64) []bool {
 		key := binKey(c)
 		if !seen[key] {
 			seen[key] = true
-			damped[key] = withinAnyDeltaE00(LabFromRGB(c[0]|4, c[1]|4, c[2]|4), bgLike, t)
+			damped[key] = withinAnyDeltaE00(colour.LabFromRGB(c[0]|4, c[1]|4, c[2]|4), bgLike, t)
 		}
 	}
 	return damped
@@ -631,3 +633,5 @@ func dampedBins(s *paletteSample, bgLike []Lab, t float64) []bool {
 
 // binKey is the 15-bit key of a colour's bin of 8 levels per channel.
 func binKey(c [3]uint8) int { return int(c[0]>>3)<<10 | int(c[1]>>3)<<5 | int(c[2]>>3) }
+
+func sqr(x float64) float64 { return x * x }

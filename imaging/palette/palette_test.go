@@ -1,4 +1,4 @@
-package imaging
+package palette
 
 import (
 	"encoding/json"
@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/warna/warna/imaging/colour"
 )
 
 // drawScene paints a w×h image: bg everywhere, then fg where inside(x, y).
@@ -32,7 +34,7 @@ func drawScene(w, h int, bg, fg color.NRGBA, inside func(x, y int) bool) *image.
 
 func hexColour(t testing.TB, hex string) color.NRGBA {
 	t.Helper()
-	r, g, b, err := parseHexRGB(hex)
+	r, g, b, err := colour.ParseHexRGB(hex)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,11 +49,11 @@ func inDisc(cx, cy, r float64) func(x, y int) bool {
 	return func(x, y int) bool { return sqr(float64(x)+0.5-cx)+sqr(float64(y)+0.5-cy) <= r*r }
 }
 
-func extract(t *testing.T, img image.Image, opts PaletteOptions) Palette {
+func extract(t *testing.T, img image.Image, opts Options) Palette {
 	t.Helper()
-	p, err := ExtractPalette(img, opts)
+	p, err := Extract(img, opts)
 	if err != nil {
-		t.Fatalf("ExtractPalette: %v", err)
+		t.Fatalf("Extract: %v", err)
 	}
 	checkPaletteInvariants(t, p)
 	return p
@@ -60,8 +62,8 @@ func extract(t *testing.T, img image.Image, opts PaletteOptions) Palette {
 // checkPaletteInvariants checks what every palette must satisfy.
 func checkPaletteInvariants(t *testing.T, p Palette) {
 	t.Helper()
-	if n := len(p.Swatches); n == 0 || n > MaxPaletteColors {
-		t.Fatalf("palette has %d swatches, want 1..%d", n, MaxPaletteColors)
+	if n := len(p.Swatches); n == 0 || n > MaxColors {
+		t.Fatalf("palette has %d swatches, want 1..%d", n, MaxColors)
 	}
 	units := 0
 	for i, s := range p.Swatches {
@@ -75,14 +77,14 @@ func checkPaletteInvariants(t *testing.T, p Palette) {
 				t.Errorf("swatches %d and %d out of order: %v then %v", i-1, i, prev, s)
 			}
 		}
-		if familyIndex(s.Family) < 0 {
+		if colour.FamilyIndex(s.Family) < 0 {
 			t.Errorf("swatch %d family %q is not one of Families", i, s.Family)
 		}
 		sum := 0.0
 		for f, share := range s.FamilyP {
 			sum += share
-			if familyIndex(f) < 0 || share < minMembership || share > s.FamilyP[s.Family] {
-				t.Errorf("swatch %d family_p %v: %s %v is not a family of at least %v under its family %s", i, s.FamilyP, f, share, minMembership, s.Family)
+			if colour.FamilyIndex(f) < 0 || share < colour.MinMembership || share > s.FamilyP[s.Family] {
+				t.Errorf("swatch %d family_p %v: %s %v is not a family of at least %v under its family %s", i, s.FamilyP, f, share, colour.MinMembership, s.Family)
 			}
 		}
 		if math.Abs(sum-1) > 1e-9 {
@@ -101,30 +103,30 @@ func checkPaletteInvariants(t *testing.T, p Palette) {
 func TestExtractPaletteSingleProduct(t *testing.T) {
 	tests := []struct {
 		name, bg, fg string
-		family       Family
+		family       colour.Family
 	}{
-		{"red on white", "#ffffff", "#c8102e", Red},
-		{"navy on light grey", "#e6e6e6", "#1f2a44", Blue},
-		{"black on white", "#ffffff", "#141414", Black},
-		{"yellow on black", "#000000", "#ffd700", Yellow},
-		{"pale yellow on white", "#ffffff", "#fff176", Yellow}, // a light product prominentcolor's own mask would eat
-		{"beige on white", "#fdfdfd", "#d8c3a5", Beige},
+		{"red on white", "#ffffff", "#c8102e", colour.Red},
+		{"navy on light grey", "#e6e6e6", "#1f2a44", colour.Blue},
+		{"black on white", "#ffffff", "#141414", colour.Black},
+		{"yellow on black", "#000000", "#ffd700", colour.Yellow},
+		{"pale yellow on white", "#ffffff", "#fff176", colour.Yellow}, // a light product prominentcolor's own mask would eat
+		{"beige on white", "#fdfdfd", "#d8c3a5", colour.Beige},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			img := drawScene(200, 160, hexColour(t, tc.bg), hexColour(t, tc.fg), inDisc(100, 80, 55))
 			for _, engine := range []string{EngineLabKMeans, EngineProminentColor} {
-				p := extract(t, img, PaletteOptions{Engine: engine})
-				want, _ := LabFromHex(tc.fg)
+				p := extract(t, img, Options{Engine: engine})
+				want, _ := colour.LabFromHex(tc.fg)
 				top := p.Swatches[0]
-				if d := DeltaE00(swatchLab(top), want); d > 3 || top.Family != tc.family || top.Share < 0.9 {
+				if d := colour.DeltaE00(swatchLab(top), want); d > 3 || top.Family != tc.family || top.Share < 0.9 {
 					t.Errorf("%s: top swatch %+v (ΔE %.1f from %s), want family %s with share ≥ 0.9", engine, top, d, tc.fg, tc.family)
 				}
 				if p.BgUncertain {
 					t.Errorf("%s: bg_uncertain set for a clear product", engine)
 				}
-				if p.Engine != engine || p.Version != PaletteVersion {
-					t.Errorf("engine, version = %q, %d; want %q, %d", p.Engine, p.Version, engine, PaletteVersion)
+				if p.Engine != engine || p.Version != Version {
+					t.Errorf("engine, version = %q, %d; want %q, %d", p.Engine, p.Version, engine, Version)
 				}
 			}
 		})
@@ -139,12 +141,12 @@ func TestExtractPaletteTwoColours(t *testing.T) {
 			img.SetNRGBA(x, y, yellow)
 		}
 	}
-	p := extract(t, img, PaletteOptions{})
+	p := extract(t, img, Options{})
 	if len(p.Swatches) != 2 {
 		t.Fatalf("got %d swatches %+v, want 2", len(p.Swatches), p.Swatches)
 	}
 	wantShares := []float64{0.7, 0.3}
-	wantFamilies := []Family{Blue, Yellow}
+	wantFamilies := []colour.Family{colour.Blue, colour.Yellow}
 	for i, s := range p.Swatches {
 		if s.Family != wantFamilies[i] || math.Abs(s.Share-wantShares[i]) > 0.03 {
 			t.Errorf("swatch %d = %s %.4f, want %s %.2f±0.03", i, s.Family, s.Share, wantFamilies[i], wantShares[i])
@@ -172,9 +174,9 @@ func TestMaskRemovesEnclosedBackground(t *testing.T) {
 	if w := fg.weight[120*s.w+120+70]; w != 1 {
 		t.Errorf("weight on the ring = %v, want 1", w)
 	}
-	p := extract(t, img, PaletteOptions{})
+	p := extract(t, img, Options{})
 	for _, sw := range p.Swatches {
-		if sw.Family == White {
+		if sw.Family == colour.White {
 			t.Errorf("the hole came back as a swatch: %+v", sw)
 		}
 	}
@@ -194,9 +196,9 @@ func TestMaskFollowsSoftShadow(t *testing.T) {
 			img.SetNRGBA(x, y, color.NRGBA{v, v, v, 0xff})
 		}
 	}
-	p := extract(t, img, PaletteOptions{})
+	p := extract(t, img, Options{})
 	for _, sw := range p.Swatches {
-		if sw.Family != Red {
+		if sw.Family != colour.Red {
 			t.Errorf("shadow leaked into the palette: %+v", sw)
 		}
 	}
@@ -204,11 +206,11 @@ func TestMaskFollowsSoftShadow(t *testing.T) {
 
 func TestWhiteOnWhiteKeepsTheProduct(t *testing.T) {
 	img := drawScene(220, 220, hexColour(t, "#ffffff"), hexColour(t, "#f1f1ef"), inRect(50, 40, 170, 180))
-	p := extract(t, img, PaletteOptions{})
+	p := extract(t, img, Options{})
 	if !p.BgUncertain {
 		t.Errorf("bg_uncertain = false for white on white")
 	}
-	if top := p.Swatches[0]; top.Family != White {
+	if top := p.Swatches[0]; top.Family != colour.White {
 		t.Errorf("top swatch = %+v, want white", top)
 	}
 }
@@ -232,8 +234,8 @@ func TestBusyBackgroundIsCentreWeighted(t *testing.T) {
 	if centre, corner := fg.weight[120*240+120], fg.weight[5*240+5]; !(centre > 10*corner) {
 		t.Errorf("centre weight %v, corner weight %v: want the centre weighted far more", centre, corner)
 	}
-	p := extract(t, img, PaletteOptions{})
-	if top := p.Swatches[0]; top.Family != Green {
+	p := extract(t, img, Options{})
+	if top := p.Swatches[0]; top.Family != colour.Green {
 		t.Errorf("top swatch = %+v, want green", top)
 	}
 }
@@ -255,9 +257,9 @@ func TestAlphaIsAWeight(t *testing.T) {
 			img.SetNRGBA(x, y, c)
 		}
 	}
-	p := extract(t, img, PaletteOptions{})
-	want, _ := LabFromHex("#c8102e")
-	if len(p.Swatches) != 1 || DeltaE00(swatchLab(p.Swatches[0]), want) > 2 {
+	p := extract(t, img, Options{})
+	want, _ := colour.LabFromHex("#c8102e")
+	if len(p.Swatches) != 1 || colour.DeltaE00(swatchLab(p.Swatches[0]), want) > 2 {
 		t.Errorf("palette %+v, want only #c8102e", p.Swatches)
 	}
 }
@@ -269,16 +271,16 @@ func TestPremultipliedInputIsUnpremultiplied(t *testing.T) {
 	for i := 0; i < len(img.Pix); i += 4 {
 		copy(img.Pix[i:], []uint8{100, 0, 0, 128})
 	}
-	p := extract(t, img, PaletteOptions{})
-	want := LabFromRGB(199, 0, 0)
-	if d := DeltaE00(swatchLab(p.Swatches[0]), want); d > 1 {
+	p := extract(t, img, Options{})
+	want := colour.LabFromRGB(199, 0, 0)
+	if d := colour.DeltaE00(swatchLab(p.Swatches[0]), want); d > 1 {
 		t.Errorf("top swatch %s is ΔE %.1f from #c70000", p.Swatches[0].Hex, d)
 	}
 }
 
 func TestImageTypesAgree(t *testing.T) {
 	base := drawScene(300, 200, hexColour(t, "#ffffff"), hexColour(t, "#1e90ff"), inRect(80, 40, 220, 160))
-	want := extract(t, base, PaletteOptions{})
+	want := extract(t, base, Options{})
 	rgba := image.NewRGBA(base.Rect)
 	paletted := image.NewPaletted(base.Rect, color.Palette{color.White, color.NRGBA{0x1e, 0x90, 0xff, 0xff}})
 	n64 := image.NewNRGBA64(base.Rect)
@@ -291,8 +293,8 @@ func TestImageTypesAgree(t *testing.T) {
 		}
 	}
 	for name, img := range map[string]image.Image{"RGBA": rgba, "Paletted": paletted, "NRGBA64": n64, "offset SubImage": base.SubImage(image.Rect(10, 10, 290, 190))} {
-		got := extract(t, img, PaletteOptions{})
-		if d := DeltaE00(swatchLab(got.Swatches[0]), swatchLab(want.Swatches[0])); d > 0.5 {
+		got := extract(t, img, Options{})
+		if d := colour.DeltaE00(swatchLab(got.Swatches[0]), swatchLab(want.Swatches[0])); d > 0.5 {
 			t.Errorf("%s: top swatch %s, want %s as for NRGBA", name, got.Swatches[0].Hex, want.Swatches[0].Hex)
 		}
 	}
@@ -307,8 +309,8 @@ func TestLargeImageIsAveragedDown(t *testing.T) {
 	if s.w != 256 || s.h != 171 {
 		t.Errorf("working image %d×%d, want 256×171", s.w, s.h)
 	}
-	p := extract(t, img, PaletteOptions{})
-	if p.Swatches[0].Family != Green {
+	p := extract(t, img, Options{})
+	if p.Swatches[0].Family != colour.Green {
 		t.Errorf("top swatch %+v, want green", p.Swatches[0])
 	}
 }
@@ -319,16 +321,16 @@ func TestExtractPaletteErrors(t *testing.T) {
 	tests := []struct {
 		name    string
 		img     image.Image
-		opts    PaletteOptions
+		opts    Options
 		wantErr error // nil: any error
 	}{
-		{"fully transparent", transparent, PaletteOptions{}, ErrNoColour},
-		{"fully transparent, prominentcolor", transparent, PaletteOptions{Engine: EngineProminentColor}, ErrNoColour},
-		{"empty", image.NewNRGBA(image.Rect(0, 0, 0, 0)), PaletteOptions{}, ErrNoColour},
-		{"unknown engine", opaque, PaletteOptions{Engine: "octree"}, nil},
+		{"fully transparent", transparent, Options{}, ErrNoColour},
+		{"fully transparent, prominentcolor", transparent, Options{Engine: EngineProminentColor}, ErrNoColour},
+		{"empty", image.NewNRGBA(image.Rect(0, 0, 0, 0)), Options{}, ErrNoColour},
+		{"unknown engine", opaque, Options{Engine: "octree"}, nil},
 	}
 	for _, tc := range tests {
-		_, err := ExtractPalette(tc.img, tc.opts)
+		_, err := Extract(tc.img, tc.opts)
 		if err == nil || tc.wantErr != nil && !errors.Is(err, tc.wantErr) {
 			t.Errorf("%s: error = %v, want %v", tc.name, err, tc.wantErr)
 		}
@@ -346,7 +348,7 @@ func TestMaxColors(t *testing.T) {
 	}
 	tests := []struct{ maxColors, want int }{{0, 6}, {2, 2}, {6, 6}, {10, 6}}
 	for _, tc := range tests {
-		p := extract(t, img, PaletteOptions{MaxColors: tc.maxColors})
+		p := extract(t, img, Options{MaxColors: tc.maxColors})
 		if len(p.Swatches) != tc.want {
 			t.Errorf("MaxColors %d: %d swatches, want %d", tc.maxColors, len(p.Swatches), tc.want)
 		}
@@ -354,9 +356,9 @@ func TestMaxColors(t *testing.T) {
 }
 
 func TestSwatchesOfRounding(t *testing.T) {
-	red, _ := LabFromHex("#ff0000")
-	green, _ := LabFromHex("#00ff00")
-	blue, _ := LabFromHex("#0000ff")
+	red, _ := colour.LabFromHex("#ff0000")
+	green, _ := colour.LabFromHex("#00ff00")
+	blue, _ := colour.LabFromHex("#0000ff")
 	tests := []struct {
 		name       string
 		clusters   []colourCluster
@@ -390,7 +392,7 @@ func TestSwatchesOfRounding(t *testing.T) {
 
 func TestPaletteJSON(t *testing.T) {
 	img := drawScene(128, 128, hexColour(t, "#ffffff"), hexColour(t, "#8b4513"), inDisc(64, 64, 40))
-	p := extract(t, img, PaletteOptions{})
+	p := extract(t, img, Options{})
 	data, err := json.Marshal(p)
 	if err != nil {
 		t.Fatal(err)
@@ -405,10 +407,10 @@ func TestPaletteJSON(t *testing.T) {
 }
 
 func TestPaletteFamilies(t *testing.T) {
-	p := Palette{Swatches: []Swatch{{Family: Blue, Share: 0.5}, {Family: White, Share: 0.3}, {Family: Blue, Share: 0.2}}}
+	p := Palette{Swatches: []Swatch{{Family: colour.Blue, Share: 0.5}, {Family: colour.White, Share: 0.3}, {Family: colour.Blue, Share: 0.2}}}
 	got := p.Families()
-	want := map[Family]float64{Blue: 0.7, White: 0.3}
-	if len(got) != len(want) || math.Abs(got[Blue]-0.7) > 1e-12 || math.Abs(got[White]-0.3) > 1e-12 {
+	want := map[colour.Family]float64{colour.Blue: 0.7, colour.White: 0.3}
+	if len(got) != len(want) || math.Abs(got[colour.Blue]-0.7) > 1e-12 || math.Abs(got[colour.White]-0.3) > 1e-12 {
 		t.Errorf("Families() = %v, want %v", got, want)
 	}
 }
@@ -417,55 +419,55 @@ func TestCategorise(t *testing.T) {
 	palette := func(pairs ...any) Palette {
 		var p Palette
 		for i := 0; i < len(pairs); i += 2 {
-			p.Swatches = append(p.Swatches, Swatch{Family: pairs[i].(Family), Share: pairs[i+1].(float64)})
+			p.Swatches = append(p.Swatches, Swatch{Family: pairs[i].(colour.Family), Share: pairs[i+1].(float64)})
 		}
 		return p
 	}
-	navyShirt := palette(Blue, 0.9, White, 0.1)
-	stripes := palette(Blue, 0.35, White, 0.35, Red, 0.3)
+	navyShirt := palette(colour.Blue, 0.9, colour.White, 0.1)
+	stripes := palette(colour.Blue, 0.35, colour.White, 0.35, colour.Red, 0.3)
 	tests := []struct {
 		name         string
 		palettes     []Palette
 		declared     string
-		wantDominant Family
+		wantDominant colour.Family
 		wantMulti    bool
 		wantMismatch bool
 		wantBlue     float64
 	}{
-		{"navy shirt declared navy", []Palette{navyShirt}, "navy", Blue, false, false, 0.9},
-		{"navy shirt declared hex", []Palette{navyShirt}, "#1f2a44", Blue, false, false, 0.9},
-		{"navy shirt declared red", []Palette{navyShirt}, "Red", Blue, false, true, 0.9},
-		{"two photos averaged", []Palette{navyShirt, palette(Blue, 0.5, Gray, 0.5)}, "", Blue, false, false, 0.7},
-		{"stripes are multicolour", []Palette{stripes}, "multicolour", Multicolour, true, false, 0.35},
-		{"declared multicolour but plain", []Palette{navyShirt}, "Multi-colour", Blue, false, true, 0.9},
-		{"declared two colours, both present", []Palette{stripes}, "navy / white", Multicolour, true, false, 0.35},
-		{"declared two colours, one absent", []Palette{navyShirt}, "navy and burgundy", Blue, false, true, 0.9},
-		{"unreadable declaration never mismatches", []Palette{navyShirt}, "as pictured", Blue, false, false, 0.9},
-		{"two strong families are not multicolour", []Palette{palette(Blue, 0.46, White, 0.44, Red, 0.1)}, "", Blue, false, false, 0.46},
-		{"dominant half is not multicolour", []Palette{palette(Blue, 0.5, White, 0.25, Red, 0.25)}, "", Blue, false, false, 0.5},
+		{"navy shirt declared navy", []Palette{navyShirt}, "navy", colour.Blue, false, false, 0.9},
+		{"navy shirt declared hex", []Palette{navyShirt}, "#1f2a44", colour.Blue, false, false, 0.9},
+		{"navy shirt declared red", []Palette{navyShirt}, "Red", colour.Blue, false, true, 0.9},
+		{"two photos averaged", []Palette{navyShirt, palette(colour.Blue, 0.5, colour.Gray, 0.5)}, "", colour.Blue, false, false, 0.7},
+		{"stripes are multicolour", []Palette{stripes}, "multicolour", colour.Multicolour, true, false, 0.35},
+		{"declared multicolour but plain", []Palette{navyShirt}, "Multi-colour", colour.Blue, false, true, 0.9},
+		{"declared two colours, both present", []Palette{stripes}, "navy / white", colour.Multicolour, true, false, 0.35},
+		{"declared two colours, one absent", []Palette{navyShirt}, "navy and burgundy", colour.Blue, false, true, 0.9},
+		{"unreadable declaration never mismatches", []Palette{navyShirt}, "as pictured", colour.Blue, false, false, 0.9},
+		{"two strong families are not multicolour", []Palette{palette(colour.Blue, 0.46, colour.White, 0.44, colour.Red, 0.1)}, "", colour.Blue, false, false, 0.46},
+		{"dominant half is not multicolour", []Palette{palette(colour.Blue, 0.5, colour.White, 0.25, colour.Red, 0.25)}, "", colour.Blue, false, false, 0.5},
 		{"no photos", nil, "red", "", false, false, 0},
 	}
 	for _, tc := range tests {
 		got := Categorise(tc.palettes, tc.declared)
-		if got.Dominant != tc.wantDominant || got.Multicolour != tc.wantMulti || got.Mismatch != tc.wantMismatch || math.Abs(got.Families[Blue]-tc.wantBlue) > 1e-9 {
+		if got.Dominant != tc.wantDominant || got.Multicolour != tc.wantMulti || got.Mismatch != tc.wantMismatch || math.Abs(got.Families[colour.Blue]-tc.wantBlue) > 1e-9 {
 			t.Errorf("%s: got %+v, want dominant %s multicolour %v mismatch %v blue %.2f", tc.name, got, tc.wantDominant, tc.wantMulti, tc.wantMismatch, tc.wantBlue)
 		}
 	}
 }
 
 func TestKMeansLab(t *testing.T) {
-	red, _ := LabFromHex("#cc0000")
-	blue, _ := LabFromHex("#0000cc")
+	red, _ := colour.LabFromHex("#cc0000")
+	blue, _ := colour.LabFromHex("#0000cc")
 	var points []colourCluster
 	for i := range 10 {
 		d := float64(i%3) - 1
-		points = append(points, colourCluster{Lab{red.L + d, red.A, red.B - d}, 3}, colourCluster{Lab{blue.L - d, blue.A + d, blue.B}, 1})
+		points = append(points, colourCluster{colour.Lab{L: red.L + d, A: red.A, B: red.B - d}, 3}, colourCluster{colour.Lab{L: blue.L - d, A: blue.A + d, B: blue.B}, 1})
 	}
 	clusters := finishClusters(kmeansLab(points, 8), 6)
 	if len(clusters) != 2 {
 		t.Fatalf("got %d clusters %v, want 2", len(clusters), clusters)
 	}
-	if DeltaE00(clusters[0].lab, red) > 1 || clusters[0].weight != 30 || DeltaE00(clusters[1].lab, blue) > 1 || clusters[1].weight != 10 {
+	if colour.DeltaE00(clusters[0].lab, red) > 1 || clusters[0].weight != 30 || colour.DeltaE00(clusters[1].lab, blue) > 1 || clusters[1].weight != 10 {
 		t.Errorf("clusters = %v, want red ×30 then blue ×10", clusters)
 	}
 	if got := kmeansLab(nil, 4); len(got) != 0 {
@@ -479,13 +481,13 @@ func TestKMeansLab(t *testing.T) {
 func TestMergeClose(t *testing.T) {
 	tests := []struct {
 		name string
-		a, b Lab
+		a, b colour.Lab
 		want int
 	}{
-		{"lit and shaded red fabric", Lab{40, 60, 40}, Lab{50, 62, 42}, 1},
-		{"navy and royal blue", Lab{15, 10, -40}, Lab{35, 25, -70}, 2},
-		{"black and charcoal", Lab{8, 0, 0}, Lab{35, 0, 0}, 2},
-		{"white and cream", Lab{97, 0, 1}, Lab{94, 1, 14}, 2},
+		{"lit and shaded red fabric", colour.Lab{L: 40, A: 60, B: 40}, colour.Lab{L: 50, A: 62, B: 42}, 1},
+		{"navy and royal blue", colour.Lab{L: 15, A: 10, B: -40}, colour.Lab{L: 35, A: 25, B: -70}, 2},
+		{"black and charcoal", colour.Lab{L: 8, A: 0, B: 0}, colour.Lab{L: 35, A: 0, B: 0}, 2},
+		{"white and cream", colour.Lab{L: 97, A: 0, B: 1}, colour.Lab{L: 94, A: 1, B: 14}, 2},
 	}
 	for _, tc := range tests {
 		if got := mergeClose([]colourCluster{{tc.a, 1}, {tc.b, 1}}); len(got) != tc.want {
@@ -496,19 +498,19 @@ func TestMergeClose(t *testing.T) {
 
 func TestWithinDeltaE00MatchesExact(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	randomLab := func() Lab {
+	randomLab := func() colour.Lab {
 		r, g, b := uint8(rng.IntN(256)), uint8(rng.IntN(256)), uint8(rng.IntN(256))
-		return LabFromRGB(r, g, b)
+		return colour.LabFromRGB(r, g, b)
 	}
 	for range 20000 {
 		p := randomLab()
-		q := Lab{p.L + rng.NormFloat64()*8, p.A + rng.NormFloat64()*8, p.B + rng.NormFloat64()*8}
+		q := colour.Lab{L: p.L + rng.NormFloat64()*8, A: p.A + rng.NormFloat64()*8, B: p.B + rng.NormFloat64()*8}
 		if rng.IntN(4) == 0 {
 			q = randomLab()
 		}
 		for _, th := range []float64{1, 4, 10, 25} {
-			if got, want := withinDeltaE00(p, q, th), DeltaE00(p, q) < th; got != want {
-				t.Fatalf("withinDeltaE00(%v, %v, %v) = %v, want %v (ΔE00 %.4f)", p, q, th, got, want, DeltaE00(p, q))
+			if got, want := withinDeltaE00(p, q, th), colour.DeltaE00(p, q) < th; got != want {
+				t.Fatalf("withinDeltaE00(%v, %v, %v) = %v, want %v (ΔE00 %.4f)", p, q, th, got, want, colour.DeltaE00(p, q))
 			}
 		}
 	}
@@ -532,7 +534,7 @@ func BenchmarkExtractPalette(b *testing.B) {
 			b.Run(set.name+"/"+engine, func(b *testing.B) {
 				i := 0
 				for b.Loop() {
-					if _, err := ExtractPalette(set.images[i%len(set.images)].img, PaletteOptions{Engine: engine}); err != nil {
+					if _, err := Extract(set.images[i%len(set.images)].img, Options{Engine: engine}); err != nil {
 						b.Fatal(err)
 					}
 					i++
@@ -548,13 +550,13 @@ func BenchmarkExtractPalette(b *testing.B) {
 func TestSwatchReadsOldFamilyP(t *testing.T) {
 	tests := []struct {
 		name, json string
-		want       Membership
+		want       colour.Membership
 		wantErr    bool
 	}{
-		{"version 2 number", `{"hex":"#c80f2d","lab":[42.47,65.97,36.23],"share":1,"family":"red","family_p":0.875,"name":"cherry"}`, Membership{Red: 1}, false},
-		{"membership", `{"hex":"#f1e6d1","share":1,"family":"white","family_p":{"white":0.6,"beige":0.4},"name":"off white"}`, Membership{White: 0.6, Beige: 0.4}, false},
-		{"missing", `{"hex":"#c80f2d","share":1,"family":"red","name":"cherry"}`, Membership{Red: 1}, false},
-		{"null", `{"hex":"#c80f2d","share":1,"family":"red","family_p":null,"name":"cherry"}`, Membership{Red: 1}, false},
+		{"version 2 number", `{"hex":"#c80f2d","lab":[42.47,65.97,36.23],"share":1,"family":"red","family_p":0.875,"name":"cherry"}`, colour.Membership{colour.Red: 1}, false},
+		{"membership", `{"hex":"#f1e6d1","share":1,"family":"white","family_p":{"white":0.6,"beige":0.4},"name":"off white"}`, colour.Membership{colour.White: 0.6, colour.Beige: 0.4}, false},
+		{"missing", `{"hex":"#c80f2d","share":1,"family":"red","name":"cherry"}`, colour.Membership{colour.Red: 1}, false},
+		{"null", `{"hex":"#c80f2d","share":1,"family":"red","family_p":null,"name":"cherry"}`, colour.Membership{colour.Red: 1}, false},
 		{"a string", `{"hex":"#c80f2d","share":1,"family":"red","family_p":"high","name":"cherry"}`, nil, true},
 	}
 	for _, tc := range tests {
@@ -580,18 +582,18 @@ func TestSwatchReadsOldFamilyP(t *testing.T) {
 }
 
 func TestMembershipJSON(t *testing.T) {
-	data, err := json.Marshal(Membership{Beige: 0.4, White: 0.6, Gray: 0.05})
+	data, err := json.Marshal(colour.Membership{colour.Beige: 0.4, colour.White: 0.6, colour.Gray: 0.05})
 	if err != nil || string(data) != `{"white":0.6,"beige":0.4,"gray":0.05}` {
 		t.Errorf("got %s (%v), want largest first", data, err)
 	}
-	data, err = json.Marshal(Membership{Blue: 0.5, Gray: 0.5})
+	data, err = json.Marshal(colour.Membership{colour.Blue: 0.5, colour.Gray: 0.5})
 	if err != nil || string(data) != `{"gray":0.5,"blue":0.5}` {
 		t.Errorf("got %s (%v), want ties in the order of Families", data, err)
 	}
 }
 
 // onlyFamilies fails unless every swatch of p is one of families.
-func onlyFamilies(t *testing.T, name string, p Palette, families ...Family) {
+func onlyFamilies(t *testing.T, name string, p Palette, families ...colour.Family) {
 	t.Helper()
 	for _, sw := range p.Swatches {
 		if !slices.Contains(families, sw.Family) {
@@ -613,7 +615,7 @@ func paint(w, h int, at func(x, y int) color.NRGBA) *image.NRGBA {
 
 func mixSRGB(a, b color.NRGBA, t float64) color.NRGBA {
 	lerp := func(p, q uint8) uint8 {
-		return uint8(math.Round(255 * srgbFromLinear(srgbLinear[p]*(1-t)+srgbLinear[q]*t)))
+		return uint8(math.Round(255 * colour.SRGBFromLinear(colour.LinearFromSRGB8(p)*(1-t)+colour.LinearFromSRGB8(q)*t)))
 	}
 	return color.NRGBA{lerp(a.R, b.R), lerp(a.G, b.G), lerp(a.B, b.B), 0xff}
 }
@@ -629,8 +631,8 @@ func TestMaskStudioGradient(t *testing.T) {
 		}
 		return mixSRGB(top, bottom, 1/(1+math.Exp(-(float64(y)-300)/60))) // a sweep's soft horizon
 	})
-	p := extract(t, img, PaletteOptions{})
-	onlyFamilies(t, "red on a gradient sweep", p, Red)
+	p := extract(t, img, Options{})
+	onlyFamilies(t, "red on a gradient sweep", p, colour.Red)
 	if p.BgUncertain {
 		t.Errorf("bg_uncertain set for a clear product")
 	}
@@ -651,8 +653,8 @@ func TestMaskVignetteAndContactShadow(t *testing.T) {
 		shadow := 0.4 * math.Exp(-(sqr((float64(x)-160)/70)+sqr((float64(y)-235)/10))/2)
 		return mixSRGB(color.NRGBA{A: 0xff}, grey, light*(1-shadow))
 	})
-	p := extract(t, img, PaletteOptions{})
-	onlyFamilies(t, "blue on a vignetted grey", p, Blue)
+	p := extract(t, img, Options{})
+	onlyFamilies(t, "blue on a vignetted grey", p, colour.Blue)
 }
 
 // TestMaskCroppedProduct: a product cut by the frame covers part of the
@@ -673,13 +675,13 @@ func TestMaskCroppedProduct(t *testing.T) {
 	if !ok {
 		t.Fatal("no field fitted")
 	}
-	want, _ := LabFromHex("#eeeeee")
+	want, _ := colour.LabFromHex("#eeeeee")
 	for _, at := range [][2]int{{s.w / 2, s.h - 1}, {s.w / 2, s.h / 2}, {0, 0}} {
-		if d := DeltaE00(field.at(at[0], at[1]), want); d > 1 {
+		if d := colour.DeltaE00(field.at(at[0], at[1]), want); d > 1 {
 			t.Errorf("field at %v = %v, ΔE %.1f from the backdrop", at, field.at(at[0], at[1]), d)
 		}
 	}
-	onlyFamilies(t, "green cut by the frame", extract(t, img, PaletteOptions{}), Green)
+	onlyFamilies(t, "green cut by the frame", extract(t, img, Options{}), colour.Green)
 }
 
 // TestCutoutDropShadow: a cut-out PNG with a semi-transparent black drop
@@ -692,7 +694,7 @@ func TestCutoutDropShadow(t *testing.T) {
 		a := 0.45 * math.Exp(-(sqr((float64(x)-125)/60)+sqr((float64(y)-185)/15))/2)
 		return color.NRGBA{0, 0, 0, uint8(math.Round(255 * a))}
 	})
-	onlyFamilies(t, "orange cut-out with a drop shadow", extract(t, img, PaletteOptions{}), Orange)
+	onlyFamilies(t, "orange cut-out with a drop shadow", extract(t, img, Options{}), colour.Orange)
 }
 
 // TestMaskLightProductWithShadow: a light grey product standing in its own
@@ -709,9 +711,9 @@ func TestMaskLightProductWithShadow(t *testing.T) {
 		shadow := 0.35 * math.Exp(-(sqr((float64(x)-160)/80)+sqr((float64(y)-225)/12))/2)
 		return mixSRGB(white, color.NRGBA{A: 0xff}, shadow)
 	})
-	p := extract(t, img, PaletteOptions{})
-	want, _ := LabFromHex("#bdbdbd")
-	if top := p.Swatches[0]; top.Family != Gray || DeltaE00(swatchLab(top), want) > 3 || top.Share < 0.9 {
+	p := extract(t, img, Options{})
+	want, _ := colour.LabFromHex("#bdbdbd")
+	if top := p.Swatches[0]; top.Family != colour.Gray || colour.DeltaE00(swatchLab(top), want) > 3 || top.Share < 0.9 {
 		t.Errorf("top swatch %+v, want the grey product with share ≥ 0.9", top)
 	}
 }
@@ -728,7 +730,7 @@ func TestFieldPredictionsMatchAt(t *testing.T) {
 	p := f.predictions(200, 150)
 	for y := range 150 {
 		for x := range 200 {
-			if d := deltaE76Sq(p[y*200+x], f.at(x, y)); d > 1e-18 {
+			if d := colour.DeltaE76Sq(p[y*200+x], f.at(x, y)); d > 1e-18 {
 				t.Fatalf("(%d, %d): predictions %v, at %v", x, y, p[y*200+x], f.at(x, y))
 			}
 		}

@@ -1,4 +1,4 @@
-package imaging
+package colour
 
 import (
 	"cmp"
@@ -178,7 +178,7 @@ func parseSurvey(data []byte) (*colourNames, error) {
 			return nil, fmt.Errorf("survey entry %d %q: %w", i, e.Name, err)
 		}
 		names.prototypes = append(names.prototypes, prototype{name: e.Name, lab: lab, family: headFamily(e.Name)})
-		words := colourNameWords(e.Name)
+		words := NameWords(e.Name)
 		key := strings.Join(words, " ")
 		if _, dup := names.byName[key]; !dup {
 			names.byName[key] = i
@@ -196,7 +196,7 @@ func parseSurvey(data []byte) (*colourNames, error) {
 // word ("navy blue" → blue, "burgundy" → red), except that blue-green and
 // green-blue in any spelling are teal.
 func headFamily(name string) Family {
-	words := colourNameWords(name)
+	words := NameWords(name)
 	n := len(words)
 	switch {
 	case n == 0:
@@ -207,10 +207,10 @@ func headFamily(name string) Family {
 	return headFamilies[words[n-1]]
 }
 
-// colourNameWords splits a colour name into lower-case words, treating
+// NameWords splits a colour name into lower-case words, treating
 // hyphens, slashes and spaces alike ("off-white" = "off white") and spelling
 // gray as the survey does (grey).
-func colourNameWords(s string) []string {
+func NameWords(s string) []string {
 	words := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !isColourWordRune(r) })
 	for i, w := range words {
 		words[i] = canonicalWord(w)
@@ -273,14 +273,14 @@ const (
 // largest first.
 type Membership map[Family]float64
 
-// minMembership is the smallest share of a family a Membership keeps.
-const minMembership = 0.05
+// MinMembership is the smallest share of a family a Membership keeps.
+const MinMembership = 0.05
 
 // Name names c: its family (the one it belongs to most, see
 // FamilyMembership), the membership of that family and the nearest survey
 // name.
 func Name(c Lab) (family Family, familyP float64, name string) {
-	family, m, name := describeColour(c)
+	family, m, name := Describe(c)
 	return family, m[family], name
 }
 
@@ -288,12 +288,12 @@ func Name(c Lab) (family Family, familyP float64, name string) {
 // for the neutral families, a CIEDE2000 k-nearest-neighbour vote over the
 // survey colours for the others, rounded as in a palette.
 func FamilyMembership(c Lab) Membership {
-	_, m, _ := describeColour(c)
+	_, m, _ := Describe(c)
 	return m
 }
 
-// describeColour is Name and FamilyMembership in one search of the survey.
-func describeColour(c Lab) (Family, Membership, string) {
+// Describe is Name and FamilyMembership in one search of the survey.
+func Describe(c Lab) (Family, Membership, string) {
 	raw, nearest := surveyNames().classify(c, -1)
 	return Families[argmaxFamily(raw)], roundMembership(raw), surveyNames().prototypes[nearest].name
 }
@@ -311,9 +311,9 @@ func neutralDegree(c Lab) float64 {
 // and white by lightness.
 func addNeutral(m *[13]float64, c Lab, n float64) {
 	white, black := softStep(c.L-whiteLightness, lightnessSoftness), softStep(blackLightness-c.L, lightnessSoftness)
-	m[familyIndex(White)] += n * white
-	m[familyIndex(Black)] += n * black
-	m[familyIndex(Gray)] += n * (1 - white - black)
+	m[FamilyIndex(White)] += n * white
+	m[FamilyIndex(Black)] += n * black
+	m[FamilyIndex(Gray)] += n * (1 - white - black)
 }
 
 // argmaxFamily is the index of the largest membership, the earliest in
@@ -335,7 +335,7 @@ func roundMembership(m [13]float64) Membership {
 	const units = 1000
 	total := 0.0
 	for _, v := range m {
-		if v >= minMembership {
+		if v >= MinMembership {
 			total += v
 		}
 	}
@@ -343,7 +343,7 @@ func roundMembership(m [13]float64) Membership {
 	var rest [13]float64
 	sum := 0
 	for i, v := range m {
-		if v >= minMembership {
+		if v >= MinMembership {
 			exact := v / total * units
 			counts[i] = int(math.Floor(exact))
 			rest[i] = exact - float64(counts[i])
@@ -353,7 +353,7 @@ func roundMembership(m [13]float64) Membership {
 	for ; sum < units; sum++ {
 		best := -1
 		for i, r := range rest {
-			if m[i] >= minMembership && (best < 0 || r > rest[best]) {
+			if m[i] >= MinMembership && (best < 0 || r > rest[best]) {
 				best = i
 			}
 		}
@@ -410,7 +410,7 @@ func (n *colourNames) classify(c Lab, skip int) ([13]float64, int) {
 	}
 	visit := func(i int) {
 		p := &n.prototypes[i]
-		lb := labDistanceAtLeast(c, p.lab)
+		lb := DeltaE00LowerBound(c, p.lab)
 		if i == skip || lb > nearest.dist && (!p.isVoter() || found == familyNeighbours && lb > voters[found-1].dist) {
 			return // can be neither the nearest name nor a voter
 		}
@@ -479,18 +479,18 @@ func (n *colourNames) vote(c Lab, neighbours []neighbour) [13]float64 {
 	total := 0.0
 	for _, nb := range neighbours {
 		w := 1 / (1 + nb.dist*math.Sqrt(nb.dist))
-		weights[familyIndex(n.prototypes[nb.index].family)] += w
+		weights[FamilyIndex(n.prototypes[nb.index].family)] += w
 		total += w
 	}
 	if total == 0 {
 		return weights
 	}
-	brown, beige := familyIndex(Brown), familyIndex(Beige)
+	brown, beige := FamilyIndex(Brown), FamilyIndex(Beige)
 	light := softStep(c.L-beigeLightness, beigeSoftness)
 	earth := weights[brown] + weights[beige]
 	weights[brown], weights[beige] = earth*(1-light), earth*light
 	if isBeigeZone(c) {
-		for _, f := range []int{familyIndex(Orange), familyIndex(Yellow)} {
+		for _, f := range []int{FamilyIndex(Orange), FamilyIndex(Yellow)} {
 			weights[beige] += weights[f] * light
 			weights[f] *= 1 - light
 		}
@@ -509,7 +509,7 @@ func isBeigeZone(c Lab) bool {
 	return c.Chroma() <= beigeChroma && hue >= 45 && hue <= 105
 }
 
-func familyIndex(f Family) int {
+func FamilyIndex(f Family) int {
 	for i, g := range Families {
 		if g == f {
 			return i
@@ -518,196 +518,10 @@ func familyIndex(f Family) int {
 	return -1
 }
 
-// labDistanceAtLeast is a cheap lower bound of DeltaE00(p, q): the lightness
+// DeltaE00LowerBound is a cheap lower bound of DeltaE00(p, q): the lightness
 // term alone, since the other terms cannot make the total smaller.
-func labDistanceAtLeast(p, q Lab) float64 {
+func DeltaE00LowerBound(p, q Lab) float64 {
 	lMean := (p.L+q.L)/2 - 50
 	sL := 1 + 0.015*lMean*lMean/math.Sqrt(20+lMean*lMean)
 	return math.Abs(p.L-q.L) / sL
-}
-
-// ParseColor reads a colour a person typed: a hex code ("#1e90ff", "1e90ff",
-// "#18f"), an XKCD survey name ("burgundy", "off-white", "navy blue") or a
-// family name ("gray" or "grey"). Letter case and extra spaces do not matter.
-func ParseColor(s string) (Lab, error) {
-	key := strings.Join(colourNameWords(s), " ")
-	if i, ok := surveyNames().byName[key]; ok && key != "" {
-		return surveyNames().prototypes[i].lab, nil
-	}
-	if looksLikeHex(s) {
-		return LabFromHex(s)
-	}
-	return Lab{}, fmt.Errorf("colour %q is neither a hex code like \"#1e90ff\" nor a colour name like \"navy blue\" or \"burgundy\": %w", s, ErrUnknownColour)
-}
-
-func looksLikeHex(s string) bool {
-	s = strings.TrimSpace(s)
-	if strings.HasPrefix(s, "#") {
-		return true
-	}
-	if len(s) != 6 {
-		return false
-	}
-	_, _, _, err := parseHexRGB(s)
-	return err == nil
-}
-
-// notColourWords are single-word survey names that in product text almost
-// always mean something else: materials (leather, denim, velvet, steel),
-// places and nature (ocean, forest, grass, sky), food (tea, apple, banana)
-// and words a shop would never mean as a colour. They still parse with
-// ParseColor and still match inside longer names ("sky blue", "forest
-// green"); only the bare word is skipped by ColorWords.
-var notColourWords = map[string]bool{
-	"dark": true, "pale": true, "royal": true, "marine": true, "blood": true,
-	"leather": true, "denim": true, "velvet": true, "steel": true, "stone": true,
-	"slate": true, "cement": true, "clay": true, "straw": true, "parchment": true,
-	"putty": true, "manilla": true, "heather": true, "camo": true, "buff": true,
-	"ocean": true, "sea": true, "sky": true, "forest": true, "grass": true,
-	"earth": true, "mud": true, "dirt": true, "dust": true, "ice": true,
-	"desert": true, "sandstone": true, "sandy": true, "twilight": true,
-	"dusk": true, "midnight": true, "petrol": true, "leaf": true, "fern": true,
-	"moss": true, "pine": true, "spruce": true, "algae": true, "lichen": true,
-	"seaweed": true, "shamrock": true, "iris": true, "wisteria": true,
-	"heliotrope": true, "carnation": true, "dandelion": true, "sunflower": true,
-	"marigold": true, "canary": true, "hazel": true, "fawn": true, "tea": true,
-	"apple": true, "banana": true, "pear": true, "kiwi": true, "melon": true,
-	"watermelon": true, "grapefruit": true, "tomato": true, "strawberry": true,
-	"blueberry": true, "mango": true, "avocado": true, "pumpkin": true,
-	"pea": true, "asparagus": true, "celery": true, "maize": true,
-	"butter": true, "custard": true, "squash": true, "rouge": true,
-	"lipstick": true, "bruise": true, "bubblegum": true, "bland": true,
-	"poo": true, "poop": true, "shit": true, "puke": true, "vomit": true,
-	"snot": true, "booger": true, "diarrhea": true, "bile": true,
-	"spearmint": true, "wintergreen": true, "swamp": true, "drab": true,
-}
-
-// notColourPhrases contain a colour word but name a thing, not a colour.
-var notColourPhrases = map[string]bool{
-	"red wine": true, "white wine": true, "rose wine": true, "wine glass": true,
-	"wine glasses": true, "olive oil": true, "orange juice": true,
-	"lemon juice": true, "lime juice": true, "ice cream": true,
-	"sour cream": true, "cream cheese": true, "face cream": true,
-	"hand cream": true, "eye cream": true, "body cream": true,
-	"coffee table": true, "coffee maker": true, "coffee machine": true,
-	"coffee beans": true, "coffee grinder": true, "mint condition": true,
-	"rose water": true, "black friday": true, "white paper": true,
-}
-
-// colourToken is one word of free text with its byte span.
-type colourToken struct {
-	start, end int
-	word       string // lower case, canonical spelling
-}
-
-// ColorWords finds colour words and phrases in free text, such as a search
-// query or a product title: "burgundy midi dress" gives burgundy and the rest
-// "midi dress"; "off white linen shirt" and "off-white linen shirt" both give
-// off white. It matches the longest survey name first, plus family names and
-// "#rrggbb" codes, and it is conservative: bare words that in product text
-// are mostly not colours (leather, denim, sky, tea, ...) and phrases such as
-// "red wine" or "coffee table" are left in the rest. names holds the
-// canonical survey names of colours, in the order they appear.
-func ColorWords(text string) (colours []Lab, names []string, rest string) {
-	survey := surveyNames()
-	tokens := colourTokens(text)
-	var kept strings.Builder
-	last := 0 // end of the text already copied or dropped
-	prevFamily, prevEnd := Family(""), -1
-	for i := 0; i < len(tokens); {
-		n, lab, name, ok := matchColourPhrase(survey, tokens[i:])
-		if !ok {
-			i += n
-			continue
-		}
-		start, end := tokens[i].start, tokens[i+n-1].end
-		kept.WriteString(text[last:start])
-		last = end
-		family := headFamily(name)
-		// "dark navy blue": "dark navy" then a bare "blue" of the same
-		// family right after it is one colour, not two.
-		if n == 1 && Family(name) == family && family == prevFamily && onlySpaceBetween(text, prevEnd, start) {
-			i += n
-			prevEnd = end
-			continue
-		}
-		colours, names = append(colours, lab), append(names, name)
-		prevFamily, prevEnd = family, end
-		i += n
-	}
-	kept.WriteString(text[last:])
-	return colours, names, tidyRest(kept.String())
-}
-
-// matchColourPhrase tries the longest phrase at the start of tokens first. It
-// returns how many tokens to move past and, when ok, the colour they name and
-// its canonical name; a phrase that only looks like a colour ("red wine") is
-// passed over whole.
-func matchColourPhrase(survey *colourNames, tokens []colourToken) (n int, lab Lab, name string, ok bool) {
-	if w := tokens[0].word; strings.HasPrefix(w, "#") {
-		lab, err := LabFromHex(w)
-		return 1, lab, lab.Hex(), err == nil && len(w) == 7
-	}
-	for n := min(len(tokens), survey.maxWords); n >= 1; n-- {
-		words := make([]string, n)
-		for j := range words {
-			words[j] = tokens[j].word
-		}
-		phrase := strings.Join(words, " ")
-		if notColourPhrases[phrase] {
-			return n, Lab{}, "", false
-		}
-		if n == 1 && notColourWords[phrase] {
-			continue
-		}
-		if idx, found := survey.byName[phrase]; found {
-			p := survey.prototypes[idx]
-			return n, p.lab, p.name, true
-		}
-	}
-	return 1, Lab{}, "", false
-}
-
-// colourTokens splits text into words (letters, digits, apostrophes, and a
-// leading # for hex codes), keeping byte offsets.
-func colourTokens(text string) []colourToken {
-	var tokens []colourToken
-	start := -1
-	flush := func(end int) {
-		if start >= 0 {
-			tokens = append(tokens, colourToken{start, end, canonicalWord(strings.ToLower(text[start:end]))})
-			start = -1
-		}
-	}
-	for i, r := range text {
-		switch {
-		case isColourWordRune(r):
-			if start < 0 {
-				start = i
-			}
-		case r == '#' && start < 0:
-			start = i
-		default:
-			flush(i)
-		}
-	}
-	flush(len(text))
-	return tokens
-}
-
-func onlySpaceBetween(text string, from, to int) bool {
-	return from >= 0 && from <= to && strings.TrimSpace(text[from:to]) == ""
-}
-
-// tidyRest collapses whitespace and drops leftovers with no letter or digit
-// ("burgundy/navy dress" leaves "dress", not "/ dress").
-func tidyRest(s string) string {
-	fields := strings.Fields(s)
-	kept := fields[:0]
-	for _, f := range fields {
-		if strings.IndexFunc(f, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
-			kept = append(kept, f)
-		}
-	}
-	return strings.Join(kept, " ")
 }
