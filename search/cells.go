@@ -5,7 +5,7 @@ import (
 	"math"
 	"sync"
 
-	"github.com/warna/warna/imaging"
+	"github.com/warna/warna/imaging/colour"
 )
 
 // The coarse Lab grid: cells of CellSize units in L, a and b. A swatch is
@@ -18,7 +18,7 @@ const CellSize = 10.0
 type Cell struct{ L, A, B int }
 
 // CellOf is the cell that holds a colour.
-func CellOf(c imaging.Lab) Cell {
+func CellOf(c colour.Lab) Cell {
 	return Cell{int(math.Floor(c.L / CellSize)), int(math.Floor(c.A / CellSize)), int(math.Floor(c.B / CellSize))}
 }
 
@@ -26,23 +26,23 @@ func CellOf(c imaging.Lab) Cell {
 func (c Cell) Term() string { return fmt.Sprintf("lab_%d_%d_%d", c.L, c.A, c.B) }
 
 // nearest is the point of the cell closest to x (in plain Lab distance).
-func (c Cell) nearest(x imaging.Lab) imaging.Lab {
+func (c Cell) nearest(x colour.Lab) colour.Lab {
 	clamp := func(v float64, i int) float64 {
 		lo, hi := float64(i)*CellSize, float64(i+1)*CellSize
 		return math.Max(lo, math.Min(hi, v))
 	}
-	return imaging.Lab{L: clamp(x.L, c.L), A: clamp(x.A, c.A), B: clamp(x.B, c.B)}
+	return colour.Lab{L: clamp(x.L, c.L), A: clamp(x.A, c.A), B: clamp(x.B, c.B)}
 }
 
 // minDeltaE estimates the smallest ΔE00 from x to any colour in the cell:
 // the least over the Lab-nearest point, the corners and the centre.
-func (c Cell) minDeltaE(x imaging.Lab) float64 {
-	best := imaging.DeltaE00(x, c.nearest(x))
-	lo := imaging.Lab{L: float64(c.L) * CellSize, A: float64(c.A) * CellSize, B: float64(c.B) * CellSize}
-	best = math.Min(best, imaging.DeltaE00(x, imaging.Lab{L: lo.L + CellSize/2, A: lo.A + CellSize/2, B: lo.B + CellSize/2}))
+func (c Cell) minDeltaE(x colour.Lab) float64 {
+	best := colour.DeltaE00(x, c.nearest(x))
+	lo := colour.Lab{L: float64(c.L) * CellSize, A: float64(c.A) * CellSize, B: float64(c.B) * CellSize}
+	best = math.Min(best, colour.DeltaE00(x, colour.Lab{L: lo.L + CellSize/2, A: lo.A + CellSize/2, B: lo.B + CellSize/2}))
 	for i := range 8 {
-		corner := imaging.Lab{L: lo.L + float64(i&1)*CellSize, A: lo.A + float64(i>>1&1)*CellSize, B: lo.B + float64(i>>2&1)*CellSize}
-		best = math.Min(best, imaging.DeltaE00(x, corner))
+		corner := colour.Lab{L: lo.L + float64(i&1)*CellSize, A: lo.A + float64(i>>1&1)*CellSize, B: lo.B + float64(i>>2&1)*CellSize}
+		best = math.Min(best, colour.DeltaE00(x, corner))
 	}
 	return best
 }
@@ -97,13 +97,13 @@ func (e *cellEntry) has(i int32) bool {
 }
 
 type cellKey struct {
-	c      imaging.Lab
+	c      colour.Lab
 	radius float64
 }
 
 const cellCacheSize = 4096
 
-func (cc *cellCache) within(c imaging.Lab, radius float64) *cellEntry {
+func (cc *cellCache) within(c colour.Lab, radius float64) *cellEntry {
 	key := cellKey{c, radius}
 	cc.mu.Lock()
 	e, ok := cc.m[key]
@@ -121,18 +121,23 @@ func (cc *cellCache) within(c imaging.Lab, radius float64) *cellEntry {
 	return e
 }
 
-// ColourCells are the grid cells to search for query colour i (computed by
-// the Service before it asks the backend, or now).
+// ColourCells are the grid cells to search for query colour i, a point,
+// with its tolerance (computed by the Service before it asks the backend,
+// or now); none for a family.
 func (q Query) ColourCells(i int) []Cell {
 	if i < len(q.cells) && q.cells[i] != nil {
 		return q.cells[i].cells
 	}
-	return CellsWithin(q.Colours[i].Lab, MatchRadius(q.Tolerance))
+	c := q.Colours[i]
+	if c.IsFamily() {
+		return nil
+	}
+	return CellsWithin(c.Lab, MatchRadius(c.ToleranceIn(q)))
 }
 
 // CellsWithin lists the cells that may hold a colour within radius ΔE00 of
 // c, found by growing outward from c's own cell.
-func CellsWithin(c imaging.Lab, radius float64) []Cell {
+func CellsWithin(c colour.Lab, radius float64) []Cell {
 	start := CellOf(c)
 	seen := map[Cell]bool{start: true}
 	queue := []Cell{start}
@@ -157,11 +162,11 @@ func CellsWithin(c imaging.Lab, radius float64) []Cell {
 }
 
 // Box is a Lab bounding box (Elasticsearch's nested range query).
-type Box struct{ Min, Max imaging.Lab }
+type Box struct{ Min, Max colour.Lab }
 
 // BoxOf bounds a set of cells.
 func BoxOf(cells []Cell) Box {
-	b := Box{Min: imaging.Lab{L: math.Inf(1), A: math.Inf(1), B: math.Inf(1)}, Max: imaging.Lab{L: math.Inf(-1), A: math.Inf(-1), B: math.Inf(-1)}}
+	b := Box{Min: colour.Lab{L: math.Inf(1), A: math.Inf(1), B: math.Inf(1)}, Max: colour.Lab{L: math.Inf(-1), A: math.Inf(-1), B: math.Inf(-1)}}
 	for _, c := range cells {
 		b.Min.L, b.Max.L = math.Min(b.Min.L, float64(c.L)*CellSize), math.Max(b.Max.L, float64(c.L+1)*CellSize)
 		b.Min.A, b.Max.A = math.Min(b.Min.A, float64(c.A)*CellSize), math.Max(b.Max.A, float64(c.A+1)*CellSize)
@@ -188,15 +193,15 @@ func SwatchTerms(palette []Swatch) []string {
 // grid cell side by side, so that scoring a document touches one small
 // array instead of the palette and a cell list.
 type colourPoint struct {
-	lab   imaging.Lab
+	lab   colour.Lab
 	share float64
 	cell  int32
 }
 
 // colourPoints are the palette's swatches as colour points, in order.
 func (d *Document) colourPoints() []colourPoint {
-	if d.prepared != nil && len(d.prepared.points) == len(d.Palette) {
-		return d.prepared.points
+	if d.hot.ready && len(d.hot.points) == len(d.Palette) {
+		return d.hot.points
 	}
 	return pointsOf(d.Palette)
 }
@@ -204,7 +209,11 @@ func (d *Document) colourPoints() []colourPoint {
 func pointsOf(palette []Swatch) []colourPoint {
 	out := make([]colourPoint, len(palette))
 	for i, s := range palette {
-		out[i] = colourPoint{lab: s.Lab(), share: s.Share, cell: int32(CellOf(s.Lab()).index())}
+		out[i] = pointOf(s)
 	}
 	return out
+}
+
+func pointOf(s Swatch) colourPoint {
+	return colourPoint{lab: s.Lab(), share: s.Share, cell: int32(CellOf(s.Lab()).index())}
 }

@@ -4,7 +4,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/warna/warna/imaging"
+	"github.com/warna/warna/imaging/colour"
 )
 
 // TestCellsCoverMatches checks that candidate generation misses nothing the
@@ -12,8 +12,8 @@ import (
 // in one of the query's cells.
 func TestCellsCoverMatches(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	randomColour := func() imaging.Lab {
-		return imaging.LabFromRGB(uint8(rng.IntN(256)), uint8(rng.IntN(256)), uint8(rng.IntN(256)))
+	randomColour := func() colour.Lab {
+		return colour.LabFromRGB(uint8(rng.IntN(256)), uint8(rng.IntN(256)), uint8(rng.IntN(256)))
 	}
 	for _, tol := range []float64{4, 12, 25} {
 		radius := MatchRadius(tol)
@@ -25,9 +25,9 @@ func TestCellsCoverMatches(t *testing.T) {
 			}
 			for range 3000 {
 				c := randomColour()
-				if imaging.DeltaE00(q, c) < radius && !cells[CellOf(c)] {
+				if colour.DeltaE00(q, c) < radius && !cells[CellOf(c)] {
 					t.Fatalf("tol %g: %s is ΔE %.2f from query %s but its cell %v is not searched",
-						tol, c.Hex(), imaging.DeltaE00(q, c), q.Hex(), CellOf(c))
+						tol, c.Hex(), colour.DeltaE00(q, c), q.Hex(), CellOf(c))
 				}
 			}
 		}
@@ -35,7 +35,7 @@ func TestCellsCoverMatches(t *testing.T) {
 }
 
 func BenchmarkCellsWithin(b *testing.B) {
-	red, _ := imaging.LabFromHex("#cc1f1f")
+	red, _ := colour.LabFromHex("#cc1f1f")
 	for b.Loop() {
 		CellsWithin(red, MatchRadius(DefaultTolerance))
 	}
@@ -47,11 +47,11 @@ func BenchmarkCellsWithin(b *testing.B) {
 func TestBeyondByLightnessIsALowerBound(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for range 200_000 {
-		a := imaging.LabFromRGB(uint8(rng.IntN(256)), uint8(rng.IntN(256)), uint8(rng.IntN(256)))
-		b := imaging.LabFromRGB(uint8(rng.IntN(256)), uint8(rng.IntN(256)), uint8(rng.IntN(256)))
+		a := colour.LabFromRGB(uint8(rng.IntN(256)), uint8(rng.IntN(256)), uint8(rng.IntN(256)))
+		b := colour.LabFromRGB(uint8(rng.IntN(256)), uint8(rng.IntN(256)), uint8(rng.IntN(256)))
 		radius := 2 + rng.Float64()*78
-		if beyondByLightness(a, b, radius) && imaging.DeltaE00(a, b) < radius {
-			t.Fatalf("%s and %s: ΔE00 %.2f < %.2f but skipped by lightness", a.Hex(), b.Hex(), imaging.DeltaE00(a, b), radius)
+		if beyondByLightness(a, b, radius) && colour.DeltaE00(a, b) < radius {
+			t.Fatalf("%s and %s: ΔE00 %.2f < %.2f but skipped by lightness", a.Hex(), b.Hex(), colour.DeltaE00(a, b), radius)
 		}
 	}
 }

@@ -12,9 +12,12 @@
 //   - cells.go:    the coarse Lab grid that turns a colour and a tolerance
 //     into index terms (embedded backend) or a Lab box (Elasticsearch).
 //   - service.go:  Service, what web calls: Search, MoreInColour, Reindex.
-//   - indexer.go:  the outbox-draining Indexer that keeps the index true.
+//   - follow.go:   the Follower that builds an index from the database and
+//     keeps it true by following the catalogue's change log; reindex.go the
+//     full rebuild; cursors.go where Elasticsearch keeps its position.
+//   - porter.go:   the Porter stemmer of English text.
 //
-// Backends live in sub-packages: search/embedded (bleve on disk, the
-// default) and search/essearch (Elasticsearch 8). search/searchtest holds the
-// contract suite every backend must pass.
+// Backends live in sub-packages: search/embedded (in memory, built from the
+// database at start; the default) and search/essearch (Elasticsearch 8).
+// search/searchtest holds the contract suite every backend must pass.
 package search

@@ -6,10 +6,10 @@ import (
 	"testing"
 )
 
-// TestFacetsCountEveryMatchOnce counts facets over enough matches to be
-// split across CPUs, with prepared documents (family bit masks) and
-// unprepared ones, and a family outside the known ones, against a count made
-// here one document at a time.
+// TestFacetsCountEveryMatchOnce counts facets as Search does (while
+// scoring) over enough matches to be split across CPUs and blocks, with
+// prepared documents (family bit masks) and unprepared ones, and a family
+// outside the known ones, against a count made here one document at a time.
 func TestFacetsCountEveryMatchOnce(t *testing.T) {
 	families := [][]string{{"red"}, {"red", "white"}, {"blue", "mauve"}, {}, {"black", "gray", "beige"}}
 	categories := []string{"dresses", "dresses", "tops", "", "shoes", "bags", "tops"}
@@ -48,7 +48,17 @@ func TestFacetsCountEveryMatchOnce(t *testing.T) {
 
 	count := func(procs int) Facets {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-		return facetsOf(hits, "IDR")
+		// As Search counts them: while scoring, block by block. An empty
+		// query matches every document.
+		docs := make([]*Document, len(hits))
+		for i := range hits {
+			docs[i] = hits[i].Doc
+		}
+		_, matches, facets := rankInto(Query{}, docs, 0, 1, nil, newFacetCounter("IDR"))
+		if len(matches) != len(docs) {
+			t.Fatalf("%d of %d documents matched the empty query", len(matches), len(docs))
+		}
+		return facets
 	}
 	one := count(1)
 	for _, f := range []Facets{one, count(4)} {

@@ -5,6 +5,8 @@ import (
 
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/imaging"
+	"github.com/warna/warna/imaging/colour"
+	"github.com/warna/warna/imaging/palette"
 )
 
 // lookSwatches bounds how many colours of a photo become the query.
@@ -24,7 +26,7 @@ func LookColours(photo []byte) ([]Colour, error) {
 		// imaging's refusals are written for people: what is wrong and what to do.
 		return nil, fault.FieldInvalidf("photo", "this photo could not be read: %s", err.Error())
 	}
-	pal, err := imaging.ExtractPalette(img, imaging.PaletteOptions{})
+	pal, err := palette.Extract(img, palette.Options{})
 	if err != nil {
 		return nil, fault.FieldInvalidf("photo", "no colours were found in this photo")
 	}
@@ -33,7 +35,7 @@ func LookColours(photo []byte) ([]Colour, error) {
 		if len(out) == lookSwatches || (s.Share < lookMinShare && len(out) > 0) {
 			break
 		}
-		lab := imaging.Lab{L: s.Lab[0], A: s.Lab[1], B: s.Lab[2]}
+		lab := colour.Lab{L: s.Lab[0], A: s.Lab[1], B: s.Lab[2]}
 		out = append(out, Colour{Lab: lab, Weight: s.Share, Label: s.Hex})
 	}
 	normaliseWeights(out)

@@ -2,12 +2,13 @@ package search
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/warna/warna/fault"
-	"github.com/warna/warna/imaging"
+	"github.com/warna/warna/imaging/colour"
 	"github.com/warna/warna/money"
 )
 
@@ -32,17 +33,42 @@ const (
 	maxPage          = 1000
 )
 
-// Colour is one colour clause of a query.
+// Colour is one colour clause of a query: a family word (a region), a fine
+// name or a hex code (points); see colour.TermKind and score.go.
 type Colour struct {
-	Lab imaging.Lab
+	Lab colour.Lab
 	// Weight is the requested proportion; the weights of a query sum to 1.
 	Weight float64
 	// Label is what the shopper asked for: a name or a hex code.
 	Label string
+	// Kind is how the colour matches; the zero value is a point with the
+	// query's tolerance, like a hex code.
+	Kind colour.TermKind
+	// Family is the family a family word names, or the one a point belongs
+	// to most.
+	Family colour.Family
+	// Tolerance is a name's own (ΔE00); 0 takes the query's.
+	Tolerance float64
 }
 
-// Hex is the colour as #rrggbb.
+// Hex is the colour as #rrggbb (for a family, the colour it is shown with).
 func (c Colour) Hex() string { return c.Lab.Hex() }
+
+// IsFamily reports whether the colour is a whole family.
+func (c Colour) IsFamily() bool { return c.Kind == colour.TermFamily }
+
+// ToleranceIn is the tolerance the colour matches with in query q.
+func (c Colour) ToleranceIn(q Query) float64 {
+	if c.Kind == colour.TermName && c.Tolerance > 0 {
+		return c.Tolerance
+	}
+	return q.Tolerance
+}
+
+// colourOf is a query colour for a colour term.
+func colourOf(t colour.ColourTerm, label string) Colour {
+	return Colour{Lab: t.Lab, Label: label, Kind: t.Kind, Family: t.Family, Tolerance: t.Tolerance}
+}
 
 // Query is a parsed search. The zero value (after Normalise) lists every
 // visible product by popularity.
@@ -54,6 +80,8 @@ type Query struct {
 	// MatchAll asks for every colour (in its proportion) instead of any.
 	MatchAll bool
 	Not      []Colour
+	// NotText are analysed words a product must not have ("-batik").
+	NotText []string
 	// Tolerance is the ΔE00 at which a swatch counts about half as matching.
 	Tolerance float64
 	Families  []string
@@ -73,6 +101,11 @@ type Query struct {
 	// Similar, when set, also asks for products whose dominant colour is
 	// near this OKLab colour (kNN where the backend has it).
 	Similar *[3]float64
+	// minCover, when set, replaces MinCoverage ("more in this colour").
+	minCover float64
+	// textColours and textNots count the Colours and Not read from q (they
+	// come last), which Values leaves in q.
+	textColours, textNots int
 	// cells and notCells cache the grid cells of Colours and Not.
 	cells, notCells []*cellEntry
 }
@@ -95,13 +128,15 @@ func ParseQuery(v url.Values, defaultCurrency string) (Query, error) {
 	if q.Not, err = parseColourList("not", joined(v, "not"), false); err != nil {
 		return Query{}, err
 	}
-	labs, names, rest := imaging.ColorWords(q.Raw)
-	q.Text = rest
-	for i, lab := range labs {
-		q.Colours = append(q.Colours, Colour{Lab: lab, Label: names[i]})
-	}
+	words := parseWords(q.Raw)
+	q.Text, q.NotText = words.rest, words.notText
+	q.Colours, q.Not = append(q.Colours, words.colours...), append(q.Not, words.not...)
+	q.textColours, q.textNots = len(words.colours), len(words.not)
 	if len(q.Colours) > MaxColours {
 		return Query{}, fault.FieldInvalidf("colors", "at most %d colours at a time", MaxColours)
+	}
+	if len(q.Not) > MaxColours {
+		return Query{}, fault.FieldInvalidf("not", "at most %d colours to leave out at a time", MaxColours)
 	}
 	normaliseWeights(q.Colours)
 	switch m := v.Get("match"); m {
@@ -112,9 +147,9 @@ func ParseQuery(v url.Values, defaultCurrency string) (Query, error) {
 		return Query{}, fault.FieldInvalidf("match", "match must be any or all, not %q", m)
 	}
 	if s := v.Get("tol"); s != "" {
-		t, err := strconv.ParseFloat(s, 64)
-		if err != nil || t < MinTolerance || t > MaxTolerance {
-			return Query{}, fault.FieldInvalidf("tol", "tol is a colour tolerance in ΔE from %g to %g", MinTolerance, MaxTolerance)
+		t, ok := parseFinite(s)
+		if !ok || t < MinTolerance || t > MaxTolerance {
+			return Query{}, fault.FieldInvalidf("tol", "tol is a colour tolerance in ΔE: a number from %g to %g", MinTolerance, MaxTolerance)
 		}
 		q.Tolerance = t
 	}
@@ -169,17 +204,17 @@ func parseColourList(field, s string, weighted bool) ([]Colour, error) {
 		if name == "" {
 			return nil, fault.FieldInvalidf(field, "an empty colour in %q; separate colours with commas, like red:70,#1e90ff:30", s)
 		}
-		lab, err := imaging.ParseColor(name)
+		term, err := colour.LookupColour(name)
 		if err != nil {
-			return nil, fault.FieldInvalidf(field, "%q is neither a hex code like #1e90ff nor a colour name like navy or burgundy", name)
+			return nil, fault.FieldInvalidf(field, "%q is neither a hex code like #1e90ff nor a colour name like navy, merah or burgundy", name)
 		}
-		c := Colour{Lab: lab, Label: strings.ToLower(name)}
+		c := colourOf(term, strings.ToLower(name))
 		if hasWeight {
 			if !weighted {
 				return nil, fault.FieldInvalidf(field, "colours to leave out take no proportion: %q", part)
 			}
-			w, err := strconv.ParseFloat(strings.TrimSpace(weightText), 64)
-			if err != nil || w <= 0 || w > 100 {
+			w, ok := parseFinite(weightText)
+			if !ok || w <= 0 || w > 100 {
 				return nil, fault.FieldInvalidf(field, "the proportion of %q must be a number from 1 to 100", name)
 			}
 			c.Weight = w
@@ -256,17 +291,17 @@ func ParseFamilies(values []string) ([]string, error) {
 }
 
 func knownFamily(f string) bool {
-	for _, k := range imaging.Families {
+	for _, k := range colour.Families {
 		if string(k) == f {
 			return true
 		}
 	}
-	return f == string(imaging.Multicolour)
+	return f == string(colour.Multicolour)
 }
 
 func familyList() string {
-	names := make([]string, len(imaging.Families))
-	for i, f := range imaging.Families {
+	names := make([]string, len(colour.Families))
+	for i, f := range colour.Families {
 		names[i] = string(f)
 	}
 	return strings.Join(names, ", ")
@@ -300,6 +335,14 @@ func (q *Query) parsePrice(v url.Values, defaultCurrency string) error {
 	return nil
 }
 
+// parseFinite reads a decimal number, refusing what ParseFloat also
+// accepts but no range check can catch: NaN compares false with every
+// bound, and infinities and overflows are not amounts of anything.
+func parseFinite(s string) (float64, bool) {
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	return f, err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)
+}
+
 func parseInt(v url.Values, name string, def, lo, hi int) (int, error) {
 	s := v.Get(name)
 	if s == "" {
@@ -319,20 +362,15 @@ func (q Query) Values() url.Values {
 	if q.Raw != "" {
 		v.Set("q", q.Raw)
 	}
-	textColours := 0
-	if q.Raw != "" {
-		labs, _, _ := imaging.ColorWords(q.Raw)
-		textColours = len(labs)
-	}
-	if given := q.Colours[:len(q.Colours)-textColours]; len(given) > 0 {
+	if given := q.Colours[:len(q.Colours)-q.textColours]; len(given) > 0 {
 		v.Set("colors", ColourParam(given))
 	}
 	if q.MatchAll {
 		v.Set("match", "all")
 	}
-	if len(q.Not) > 0 {
-		parts := make([]string, len(q.Not))
-		for i, c := range q.Not {
+	if given := q.Not[:len(q.Not)-q.textNots]; len(given) > 0 {
+		parts := make([]string, len(given))
+		for i, c := range given {
 			parts[i] = c.Label
 		}
 		v.Set("not", strings.Join(parts, ","))
@@ -385,7 +423,9 @@ func ColourParam(cs []Colour) string {
 			parts[i] = label
 			continue
 		}
-		parts[i] = fmt.Sprintf("%s:%d", label, int(c.Weight*100+0.5))
+		// At least 1: colors= takes proportions from 1 to 100, and a tiny
+		// share rounded to 0 would make the link refused.
+		parts[i] = fmt.Sprintf("%s:%d", label, max(1, int(c.Weight*100+0.5)))
 	}
 	return strings.Join(parts, ",")
 }

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"math/bits"
 	"sort"
+	"sync"
 
 	"github.com/warna/warna/fault"
+	"github.com/warna/warna/imaging/colour"
 	"github.com/warna/warna/money"
 )
 
@@ -42,7 +44,8 @@ type Candidates struct {
 
 // Options tune a Service.
 type Options struct {
-	// Window is how many candidates the scorer ranks (default 1000).
+	// Window is how many candidates the scorer ranks (default 1000, at
+	// most MaxWindow).
 	Window int
 	// Currency is the currency of price filters and facets when the query
 	// names none (default IDR).
@@ -57,11 +60,17 @@ type Service struct {
 	cells    cellCache
 }
 
+// MaxWindow bounds Options.Window: Elasticsearch answers at most 10,000
+// hits a search (index.max_result_window) and kNN takes at most 10,000
+// candidates.
+const MaxWindow = 10000
+
 // NewService builds the search service over a backend.
 func NewService(b Backend, opts Options) *Service {
 	if opts.Window <= 0 {
 		opts.Window = 1000
 	}
+	opts.Window = min(opts.Window, MaxWindow)
 	if opts.Currency == "" {
 		opts.Currency = "IDR"
 	}
@@ -74,20 +83,43 @@ func (s *Service) DefaultCurrency() string { return s.currency }
 // Result is one page of results.
 type Result struct {
 	Query Query
-	// Total counts every match; Approximate says the backend matched more
-	// than the scorer's window, so Total and Facets are estimates.
+	// Total counts every match. Approximate says the backend matched more
+	// than the scorer's window for a query with colours, whose matches the
+	// scorer narrows beyond what the backend can tell: Total is then the
+	// matches the scorer confirmed, a lower bound ("more than N"), and the
+	// Facets are the backend's counts of its wider set. Without colours the
+	// backend's count is the answer.
 	Total       int
 	Approximate bool
 	Hits        []Hit
 	Facets      Facets
+	// reachable, when not zero, is how many matches the pages can show:
+	// those the scorer ranked (the backend matched more than its window).
+	reachable int
 }
 
-// Pages is the number of pages of results.
+// Pages is the number of pages of results; when the matches overflow the
+// scorer's window, only the pages of the matches it ranked.
 func (r Result) Pages() int {
 	if r.Query.PerPage <= 0 {
 		return 0
 	}
-	return (r.Total + r.Query.PerPage - 1) / r.Query.PerPage
+	n := r.Total
+	if r.reachable > 0 {
+		n = min(n, r.reachable)
+	}
+	return (n + r.Query.PerPage - 1) / r.Query.PerPage
+}
+
+// Reachable is how many of the matches the pages can show: all of them,
+// or when they overflow what can be ranked (the scorer's window, or
+// Elasticsearch's 10,000 for a sort on a field) the first that many.
+// Pages say so when it is fewer than Total.
+func (r Result) Reachable() int {
+	if r.reachable > 0 {
+		return min(r.Total, r.reachable)
+	}
+	return r.Total
 }
 
 // Search runs q and returns the requested page.
@@ -106,51 +138,113 @@ func (s *Service) Search(ctx context.Context, q Query) (Result, error) {
 	}
 	q.cells, q.notCells = make([]*cellEntry, len(q.Colours)), make([]*cellEntry, len(q.Not))
 	for i, c := range q.Colours {
-		q.cells[i] = s.cells.within(c.Lab, MatchRadius(q.Tolerance))
+		if !c.IsFamily() {
+			q.cells[i] = s.cells.within(c.Lab, MatchRadius(c.ToleranceIn(q)))
+		}
 	}
 	for i, c := range q.Not {
-		q.notCells[i] = s.cells.within(c.Lab, MatchRadius(q.Tolerance))
+		if !c.IsFamily() {
+			q.notCells[i] = s.cells.within(c.Lab, MatchRadius(c.ToleranceIn(q)))
+		}
 	}
 	cands, err := s.backend.Candidates(ctx, q, s.window)
 	if err != nil {
 		return Result{}, fault.Unavailablef(err, "search is unavailable right now; please try again in a minute")
 	}
 	from := (q.Page - 1) * q.PerPage
-	page, matches := Rank(q, cands.Docs, from, q.PerPage)
-	res := Result{Query: q, Total: len(matches), Hits: page, Facets: facetsOf(matches, q.Currency)}
+	buf, _ := hitBuffers.Get().(*[]Hit)
+	if buf == nil {
+		buf = new([]Hit)
+	}
+	page, matches, facets := rankInto(q, cands.Docs, from, q.PerPage, *buf, newFacetCounter(q.Currency))
+	res := Result{Query: q, Total: len(matches), Hits: page, Facets: facets}
+	clear(matches) // let go of the documents
+	*buf = matches[:0]
+	hitBuffers.Put(buf)
 	if cands.Total > len(cands.Docs) {
-		res.Approximate = true
-		res.Total += cands.Total - len(cands.Docs)
+		res.Approximate = q.HasColour()
+		res.reachable = max(len(matches), 1)
+		if !res.Approximate {
+			res.Total += cands.Total - len(cands.Docs)
+		}
 		if cands.Facets != nil {
 			res.Facets = *cands.Facets
+		}
+		if pb, ok := s.backend.(pagedBackend); ok && backendOrdered(q) {
+			// past the window the backend's own order is the answer
+			res.reachable = min(cands.Total, MaxWindow)
+			if from+q.PerPage > len(matches) {
+				res.Hits = nil
+				if from < res.reachable {
+					docs, err := pb.CandidatePage(ctx, q, from, min(q.PerPage, res.reachable-from))
+					if err != nil {
+						return Result{}, fault.Unavailablef(err, "search is unavailable right now; please try again in a minute")
+					}
+					res.Hits, _ = Rank(q, docs, 0, q.PerPage)
+				}
+			}
 		}
 	}
 	return res, nil
 }
 
-// MoreInColour lists up to n other products in the colours of a product
-// (its two largest swatches), for the strip on the product page. A product
-// that is not indexed or has no palette gives none.
-func (s *Service) MoreInColour(ctx context.Context, productID int64, n int) ([]Hit, error) {
+// hitBuffers recycles the lists of matches between searches (see rankInto).
+var hitBuffers sync.Pool // of *[]Hit
+
+// pagedBackend is a backend that can list its matches of q from an offset,
+// in q's order (Elasticsearch: from and size, up to MaxWindow).
+type pagedBackend interface {
+	CandidatePage(ctx context.Context, q Query, from, size int) ([]*Document, error)
+}
+
+// backendOrdered reports whether a backend's matches and order are the
+// scorer's for q, so that pages past the window can come from the backend:
+// no colours (the scorer narrows those matches), no similar colour, and a
+// sort on a field, or a browse (by popularity). Ties of the field may
+// fall on either side of a page boundary.
+func backendOrdered(q Query) bool {
+	if q.HasColour() || q.Similar != nil || q.ExcludeID != 0 || q.minCover > 0 {
+		return false
+	}
+	switch q.Sort {
+	case SortPriceAsc, SortPriceDesc, SortNewest, SortPopular:
+		return true
+	}
+	return len(Terms(q.Text)) == 0
+}
+
+// Similar products must cover at least moreMinCover of themselves with the
+// dominant colour (within its reach of twice the tolerance) to be "more in
+// this colour".
+const moreMinCover = 0.25
+
+// MoreInColour lists up to n other products in the colour of a product,
+// for the strip on the product page: its dominant colour (the largest
+// swatch) as a point with the default tolerance, so nothing beyond twice
+// the tolerance counts, among the products of its dominant family, each
+// covering at least a quarter of itself with that colour. None when
+// nothing is that close, when the product is not indexed or has no
+// palette. The dominant swatch is returned too, to name the colour.
+func (s *Service) MoreInColour(ctx context.Context, productID int64, n int) ([]Hit, *Swatch, error) {
 	d, ok, err := s.backend.Get(ctx, productID)
 	if err != nil {
-		return nil, fault.Unavailablef(err, "search is unavailable right now")
+		return nil, nil, fault.Unavailablef(err, "search is unavailable right now")
 	}
 	if !ok || len(d.Palette) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
-	q := Query{Tolerance: DefaultTolerance, Sort: SortRelevance, Page: 1, PerPage: n, ExcludeID: productID, Currency: s.currency, Similar: &d.Dominant}
-	for _, sw := range d.Palette[:min(2, len(d.Palette))] {
-		if sw.Share >= 0.2 || len(q.Colours) == 0 {
-			q.Colours = append(q.Colours, Colour{Lab: sw.Lab(), Label: sw.Hex, Weight: sw.Share})
-		}
+	dominant := d.Palette[0]
+	q := Query{Tolerance: DefaultTolerance, Sort: SortRelevance, Page: 1, PerPage: n, ExcludeID: productID, Currency: s.currency,
+		Similar: &d.Dominant, minCover: moreMinCover,
+		Colours: []Colour{{Lab: dominant.Lab(), Label: dominant.Hex, Weight: 1, Kind: colour.TermHex, Family: colour.Family(dominant.Family)}}}
+	if dominant.Family != "" {
+		q.Families = []string{dominant.Family}
 	}
-	normaliseWeights(q.Colours)
 	res, err := s.Search(ctx, q)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return res.Hits, nil
+	return res.Hits, &dominant, nil
 }
 
 // Ping checks the backend.
@@ -192,14 +286,32 @@ func PriceEdges(currency string) []int64 {
 	return []int64{25_00, 50_00, 100_00, 250_00}
 }
 
-// facetsOf counts the matches' colour families, categories and price
-// ranges. Large match lists are counted in parts on every CPU, as they are
-// scored: a broad colour query matches a fifth of the catalogue.
-func facetsOf(hits []Hit, currency string) Facets {
-	edges := PriceEdges(currency)
-	counts := inParts(len(hits), func(lo, hi int) facetCounts { return countFacets(hits[lo:hi], currency, edges) })
-	total := counts[0]
-	for _, c := range counts[1:] {
+// facetCounter counts facets in one currency's price ranges.
+type facetCounter struct {
+	currency string
+	edges    []int64
+}
+
+func newFacetCounter(currency string) *facetCounter {
+	return &facetCounter{currency: currency, edges: PriceEdges(currency)}
+}
+
+// facetCounts are the counts behind Facets for one part of the matches.
+type facetCounts struct {
+	families   [len(facetFamilies)]int
+	other      map[string]int // families outside facetFamilies
+	categories map[string]int
+	prices     []int // by PriceEdges bucket
+}
+
+func (fc *facetCounter) zero() facetCounts {
+	return facetCounts{other: map[string]int{}, categories: map[string]int{}, prices: make([]int, len(fc.edges)+1)}
+}
+
+// facets adds up the parts' counts into Facets.
+func (fc *facetCounter) facets(parts []facetCounts) Facets {
+	total := parts[0]
+	for _, c := range parts[1:] {
 		total.add(c)
 	}
 	families := total.other
@@ -219,29 +331,21 @@ func facetsOf(hits []Hit, currency string) Facets {
 		if n == 0 {
 			continue
 		}
-		r := PriceRange{Currency: currency, Count: n}
+		r := PriceRange{Currency: fc.currency, Count: n}
 		if i > 0 {
-			r.From = edges[i-1]
+			r.From = fc.edges[i-1]
 		}
-		if i < len(edges) {
-			r.To = edges[i]
+		if i < len(fc.edges) {
+			r.To = fc.edges[i]
 		}
-		r.Label = PriceLabel(r.From, r.To, currency)
+		r.Label = PriceLabel(r.From, r.To, fc.currency)
 		f.PriceRanges = append(f.PriceRanges, r)
 	}
 	return f
 }
 
-// facetCounts are the counts behind Facets for one part of the matches.
-type facetCounts struct {
-	families   [len(facetFamilies)]int
-	other      map[string]int // families outside facetFamilies
-	categories map[string]int
-	prices     []int // by PriceEdges bucket
-}
-
-func countFacets(hits []Hit, currency string, edges []int64) facetCounts {
-	c := facetCounts{other: map[string]int{}, categories: map[string]int{}, prices: make([]int, len(edges)+1)}
+// count adds the hits to c.
+func (fc *facetCounter) count(c *facetCounts, hits []Hit) {
 	lastCategory, lastCount := "", 0
 	for i := range hits {
 		d := hits[i].Doc
@@ -268,9 +372,9 @@ func countFacets(hits []Hit, currency string, edges []int64) facetCounts {
 			}
 			lastCount++
 		}
-		if d.Currency == currency {
+		if d.Currency == fc.currency {
 			k := 0
-			for k < len(edges) && edges[k] <= d.PriceMinor {
+			for k < len(fc.edges) && fc.edges[k] <= d.PriceMinor {
 				k++
 			}
 			c.prices[k]++
@@ -279,7 +383,6 @@ func countFacets(hits []Hit, currency string, edges []int64) facetCounts {
 	if lastCount > 0 {
 		c.categories[lastCategory] += lastCount
 	}
-	return c
 }
 
 func (c *facetCounts) add(o facetCounts) {

@@ -8,7 +8,9 @@ import (
 )
 
 // memIndex answers candidate queries from memory: every document, plus
-// posting lists from Lab grid cells and from text terms to document slots.
+// posting lists from Lab grid cells, colour families (the families a
+// product has any share of, with that share) and text terms to document
+// slots.
 //
 // Postings are append-only; an update appends the document's slot to its
 // new cells and terms and leaves the old entries, so a posting may be stale
@@ -20,18 +22,24 @@ type memIndex struct {
 	slot     map[int64]int32
 	free     []int32
 	cells    map[search.Cell][]int32
+	families map[string][]familyPosting
 	terms    map[string][]int32
-	postings int // entries in cells and terms
+	postings int // entries in cells, families and terms
 	live     int // entries the live documents need
 }
 
 func newMemIndex() *memIndex {
-	return &memIndex{slot: map[int64]int32{}, cells: map[search.Cell][]int32{}, terms: map[string][]int32{}}
+	return &memIndex{slot: map[int64]int32{}, cells: map[search.Cell][]int32{}, families: map[string][]familyPosting{}, terms: map[string][]int32{}}
 }
 
 // put adds or replaces a document; d must not change afterwards.
 func (m *memIndex) put(d *search.Document) {
 	d.Prepare()
+	m.insert(d)
+}
+
+// insert adds or replaces a prepared document.
+func (m *memIndex) insert(d *search.Document) {
 	s, ok := m.slot[d.ID]
 	if ok {
 		m.live -= postingCount(m.docs[s])
@@ -42,16 +50,27 @@ func (m *memIndex) put(d *search.Document) {
 		m.docs = append(m.docs, nil)
 	}
 	m.docs[s], m.slot[d.ID] = d, s
-	for _, c := range docCells(d) {
-		m.cells[c] = append(m.cells[c], s)
-	}
-	for _, t := range d.AllTerms() {
-		m.terms[t] = append(m.terms[t], s)
-	}
+	m.post(d, s)
 	n := postingCount(d)
 	m.postings += n
 	m.live += n
 	m.maybeCompact()
+}
+
+// putAll adds a batch of new documents (a Rebuild's), analysing their text
+// on every core first: that is most of the work. The batch's documents are
+// copied into one block, as PrepareAll keeps their analyses, so that a
+// query reads the catalogue in order.
+func (m *memIndex) putAll(batch []search.Document) {
+	block := slices.Clone(batch)
+	docs := make([]*search.Document, len(block))
+	for i := range block {
+		docs[i] = &block[i]
+	}
+	search.PrepareAll(docs)
+	for _, d := range docs {
+		m.insert(d)
+	}
 }
 
 func (m *memIndex) remove(id int64) {
@@ -91,26 +110,44 @@ func docCells(d *search.Document) []search.Cell {
 	return slices.Compact(cells)
 }
 
-func postingCount(d *search.Document) int { return len(docCells(d)) + len(d.AllTerms()) }
+// post adds the document in slot s to its posting lists.
+func (m *memIndex) post(d *search.Document, s int32) {
+	for _, c := range docCells(d) {
+		m.cells[c] = append(m.cells[c], s)
+	}
+	for f, share := range d.FamilyShare {
+		m.families[f] = append(m.families[f], familyPosting{slot: s, share: float32(share)})
+	}
+	for _, t := range d.AllTerms() {
+		m.terms[t] = append(m.terms[t], s)
+	}
+}
+
+func postingCount(d *search.Document) int {
+	return len(docCells(d)) + len(d.FamilyShare) + len(d.AllTerms())
+}
 
 func (m *memIndex) maybeCompact() {
 	if m.postings < 1024 || m.postings < 2*m.live {
 		return
 	}
-	m.cells, m.terms, m.postings = map[search.Cell][]int32{}, map[string][]int32{}, 0
+	m.cells, m.families, m.terms, m.postings = map[search.Cell][]int32{}, map[string][]familyPosting{}, map[string][]int32{}, 0
 	for s, d := range m.docs {
 		if d == nil {
 			continue
 		}
-		for _, c := range docCells(d) {
-			m.cells[c] = append(m.cells[c], int32(s))
-		}
-		for _, t := range d.AllTerms() {
-			m.terms[t] = append(m.terms[t], int32(s))
-		}
+		m.post(d, int32(s))
 		m.postings += postingCount(d)
 	}
 	m.live = m.postings
+}
+
+// familyPosting is a product in a family's posting list with the share
+// of it the family covers when it was posted: a broad family word leaves
+// out the products below the least coverage without reading them.
+type familyPosting struct {
+	slot  int32
+	share float32
 }
 
 // bitset is a set of slots.
@@ -142,8 +179,10 @@ func (b bitset) each(fn func(s int32)) {
 }
 
 // candidates lists the documents that match q's text (any term), colours
-// (a swatch in a cell within reach) and filters. It is exact where it can
-// be and generous where the scorer decides (colour distance).
+// (a swatch in a cell within reach of a point, at least the least coverage
+// of a family) and
+// filters. It is exact where it can be and generous where the scorer
+// decides (colour distance, coverage, exclusions).
 func (m *memIndex) candidates(q search.Query) []*search.Document {
 	n := len(m.docs)
 	var set bitset
@@ -165,11 +204,22 @@ func (m *memIndex) candidates(q search.Query) []*search.Document {
 	}
 	if len(q.Colours) > 0 {
 		var colours bitset
-		for i := range q.Colours {
+		for i, c := range q.Colours {
 			s := newBitset(n)
-			for _, c := range q.ColourCells(i) {
-				for _, slot := range m.cells[c] {
-					s.add(slot)
+			if c.IsFamily() {
+				// Only the products the family covers enough can match
+				// (float32 shares, so with a little slack).
+				least := float32(q.MinCover()) - 1e-6
+				for _, p := range m.families[string(c.Family)] {
+					if p.share >= least {
+						s.add(p.slot)
+					}
+				}
+			} else {
+				for _, c := range q.ColourCells(i) {
+					for _, slot := range m.cells[c] {
+						s.add(slot)
+					}
 				}
 			}
 			switch {
@@ -188,6 +238,14 @@ func (m *memIndex) candidates(q search.Query) []*search.Document {
 	keep := func(s int32) {
 		if d := m.docs[s]; d != nil && f.match(d) {
 			out = append(out, d)
+		}
+	}
+	if f.none() {
+		// Without filters the documents need not be read here at all.
+		keep = func(s int32) {
+			if d := m.docs[s]; d != nil {
+				out = append(out, d)
+			}
 		}
 	}
 	if set == nil {
@@ -227,6 +285,12 @@ func newFilter(q search.Query) filter {
 		}
 	}
 	return f
+}
+
+// none reports that the filter lets every document through.
+func (f filter) none() bool {
+	q := f.q
+	return q.Category == "" && q.Shop == "" && !q.InStock && q.PriceMin == nil && q.PriceMax == nil && f.families == nil
 }
 
 func (f filter) match(d *search.Document) bool {

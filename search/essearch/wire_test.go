@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/warna/warna/search"
+	"github.com/warna/warna/search/analysis"
 	"github.com/warna/warna/search/essearch"
 	"github.com/warna/warna/search/searchtest"
 )
@@ -36,6 +38,7 @@ type fakeES struct {
 	mu       sync.Mutex
 	calls    []call
 	hasAlias bool
+	live     string // the index behind the alias (default an older version's)
 	search   []byte // the _search answer
 }
 
@@ -54,7 +57,20 @@ func (f *fakeES) RoundTrip(r *http.Request) (*http.Response, error) {
 			status, answer = http.StatusNotFound, ``
 		}
 	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/_alias/"):
-		answer = `{"warna-products-v1-1600000000":{"aliases":{"warna-products":{}}}}`
+		live := f.live
+		if live == "" {
+			live = "warna-products-v1-1600000000"
+		}
+		answer = fmt.Sprintf(`{%q:{"aliases":{"warna-products":{}}}}`, live)
+	case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/_mapping"):
+		live := f.live
+		if live == "" {
+			live = "warna-products-v1-1600000000"
+		}
+		if !f.hasAlias {
+			live = "warna-products-v4-initial"
+		}
+		answer = fmt.Sprintf(`{%q:{"mappings":{}}}`, live)
 	case r.Method == http.MethodPost && r.URL.Path == "/_aliases":
 		f.hasAlias = true
 	case strings.HasSuffix(r.URL.Path, "/_bulk"):
@@ -63,8 +79,10 @@ func (f *fakeES) RoundTrip(r *http.Request) (*http.Response, error) {
 		answer = `{"_shards":{"total":1,"successful":1,"failed":0}}`
 	case strings.HasSuffix(r.URL.Path, "/_search"):
 		answer = string(f.search)
+	case strings.HasSuffix(r.URL.Path, "/_analyze"):
+		answer = `{"tokens":[{"token":"shirt","start_offset":0,"end_offset":6,"type":"<ALPHANUM>","position":0},{"token":"batik","start_offset":7,"end_offset":12,"type":"<ALPHANUM>","position":1}]}`
 	case r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/_doc/"):
-		status, answer = http.StatusNotFound, `{"_index":"warna-products-v1-1700000000","_id":"9","found":false}`
+		status, answer = http.StatusNotFound, `{"_index":"warna-products-v2-1700000000","_id":"9","found":false}`
 	case r.Method == http.MethodHead && r.URL.Path == "/":
 	}
 	h := http.Header{}
@@ -84,7 +102,7 @@ func bulkAnswer(body []byte) string {
 		}
 		for op, a := range action {
 			if op == "index" || op == "delete" {
-				items = append(items, fmt.Sprintf(`{%q:{"_index":"warna-products-v1-1700000000","_id":%q,"status":200,"result":"updated"}}`, op, a.ID))
+				items = append(items, fmt.Sprintf(`{%q:{"_index":"warna-products-v2-1700000000","_id":%q,"status":200,"result":"updated"}}`, op, a.ID))
 			}
 		}
 	}
@@ -150,17 +168,25 @@ func TestOpenCreatesVersionedIndexBehindAlias(t *testing.T) {
 	f := &fakeES{}
 	open(t, f)
 	calls := f.take()
-	want := []string{"HEAD /_alias/warna-products", "PUT /warna-products-v1-1700000000", "POST /_aliases"}
+	want := []string{"HEAD /_alias/warna-products", "PUT /warna-products-v4-initial", "GET /warna-products/_mapping"}
 	if got := route(calls); !slices.Equal(got, want) {
 		t.Fatalf("requests: got %v, want %v", got, want)
 	}
 	golden(t, "create_index.json", calls[1].body)
-	golden(t, "alias_add.json", calls[2].body)
 
 	f.hasAlias = true
-	open(t, f)
-	if got := route(f.take()); !slices.Equal(got, []string{"HEAD /_alias/warna-products"}) {
-		t.Errorf("with the alias in place: got %v, want only the existence check", got)
+	x := open(t, f)
+	if got := route(f.take()); !slices.Equal(got, []string{"HEAD /_alias/warna-products", "GET /_alias/warna-products", "GET /warna-products/_mapping"}) {
+		t.Errorf("with the alias in place: got %v, want only the existence check, its index and its mapping", got)
+	}
+	// an index of mapping version 1 lacks the Indonesian analysis and
+	// family_p: Open says so, and `warna reindex` makes a current one
+	if got := x.Outdated(); got != "warna-products-v1-1600000000" {
+		t.Errorf("Outdated() = %q, want the version 1 index", got)
+	}
+	f.live = "warna-products-v4-1650000000"
+	if got := open(t, f).Outdated(); got != "" {
+		t.Errorf("Outdated() = %q for a current index, want none", got)
 	}
 }
 
@@ -187,8 +213,8 @@ func TestBulkBodies(t *testing.T) {
 	if got, want := route(calls), []string{"POST /warna-products/_bulk", "POST /warna-products/_bulk"}; !slices.Equal(got, want) {
 		t.Fatalf("requests: got %v, want %v", got, want)
 	}
-	if calls[0].query != "refresh=wait_for" {
-		t.Errorf("bulk query: got %q, want refresh=wait_for so the next search sees the change", calls[0].query)
+	if calls[0].query != "refresh=wait_for&require_alias=true" {
+		t.Errorf("bulk query: got %q, want refresh=wait_for so the next search sees the change, and require_alias", calls[0].query)
 	}
 	golden(t, "bulk_upsert.ndjson", calls[0].body)
 	golden(t, "bulk_delete.ndjson", calls[1].body)
@@ -201,6 +227,11 @@ func TestCandidateQueries(t *testing.T) {
 		{"query_filters", "colors=red&family=red&family=white&category=top&shop=kopi-co&price_min=150000&price_max=300000&in_stock=true"},
 		{"query_text_only", "q=linen+shirt"},
 		{"query_everything", ""},
+		// a family word is the family's share (rank_feature); what is left
+		// out is the scorer's, except words after a minus
+		{"query_family_word_negation", "q=kemeja+merah+bukan+hitam"},
+		{"query_family_all", "colors=merah:70,putih:30&match=all"},
+		{"query_indonesian_text_minus_word", "q=tas+anyaman+coklat+tua+-batik"},
 	}
 	docs := searchtest.Documents()
 	f := &fakeES{hasAlias: true, search: searchAnswer(t, docs[:3], 3)}
@@ -254,14 +285,35 @@ func TestCandidatesReadsHitsAndAggregations(t *testing.T) {
 		t.Errorf("facets: got %+v", got.Facets)
 	}
 	// The service ranks the window and, as the matches overflow it, reports
-	// the backend's total and facets.
-	res, err := search.NewService(x, search.Options{Window: 3}).Search(context.Background(), search.Query{})
+	// the backend's total and facets: exact without colours, which the
+	// scorer narrows further.
+	svc := search.NewService(x, search.Options{Window: 3})
+	res, err := svc.Search(context.Background(), search.Query{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Approximate || res.Total != 1500 || res.Facets.Families[0].Count != 900 {
+	if res.Approximate || res.Total != 1500 || res.Facets.Families[0].Count != 900 {
 		t.Errorf("service: got total %d approximate %v facets %+v", res.Total, res.Approximate, res.Facets)
 	}
+	res, err = svc.Search(context.Background(), search.Query{Colours: []search.Colour{{Family: "red", Label: "red", Weight: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// With a colour the backend's 1500 is a wider set than the scorer's:
+	// the total is the matches the scorer confirmed in the window, a lower
+	// bound the page labels "more than".
+	_, confirmed := search.Rank(res.Query, docPointers(docs[:3]), 0, 3)
+	if !res.Approximate || res.Total != len(confirmed) || res.Total >= 1500 {
+		t.Errorf("service with a colour: total %d approximate %v, want the %d confirmed, approximate", res.Total, res.Approximate, len(confirmed))
+	}
+}
+
+func docPointers(docs []search.Document) []*search.Document {
+	out := make([]*search.Document, len(docs))
+	for i := range docs {
+		out[i] = &docs[i]
+	}
+	return out
 }
 
 func searchAnswer(t *testing.T, docs []search.Document, total int) []byte {
@@ -272,7 +324,7 @@ func searchAnswer(t *testing.T, docs []search.Document, total int) []byte {
 		if err != nil {
 			t.Fatal(err)
 		}
-		hits = append(hits, fmt.Sprintf(`{"_index":"warna-products-v1-1700000000","_id":"%d","_score":1.0,"_source":%s}`, d.ID, src))
+		hits = append(hits, fmt.Sprintf(`{"_index":"warna-products-v2-1700000000","_id":"%d","_score":1.0,"_source":%s}`, d.ID, src))
 	}
 	return []byte(fmt.Sprintf(`{"took":2,"timed_out":false,"_shards":{"total":1,"successful":1,"skipped":0,"failed":0},
 "hits":{"total":{"value":%d,"relation":"eq"},"max_score":1.0,"hits":[%s]},
@@ -301,29 +353,109 @@ func TestRebuildSwapsAliasAtomically(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := f.take()
+	// the new index's name ends in the time in ns and a random suffix
+	name := strings.TrimPrefix(calls[0].path, "/")
+	if !regexp.MustCompile(`^warna-products-v4-1700000000000000000-[0-9a-f]{8}$`).MatchString(name) {
+		t.Fatalf("new index %q, want warna-products-v4-<ns>-<random>", name)
+	}
 	want := []string{
-		"PUT /warna-products-v1-1700000000",
-		"POST /warna-products-v1-1700000000/_bulk",
-		"POST /warna-products-v1-1700000000/_bulk",
-		"POST /warna-products-v1-1700000000/_refresh",
+		"PUT /NEW",
+		"POST /NEW/_bulk",
+		"POST /NEW/_bulk",
+		"POST /NEW/_refresh",
+		"HEAD /_alias/warna-products",
 		"GET /_alias/warna-products",
 		"POST /_aliases",
 		"DELETE /warna-products-v1-1600000000",
 	}
-	if got := route(calls); !slices.Equal(got, want) {
+	got := route(calls)
+	for i := range got {
+		got[i] = strings.ReplaceAll(got[i], name, "NEW")
+	}
+	if !slices.Equal(got, want) {
 		t.Fatalf("requests:\n got %v\nwant %v", got, want)
 	}
-	golden(t, "alias_swap.json", calls[5].body)
+	calls[6].body = bytes.ReplaceAll(calls[6].body, []byte(name), []byte("NEW"))
+	golden(t, "alias_swap.json", calls[6].body)
+}
+
+// TestAnalyzeAsksTheTextAnalyzer checks the request behind Analyze (the
+// live test below compares its answers with search.Analyse).
+func TestAnalyzeAsksTheTextAnalyzer(t *testing.T) {
+	f := &fakeES{hasAlias: true}
+	x := open(t, f)
+	f.take()
+	got, err := x.Analyze(context.Background(), "Kemeja batik")
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := f.take()
+	if len(calls) != 1 || calls[0].method+" "+calls[0].path != "POST /warna-products/_analyze" {
+		t.Fatalf("requests %v, want one analyze on the alias", route(calls))
+	}
+	golden(t, "analyze.json", calls[0].body)
+	if !slices.Equal(got, []string{"shirt", "batik"}) {
+		t.Errorf("tokens %q, want those of the answer", got)
+	}
+}
+
+// analysisSamples are titles and queries in both languages whose tokens
+// the embedded analysis and Elasticsearch's warna_text must agree on.
+var analysisSamples = []string{
+	"Kemeja batik merah maroon", "Red linen shirt", "The women's linen shirts", "Striped cotton T-shirt",
+	"Kaos kaki putih untuk anak", "Celana pendek rajutan abu-abu", "Tas anyaman coklat tua", "Gaun pesta berbordir",
+	"Jilbab segi empat hijau tosca", "Pakaian yang dijahit tangan", "Cangkir keramik, gelas kaca",
+	"Sepatu kulit pilihan, ukuran 42.5", "Mengambilkan penyapu dan pembaca", "Sarung tenun Makassar",
+	"Don't miss: 1,000 pcs of U.S. cotton", "kemejanya bajulah bukupun",
+}
+
+// TestAnalysisMatchesElasticsearch sends the samples to a live cluster's
+// _analyze and expects exactly search.Analyse's tokens.
+func TestAnalysisMatchesElasticsearch(t *testing.T) {
+	opts := liveOptions(t, "the analysis is compared with Elasticsearch's")
+	opts.Alias = fmt.Sprintf("warna-analysis-%d", time.Now().UnixNano())
+	x, err := essearch.Open(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = x.Drop(context.Background()) })
+	for _, text := range analysisSamples {
+		got, err := x.Analyze(context.Background(), text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := analysis.Analyse(text); !slices.Equal(got, want) {
+			t.Errorf("%q: Elasticsearch %q, search.Analyse %q", text, got, want)
+		}
+	}
+}
+
+// liveOptions are the settings of the live cluster named by
+// TEST_ELASTICSEARCH_URL (credentials in it), TEST_ELASTICSEARCH_API_KEY
+// and TEST_ELASTICSEARCH_CA_FILE; the test is skipped without the URL.
+func liveOptions(t *testing.T, what string) essearch.Options {
+	t.Helper()
+	base := os.Getenv("TEST_ELASTICSEARCH_URL")
+	if base == "" {
+		t.Skip("TEST_ELASTICSEARCH_URL is not set: " + what + " only against a live cluster (README: Running the search contract against a live Elasticsearch)")
+	}
+	opts := essearch.Options{URL: base, APIKey: os.Getenv("TEST_ELASTICSEARCH_API_KEY")}
+	if file := os.Getenv("TEST_ELASTICSEARCH_CA_FILE"); file != "" {
+		ca, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatalf("TEST_ELASTICSEARCH_CA_FILE: %v", err)
+		}
+		opts.CACert = ca
+	}
+	return opts
 }
 
 func TestContractOnElasticsearch(t *testing.T) {
-	base := os.Getenv("TEST_ELASTICSEARCH_URL")
-	if base == "" {
-		t.Skip("TEST_ELASTICSEARCH_URL is not set: the contract suite runs on Elasticsearch only against a live cluster")
-	}
+	opts := liveOptions(t, "the contract suite runs on Elasticsearch")
 	searchtest.RunContract(t, func(t *testing.T) search.Backend {
-		alias := fmt.Sprintf("warna-test-%d", time.Now().UnixNano())
-		x, err := essearch.Open(context.Background(), essearch.Options{URL: base, Alias: alias})
+		opts := opts
+		opts.Alias = fmt.Sprintf("warna-test-%d", time.Now().UnixNano())
+		x, err := essearch.Open(context.Background(), opts)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,7 +10,8 @@ import (
 	"time"
 
 	"github.com/warna/warna/catalog"
-	"github.com/warna/warna/imaging"
+	"github.com/warna/warna/imaging/colour"
+	"github.com/warna/warna/imaging/palette"
 	"github.com/warna/warna/search"
 )
 
@@ -90,6 +91,15 @@ var keyItems = []item{
 	{31, "Canvas tote bag large", "bag", 2, 175_000, 50, 2, []sw{{yellow, .6}, {gray, .4}}},
 	{32, "Canvas tote bag mini", "bag", 1, 95_000, 5000, 30, []sw{{yellow, .9}, {green, .1}}},
 	{33, "Canvas tote bag striped", "bag", 2, 160_000, 0, 1, []sw{{yellow, .5}, {teal, .5}}},
+	// Indonesian listings: stems (rajutan, anyaman, berbordir), synonyms
+	// (kemeja = shirt, celana = trousers, kaos kaki = socks, jilbab = hijab)
+	{41, "Kemeja batik merah maroon", "kemeja", 1, 275_000, 0, 11, []sw{{burgundy, .8}, {beige, .2}}},
+	{42, "Kemeja hitam polos", "kemeja", 2, 199_000, 0, 12, []sw{{black, .9}, {white, .1}}},
+	{43, "Kaos kaki putih", "kaos kaki", 1, 35_000, 0, 13, []sw{{white, .9}, {gray, .1}}},
+	{44, "Celana rajutan abu-abu", "celana", 2, 185_000, 0, 14, []sw{{gray, .85}, {black, .15}}},
+	{45, "Tas anyaman coklat tua", "tas", 1, 210_000, 0, 15, []sw{{brown, .9}, {beige, .1}}},
+	{46, "Gaun pesta ungu berbordir", "gaun", 2, 420_000, 0, 16, []sw{{purple, .8}, {white, .2}}},
+	{47, "Jilbab segi empat hijau tosca", "jilbab", 1, 85_000, 0, 17, []sw{{teal, .9}, {white, .1}}},
 }
 
 // fillerColours never come within ΔE 24 of red, crimson, blue, sky, white,
@@ -124,7 +134,7 @@ func titleWord(hex string) string {
 }
 
 // Products is the contract catalogue as the catalogue stores it (with
-// images, palettes and shops), 61 products.
+// images, palettes and shops), 68 products.
 func Products() []catalog.Product {
 	shops := map[int64]catalog.Shop{
 		1: {ID: 1, Slug: "batik-sari", Name: "Batik Sari", Currency: "IDR"},
@@ -145,15 +155,15 @@ func Products() []catalog.Product {
 }
 
 func paletteJSON(swatches []sw) string {
-	p := imaging.Palette{Engine: "test", Version: 1}
+	p := palette.Palette{Engine: "test", Version: 1}
 	for _, s := range swatches {
-		lab, err := imaging.LabFromHex(s.hex)
+		lab, err := colour.LabFromHex(s.hex)
 		if err != nil {
 			panic(err)
 		}
-		p.Swatches = append(p.Swatches, imaging.Swatch{
+		p.Swatches = append(p.Swatches, palette.Swatch{
 			Hex: s.hex, Lab: [3]float64{round2(lab.L), round2(lab.A), round2(lab.B)}, Share: s.share,
-			Family: imaging.Family(familyOf[s.hex]), FamilyP: imaging.Membership{imaging.Family(familyOf[s.hex]): 1}, Name: familyOf[s.hex],
+			Family: colour.Family(familyOf[s.hex]), FamilyP: colour.Membership{colour.Family(familyOf[s.hex]): 1}, Name: familyOf[s.hex],
 		})
 	}
 	b, err := json.Marshal(p)
