@@ -52,6 +52,7 @@ func importCatalog(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return fmt.Errorf("import %s: %w", file, err)
 	}
+	fmt.Fprintf(stdout, "read as %s\n", report.Encoding)
 	for _, row := range report.Rows {
 		if row.Reason != "" {
 			fmt.Fprintf(stdout, "line %d\t%s\t%s\t%s\n", row.Line, row.SKU, row.Status, row.Reason)

@@ -89,6 +89,25 @@ func TestImportAndExportCommands(t *testing.T) {
 	if !strings.Contains(stdout.String(), "0 created, 0 updated, 324 unchanged, 0 failed") {
 		t.Errorf("re-import of the export: %s", stdout.String())
 	}
+	// A Windows-1252 file made by iconv is read as such, and says so; a
+	// file with an unclosed quote names the line to fix.
+	stdout.Reset()
+	legacy := filepath.Join("catalog", "bulk", "testdata", "encodings", "windows-1252.csv")
+	if err := run(ctx, append([]string{"import", legacy, "--shop", "batik-sari", "--locale", "id"}, settings...), &stdout, &stderr); err != nil {
+		t.Fatalf("import of a Windows-1252 file: %v\n%s", err, stdout.String())
+	}
+	if !strings.Contains(stdout.String(), "read as Windows-1252\n") || !strings.Contains(stdout.String(), "3 created, 0 updated, 0 unchanged, 0 failed") {
+		t.Errorf("import of a Windows-1252 file:\n%s", stdout.String())
+	}
+	stdout.Reset()
+	broken := filepath.Join(dir, "broken.csv")
+	if err := os.WriteFile(broken, []byte("sku,title,price\n\"B-1,Shirt,1.00\nB-2,Hat,2.00\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err = run(ctx, append([]string{"import", broken, "--shop", "batik-sari"}, settings...), &stdout, &stderr)
+	if err == nil || !strings.Contains(stdout.String(), "line 2\t\tfailed\ta quoted cell that starts on line 2 is never closed") {
+		t.Errorf("import of a file with an unclosed quote: %v\n%s", err, stdout.String())
+	}
 	if err := run(ctx, append([]string{"import", path}, settings...), &stdout, &stderr); err != errUsage {
 		t.Errorf("import without --shop: %v, want a usage error", err)
 	}

@@ -120,8 +120,8 @@ func TestProductLifecycleAndOutbox(t *testing.T) {
 	if p, err = e.cat.Products.ArchiveProduct(ctx, 1, p.ID); err != nil || p.Status != StatusArchived {
 		t.Fatalf("archive: %v, %v", p.Status, err)
 	}
-	if n := e.count(&OutboxEntry{}, "product_id = ?", p.ID); n != 4 {
-		t.Errorf("outbox rows = %d, want 4 (create, update, patch, archive)", n)
+	if n := e.count(&Change{}, "product_id = ?", p.ID); n != 4 {
+		t.Errorf("change-log rows = %d, want 4 (create, update, patch, archive)", n)
 	}
 	// Validation names the field and writes nothing.
 	for _, tt := range []struct {
@@ -218,7 +218,7 @@ func TestImageIntakeStoresAndEnqueuesInOneTransaction(t *testing.T) {
 	e := newTestEnv(t, Options{})
 	e.shop(1, "mine", "USD")
 	p := e.product(1, "SH-1", "10")
-	outboxBefore := e.count(&OutboxEntry{})
+	changesBefore := e.count(&Change{})
 	var files []io.Reader
 	for _, c := range []color.RGBA{{200, 30, 30, 255}, {30, 200, 30, 255}, {30, 30, 200, 255}} {
 		files = append(files, bytes.NewReader(photo(t, 64, 48, c)))
@@ -238,8 +238,8 @@ func TestImageIntakeStoresAndEnqueuesInOneTransaction(t *testing.T) {
 	if n := e.jobs("process_image"); n != 3 {
 		t.Errorf("process_image jobs = %d, want 3", n)
 	}
-	if n := e.count(&OutboxEntry{}) - outboxBefore; n != 1 {
-		t.Errorf("outbox rows for the upload = %d, want 1", n)
+	if n := e.count(&Change{}) - changesBefore; n != 1 {
+		t.Errorf("change-log rows for the upload = %d, want 1", n)
 	}
 	// Reorder: move the last photo up twice, making it first.
 	for range 2 {
@@ -371,8 +371,8 @@ func TestProcessImageMakesThumbnails(t *testing.T) {
 	if len(swatches) == 0 || swatches[0].Family != "red" || got.PaletteVersion == 0 || got.PaletteEngine == "" {
 		t.Errorf("palette = %+v (engine %q v%d), want a red first swatch", swatches, got.PaletteEngine, got.PaletteVersion)
 	}
-	if n := e.count(&OutboxEntry{}, "product_id = ?", p.ID); n != 3 {
-		t.Errorf("outbox rows = %d, want 3 (create, upload, processed)", n)
+	if n := e.count(&Change{}, "product_id = ?", p.ID); n != 3 {
+		t.Errorf("change-log rows = %d, want 3 (create, upload, processed)", n)
 	}
 	// An original the pipeline refuses is marked failed, not retried.
 	bad, err := e.cat.Images.AddImage(ctx, 1, p.ID, bytes.NewReader(photo(t, 20, 20, color.RGBA{1, 2, 3, 255})))

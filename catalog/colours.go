@@ -10,7 +10,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/warna/warna/fault"
-	"github.com/warna/warna/imaging"
+	"github.com/warna/warna/imaging/colour"
+	"github.com/warna/warna/imaging/palette"
 )
 
 // MainImageWeight is how many photos the first (main) photo counts as when
@@ -37,9 +38,9 @@ func recategorise(tx *gorm.DB, productID int64) error {
 		Order("position, id").Find(&images).Error; err != nil {
 		return err
 	}
-	palettes := make([]imaging.Palette, 0, len(images)+MainImageWeight-1)
+	palettes := make([]palette.Palette, 0, len(images)+MainImageWeight-1)
 	for i, img := range images {
-		var pal imaging.Palette
+		var pal palette.Palette
 		if img.Palette == "" || json.Unmarshal([]byte(img.Palette), &pal) != nil || len(pal.Swatches) == 0 {
 			continue
 		}
@@ -51,7 +52,7 @@ func recategorise(tx *gorm.DB, productID int64) error {
 			palettes = append(palettes, pal)
 		}
 	}
-	cat := imaging.Categorise(palettes, p.DeclaredColor)
+	cat := palette.Categorise(palettes, p.DeclaredColor)
 	families := make(map[string]float64, len(cat.Families))
 	for f, share := range cat.Families {
 		families[string(f)] = math.Round(share*10000) / 10000
@@ -111,12 +112,12 @@ func (p Product) OverrideFamilies() []string {
 }
 
 // SetFamilyOverride replaces the colour families of one of the merchant's
-// products with families (some of imaging.Families, kept in their display
+// products with families (some of colour.Families, kept in their display
 // order); an empty list clears the override so the families derived from
 // the photos apply again.
 func (s *Products) SetFamilyOverride(ctx context.Context, ownerID, productID int64, families []string) error {
 	var chosen []string
-	for _, f := range imaging.Families {
+	for _, f := range colour.Families {
 		if slices.Contains(families, string(f)) {
 			chosen = append(chosen, string(f))
 		}
@@ -152,8 +153,8 @@ func (s *Products) SetFamilyOverride(ctx context.Context, ownerID, productID int
 
 // FamilyNames lists the 13 colour families in display order.
 func FamilyNames() []string {
-	names := make([]string, len(imaging.Families))
-	for i, f := range imaging.Families {
+	names := make([]string, len(colour.Families))
+	for i, f := range colour.Families {
 		names[i] = string(f)
 	}
 	return names

@@ -120,7 +120,7 @@ func IntakeError(err error, field string) error {
 	case errors.Is(err, imaging.ErrTooLarge), errors.Is(err, imaging.ErrTooManyPixels):
 		return &fault.Error{Kind: fault.TooLarge, Field: field, Message: err.Error()}
 	case errors.Is(err, imaging.ErrNotImage):
-		return &fault.Error{Kind: fault.Invalid, Field: field, Message: err.Error()}
+		return fault.FieldInvalidf(field, "not an image: upload a JPEG, PNG, WebP or GIF")
 	}
 	return err
 }
@@ -238,7 +238,8 @@ func (s *Images) AddImages(ctx context.Context, ownerID, productID int64, files 
 			if len(files) > 1 {
 				var fe *fault.Error
 				if errors.As(err, &fe) {
-					return nil, &fault.Error{Kind: fe.Kind, Field: fe.Field, Message: fmt.Sprintf("photo %d: %s", i+1, fe.Message), Err: fe.Err}
+					return nil, &fault.Error{Kind: fe.Kind, Field: fe.Field, Message: fmt.Sprintf("photo %d: %s", i+1, fe.Message), Err: fe.Err,
+						Format: "photo %d: %s", Args: []any{i + 1, fe.Message}}
 				}
 			}
 			return nil, err

@@ -1,6 +1,6 @@
 // Package catalog owns merchants' shops, their products and product images:
 // creating and editing them, image intake and the image-processing job, and
-// the change outbox that keeps search in step. Bulk import and export of a
+// the change log that keeps search in step (changes.go). Bulk import and export of a
 // catalogue are in catalog/bulk.
 package catalog
 
@@ -24,8 +24,9 @@ type Shop struct {
 	// DefaultCommissionBps is the commission influencers earn, in basis points
 	// (1/100 of a percent), unless a product overrides it.
 	DefaultCommissionBps int `gorm:"not null"`
-	// ReturnWindowDays is how long after a sale a refund may still reverse
-	// commission; commission is approved once it has passed.
+	// ReturnWindowDays is how long after delivery a refund may still
+	// reverse commission; commission is approved once it has passed
+	// (orders.DueForApproval: the window starts at delivery, not at the sale).
 	ReturnWindowDays int `gorm:"not null"`
 	// AttributionWindowDays is how long after a click a sale is credited to it.
 	AttributionWindowDays int `gorm:"not null"`
@@ -107,7 +108,7 @@ type Image struct {
 	// SourceURL is where a bulk import fetched the original from; a later
 	// import with the same URL does not fetch it again.
 	SourceURL string `gorm:"column:source_url;size:2000;not null;default:''"`
-	// Palette is the JSON of imaging.Palette, with its engine and version.
+	// Palette is the JSON of palette.Palette, with its engine and version.
 	Palette        string `gorm:"type:text;not null;default:''"`
 	PaletteEngine  string `gorm:"size:20;not null;default:''"`
 	PaletteVersion int    `gorm:"not null;default:0"`
@@ -116,10 +117,9 @@ type Image struct {
 	UpdatedAt      time.Time
 }
 
-// OutboxEntry records that a product changed and must be re-indexed. It is
-// written in the same transaction as the change and deleted by the search
-// indexer only after the index has taken the change.
-type OutboxEntry struct {
+// outboxEntry is the table the change log replaced (migration 0610 drops
+// it); migration 0200 still creates it on a new database.
+type outboxEntry struct {
 	ID            int64 `gorm:"primaryKey"`
 	ProductID     int64 `gorm:"not null;index"`
 	CreatedAt     time.Time
@@ -128,18 +128,20 @@ type OutboxEntry struct {
 	LastError     string    `gorm:"size:500;not null;default:''"`
 }
 
-// TableName keeps the table name short and obvious.
-func (OutboxEntry) TableName() string { return "outbox" }
+func (outboxEntry) TableName() string { return "outbox" }
 
 // Migrations creates the catalogue tables.
 func Migrations() []database.Migration {
 	return []database.Migration{{
 		ID: "0200_catalog",
-		Up: func(tx *gorm.DB) error { return tx.AutoMigrate(&Shop{}, &Product{}, &Image{}, &OutboxEntry{}) },
+		Up: func(tx *gorm.DB) error { return tx.AutoMigrate(&Shop{}, &Product{}, &Image{}, &outboxEntry{}) },
 	}, {
 		// This also made the imports table before package catalog/bulk
 		// did (its 0250 makes it where it is missing).
 		ID: "0201_catalog_imports",
 		Up: func(tx *gorm.DB) error { return tx.AutoMigrate(&Image{}) },
+	}, {
+		ID: "0610_catalog_change_log",
+		Up: changeLogMigration,
 	}}
 }

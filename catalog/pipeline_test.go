@@ -16,7 +16,8 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
-	"github.com/warna/warna/imaging"
+	"github.com/warna/warna/imaging/colour"
+	"github.com/warna/warna/imaging/palette"
 	"github.com/warna/warna/media"
 )
 
@@ -80,7 +81,7 @@ func TestCategoriseOverImages(t *testing.T) {
 	if got.ColorMismatch {
 		t.Error("declared red with a third of the product red: mismatch, want none")
 	}
-	outbox := e.count(&OutboxEntry{}, "product_id = ?", p.ID)
+	changes := e.count(&Change{}, "product_id = ?", p.ID)
 
 	// Declaring green, which no photo shows, is a mismatch.
 	if _, err := e.cat.Products.UpdateProduct(ctx, 1, p.ID, ProductInput{Title: p.Title, SKU: p.SKU, Category: p.Category, Price: "10", Stock: 5, Status: StatusActive, DeclaredColor: "green"}); err != nil {
@@ -98,8 +99,8 @@ func TestCategoriseOverImages(t *testing.T) {
 	if fam = families(t, got); !near(fam["red"], 2.0/3) || got.DominantFamily != "red" {
 		t.Errorf("after moving red first: %v dominant %q, want red≈0.67 dominant", fam, got.DominantFamily)
 	}
-	if n := e.count(&OutboxEntry{}, "product_id = ?", p.ID); n < outbox+2 {
-		t.Errorf("outbox rows = %d, want ≥ %d (edit and move each reindex)", n, outbox+2)
+	if n := e.count(&Change{}, "product_id = ?", p.ID); n < changes+2 {
+		t.Errorf("change-log rows = %d, want ≥ %d (edit and move each reindex)", n, changes+2)
 	}
 
 	// Removing the red photo leaves blue alone.
@@ -116,7 +117,7 @@ func TestCategoriseOverImages(t *testing.T) {
 		e.addProcessed(1, p.ID, c)
 	}
 	got = e.reload(p.ID)
-	if fam = families(t, got); !got.Multicolour || got.DominantFamily != string(imaging.Multicolour) || len(fam) != 4 {
+	if fam = families(t, got); !got.Multicolour || got.DominantFamily != string(colour.Multicolour) || len(fam) != 4 {
 		t.Errorf("blue (main), red, green, yellow: %v dominant %q multicolour %v; want multicolour over 4 families", fam, got.DominantFamily, got.Multicolour)
 	}
 
@@ -178,7 +179,7 @@ func TestFamilyOverrideSurvivesReprocess(t *testing.T) {
 	if n, err := e.cat.Pipeline.Reprocess(ctx, false, nil); err != nil || n != 0 {
 		t.Errorf("Reprocess(outdated) = %d, %v; want 0", n, err)
 	}
-	if err := e.db.Model(&Image{}).Where("id = ?", img.ID).Update("palette_version", imaging.PaletteVersion-1).Error; err != nil {
+	if err := e.db.Model(&Image{}).Where("id = ?", img.ID).Update("palette_version", palette.Version-1).Error; err != nil {
 		t.Fatal(err)
 	}
 	if n, err := e.cat.Pipeline.Reprocess(ctx, false, nil); err != nil || n != 1 {
@@ -187,7 +188,7 @@ func TestFamilyOverrideSurvivesReprocess(t *testing.T) {
 }
 
 // TestReprocessAfterUpgrade is what an operator's `warna reprocess` does
-// after an upgrade that bumps imaging.PaletteVersion: an image processed by
+// after an upgrade that bumps palette.Version: an image processed by
 // the older extractor (its palette stored in the version 2 shape, whose
 // family_p was a number, and its thumbnails from a decoder that got the
 // picture wrong) still reads, is picked up, and processing it again redoes
@@ -233,8 +234,8 @@ func TestReprocessAfterUpgrade(t *testing.T) {
 	}
 	var again Image
 	e.db.Take(&again, img.ID)
-	if again.Status != ImageReady || again.PaletteVersion != imaging.PaletteVersion || !strings.Contains(again.Palette, `"family_p":{"red":`) {
-		t.Errorf("reprocessed: status %s, version %d, palette %s; want ready, version %d, a red membership", again.Status, again.PaletteVersion, again.Palette, imaging.PaletteVersion)
+	if again.Status != ImageReady || again.PaletteVersion != palette.Version || !strings.Contains(again.Palette, `"family_p":{"red":`) {
+		t.Errorf("reprocessed: status %s, version %d, palette %s; want ready, version %d, a red membership", again.Status, again.PaletteVersion, again.Palette, palette.Version)
 	}
 	if again.Thumbs == staleThumbs || again.Thumbs != fresh.Thumbs {
 		t.Errorf("thumbnails after reprocessing = %s, want them made again from the original (%s), not the stale %s", again.Thumbs, fresh.Thumbs, staleThumbs)
@@ -283,17 +284,17 @@ func TestProcessReusesSameFileAndIsIdempotent(t *testing.T) {
 		t.Errorf("product of the reused image: dominant %q, want green", got.DominantFamily)
 	}
 
-	// A retried job on a ready image does nothing: no metric, no outbox row.
-	outbox := e.count(&OutboxEntry{})
+	// A retried job on a ready image does nothing: no metric, no change-log row.
+	changes := e.count(&Change{})
 	if err := e.cat.Pipeline.ProcessImage(ctx, second.ID); err != nil {
 		t.Fatal(err)
 	}
-	if got := counterValue(t, e.cat.Pipeline.outcomes.WithLabelValues("reused")) + counterValue(t, e.cat.Pipeline.outcomes.WithLabelValues("ready")); got != 2 || e.count(&OutboxEntry{}) != outbox {
-		t.Errorf("second run of a done job changed something: outcomes %v, outbox %d→%d", got, outbox, e.count(&OutboxEntry{}))
+	if got := counterValue(t, e.cat.Pipeline.outcomes.WithLabelValues("reused")) + counterValue(t, e.cat.Pipeline.outcomes.WithLabelValues("ready")); got != 2 || e.count(&Change{}) != changes {
+		t.Errorf("second run of a done job changed something: outcomes %v, change log %d→%d", got, changes, e.count(&Change{}))
 	}
 
 	// Another engine's palette is not reused.
-	other := New(e.db, e.store, e.queue, Options{PaletteEngine: imaging.EngineProminentColor})
+	other := New(e.db, e.store, e.queue, Options{PaletteEngine: palette.EngineProminentColor})
 	third, err := other.Images.AddImage(ctx, 1, p1.ID, bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/imaging"
+	"github.com/warna/warna/imaging/palette"
 	"github.com/warna/warna/jobs"
 	"github.com/warna/warna/media"
 )
@@ -90,10 +91,10 @@ func (s *Pipeline) ProcessImage(ctx context.Context, imageID int64) error {
 }
 
 // Engine is the palette engine in use.
-func (s *Pipeline) Engine() string { return cmp.Or(s.paletteEngine, imaging.DefaultEngine) }
+func (s *Pipeline) Engine() string { return cmp.Or(s.paletteEngine, palette.DefaultEngine) }
 
 func (s *Pipeline) current(img Image) bool {
-	return img.PaletteEngine == s.Engine() && img.PaletteVersion == imaging.PaletteVersion
+	return img.PaletteEngine == s.Engine() && img.PaletteVersion == palette.Version
 }
 
 func (s *Pipeline) processImage(ctx context.Context, imageID int64) error {
@@ -124,7 +125,7 @@ func (s *Pipeline) processImage(ctx context.Context, imageID int64) error {
 	if err != nil {
 		return fmt.Errorf("process image %d: %w", imageID, err)
 	}
-	res, err := imaging.Process(data, imaging.ProcessOptions{Limits: s.limits, Palette: imaging.PaletteOptions{Engine: s.paletteEngine}})
+	res, err := imaging.Process(data, imaging.ProcessOptions{Limits: s.limits, Palette: palette.Options{Engine: s.paletteEngine}})
 	if err != nil {
 		if ferr := s.finishImage(ctx, img.ID, map[string]any{"status": ImageFailed, "error": truncate(err.Error(), 500)}); ferr != nil {
 			return ferr
@@ -166,7 +167,7 @@ func (s *Pipeline) reuse(ctx context.Context, img Image) (done bool, err error) 
 	var donor Image
 	err = s.db.WithContext(ctx).
 		Where("sha256 = ? AND id <> ? AND status = ? AND palette_engine = ? AND palette_version = ?",
-			img.SHA256, img.ID, ImageReady, s.Engine(), imaging.PaletteVersion).
+			img.SHA256, img.ID, ImageReady, s.Engine(), palette.Version).
 		Order("id").Take(&donor).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return false, nil
@@ -335,7 +336,7 @@ func (s *Pipeline) Reprocess(ctx context.Context, all bool, progress func(done, 
 	if all {
 		q = q.Where("status IN ?", []ImageStatus{ImageReady, ImageFailed})
 	} else {
-		q = q.Where("status = ? AND (palette_engine <> ? OR palette_version <> ?)", ImageReady, s.Engine(), imaging.PaletteVersion)
+		q = q.Where("status = ? AND (palette_engine <> ? OR palette_version <> ?)", ImageReady, s.Engine(), palette.Version)
 	}
 	var ids []int64
 	if err := q.Order("id").Pluck("id", &ids).Error; err != nil {

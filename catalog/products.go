@@ -127,7 +127,10 @@ func (in ProductInput) priceMinor(currency string) (int64, error) {
 	case in.Price != "":
 		var err error
 		if minor, err = money.Parse(in.Price, currency, in.Locale); err != nil {
-			return 0, &fault.Error{Kind: fault.Invalid, Field: "price", Message: "price: " + fault.MessageOf(err)}
+			// Pages show the message beside the price field, so in the
+			// reader's language from money's own format, without the prefix.
+			format, args := fault.FormatOf(err)
+			return 0, &fault.Error{Kind: fault.Invalid, Field: "price", Message: "price: " + fault.MessageOf(err), Format: format, Args: args}
 		}
 	case in.PriceMinor != nil:
 		minor = *in.PriceMinor
@@ -313,7 +316,9 @@ func skuFree(tx *gorm.DB, shopID int64, sku string, exceptID int64) error {
 		return err
 	}
 	if n > 0 {
-		return &fault.Error{Kind: fault.Conflict, Field: "sku", Message: "another product in your shop has SKU " + sku}
+		err := fault.Conflictf("another product in your shop has SKU %s", sku)
+		err.Field = "sku"
+		return err
 	}
 	return nil
 }
@@ -351,14 +356,20 @@ type ProductFilter struct {
 	Query    string // words in the title or SKU
 	Page     int    // from 1
 	PerPage  int
+	// Before, when set, lists the products older than this id instead of a
+	// page: the list is newest (highest id) first, so walking it by the last
+	// id seen neither skips nor repeats a product while others are added.
+	Before int64
 }
 
 // ProductPage is one page of a product list.
 type ProductPage struct {
 	Items   []Product
-	Total   int64
+	Total   int64 // products that match the filter, on every page
 	Page    int
 	PerPage int
+	// More says that products older than the last item follow.
+	More bool
 }
 
 // Pages is the number of pages.
@@ -424,9 +435,20 @@ func listProducts(db *gorm.DB, f ProductFilter, scope func(*gorm.DB) *gorm.DB) (
 	if err := base().Count(&page.Total).Error; err != nil {
 		return ProductPage{}, err
 	}
-	err := withImages(base()).Preload("Shop").Order("products.id DESC").
-		Offset((f.Page - 1) * f.PerPage).Limit(f.PerPage).Find(&page.Items).Error
-	return page, err
+	q := withImages(base()).Preload("Shop").Order("products.id DESC")
+	if f.Before > 0 {
+		q = q.Where("products.id < ?", f.Before)
+	} else {
+		q = q.Offset((f.Page - 1) * f.PerPage)
+	}
+	// One more than a page tells whether another follows.
+	if err := q.Limit(f.PerPage + 1).Find(&page.Items).Error; err != nil {
+		return ProductPage{}, err
+	}
+	if len(page.Items) > f.PerPage {
+		page.Items, page.More = page.Items[:f.PerPage], true
+	}
+	return page, nil
 }
 
 // PublicFilter narrows what shoppers browse.
@@ -435,6 +457,7 @@ type PublicFilter struct {
 	ShopSlug string
 	Page     int
 	PerPage  int
+	Before   int64 // as in ProductFilter
 }
 
 // visible limits a query to what shoppers may see: active and in stock.
@@ -444,7 +467,7 @@ func visible(q *gorm.DB) *gorm.DB {
 
 // PublicProducts lists what shoppers may buy, newest first.
 func (s *Products) PublicProducts(ctx context.Context, pf PublicFilter) (ProductPage, error) {
-	f := ProductFilter{Category: pf.Category, Page: pf.Page, PerPage: pf.PerPage}
+	f := ProductFilter{Category: pf.Category, Page: pf.Page, PerPage: pf.PerPage, Before: pf.Before}
 	if err := f.normalise(); err != nil {
 		return ProductPage{}, err
 	}

@@ -82,11 +82,10 @@ type base struct {
 	now   func() time.Time
 }
 
-// touch records in the outbox that a product changed, in the caller's
-// transaction, so the search index catches up.
+// touch records in the change log that a product changed, in the caller's
+// transaction, so every search index catches up.
 func (s *base) touch(tx *gorm.DB, productID int64) error {
-	now := s.now()
-	return tx.Create(&OutboxEntry{ProductID: productID, CreatedAt: now, NextAttemptAt: now}).Error
+	return recordChange(tx, productID, s.now())
 }
 
 // notFound turns gorm's "no row" into a domain not-found with msg.

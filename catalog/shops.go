@@ -193,8 +193,17 @@ func (s *Shops) UpdateShop(ctx context.Context, ownerID int64, in ShopInput) (Sh
 				return fault.FieldInvalidf("currency", "the currency cannot change once the shop has products (prices are in %s)", shop.Currency)
 			}
 		}
+		renamed := in.Name != shop.Name || in.Slug != shop.Slug
 		in.applyTo(&shop)
-		return tx.Save(&shop).Error
+		if err := tx.Save(&shop).Error; err != nil {
+			return err
+		}
+		if renamed {
+			// search documents carry the shop's name and slug
+			return tx.Exec(`INSERT INTO catalog_changes (product_id, created_at) SELECT id, ? FROM products WHERE shop_id = ? ORDER BY id`,
+				time.Now().UTC(), shop.ID).Error
+		}
+		return nil
 	})
 	return shop, err
 }

@@ -13,7 +13,7 @@ import (
 // DecrementStockTx takes qty units of a product out of stock inside the
 // caller's transaction. The conditional update cannot oversell under
 // concurrency; if too few are left it returns fault.Conflict naming the
-// product. An outbox entry tells search about the new stock level.
+// product. A change-log row tells search about the new stock level.
 func DecrementStockTx(ctx context.Context, tx *gorm.DB, productID int64, qty int) error {
 	if qty <= 0 {
 		return fault.Invalidf("quantity must be at least 1")
@@ -30,11 +30,11 @@ func DecrementStockTx(ctx context.Context, tx *gorm.DB, productID int64, qty int
 		}
 		return fault.Conflictf("only %d of %q left in stock", max(p.Stock, 0), p.Title)
 	}
-	return writeStockOutbox(ctx, tx, productID)
+	return recordStockChange(ctx, tx, productID)
 }
 
 // IncrementStockTx puts qty units back into stock (a refunded return) inside
-// the caller's transaction, with an outbox entry for search.
+// the caller's transaction, with a change-log row for search.
 func IncrementStockTx(ctx context.Context, tx *gorm.DB, productID int64, qty int) error {
 	if qty <= 0 {
 		return nil
@@ -47,12 +47,11 @@ func IncrementStockTx(ctx context.Context, tx *gorm.DB, productID int64, qty int
 	if res.RowsAffected == 0 {
 		return nil // the product was deleted; nothing to restock
 	}
-	return writeStockOutbox(ctx, tx, productID)
+	return recordStockChange(ctx, tx, productID)
 }
 
-func writeStockOutbox(ctx context.Context, tx *gorm.DB, productID int64) error {
-	now := time.Now().UTC()
-	if err := tx.WithContext(ctx).Create(&OutboxEntry{ProductID: productID, CreatedAt: now, NextAttemptAt: now}).Error; err != nil {
+func recordStockChange(ctx context.Context, tx *gorm.DB, productID int64) error {
+	if err := recordChange(tx.WithContext(ctx), productID, time.Now().UTC()); err != nil {
 		return fmt.Errorf("record stock change for search: %w", err)
 	}
 	return nil

@@ -2,13 +2,13 @@ package bulk
 
 import (
 	"context"
-	"encoding/csv"
 	"io"
 	"strconv"
 	"strings"
 
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/money"
+	"github.com/warna/warna/spreadsheet"
 )
 
 // exportHeader is the CSV header of an export; every name is one the import
@@ -16,9 +16,11 @@ import (
 var exportHeader = []string{"sku", "title", "description", "category", "price", "currency", "stock", "status", "colour", "commission", "images"}
 
 // ExportCSV writes a shop's whole catalogue as CSV that ImportInto reads
-// back unchanged: prices as plain decimals, image URLs separated by " | ".
+// back unchanged: prices as plain decimals, image URLs separated by " | ",
+// and text that a spreadsheet would run as a formula behind an apostrophe
+// (spreadsheet.Writer), which the import takes off again.
 func (s *Service) ExportCSV(ctx context.Context, shopID int64, w io.Writer) error {
-	cw := csv.NewWriter(w)
+	cw := spreadsheet.NewWriter(w)
 	if err := cw.Write(exportHeader); err != nil {
 		return err
 	}

@@ -3,8 +3,11 @@ package bulk
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
+	"errors"
 	"fmt"
 	"image/color"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,9 +16,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/imaging"
+	"github.com/warna/warna/media"
 )
 
 // imageServer serves real PNGs at /img/N.png, a file over the byte limit at
@@ -116,7 +123,7 @@ func TestImportThousandRowsThenAgainChangesNothing(t *testing.T) {
 		t.Errorf("images = %d, want 5", n)
 	}
 
-	hits, outbox, jobsBefore := images.hits.Load(), e.count(&catalog.OutboxEntry{}), e.jobs("process_image")
+	hits, changes, jobsBefore := images.hits.Load(), e.count(&catalog.Change{}), e.jobs("process_image")
 	updatedBefore := e.lastUpdate()
 	calls = 0
 	again, err := e.svc.ImportInto(ctx, shop.ID, strings.NewReader(csv.String()), opts)
@@ -129,8 +136,8 @@ func TestImportThousandRowsThenAgainChangesNothing(t *testing.T) {
 	if got := images.hits.Load(); got != hits {
 		t.Errorf("second import fetched %d images again, want 0", got-hits)
 	}
-	if got := e.count(&catalog.OutboxEntry{}); got != outbox {
-		t.Errorf("second import wrote %d outbox rows, want 0", got-outbox)
+	if got := e.count(&catalog.Change{}); got != changes {
+		t.Errorf("second import wrote %d change-log rows, want 0", got-changes)
 	}
 	if got := e.jobs("process_image"); got != jobsBefore {
 		t.Errorf("second import enqueued %d jobs, want 0", got-jobsBefore)
@@ -306,7 +313,7 @@ func TestExportImportRoundTripIsUnchanged(t *testing.T) {
 	if !strings.Contains(out.String(), "https://warna.example/media/") || !strings.Contains(out.String(), "1299.00") {
 		t.Errorf("export lacks the media URL or the plain price:\n%s", out.String())
 	}
-	outbox := e.count(&catalog.OutboxEntry{})
+	changes := e.count(&catalog.Change{})
 	report, err := e.svc.ImportInto(ctx, shop.ID, bytes.NewReader(out.Bytes()), ImportOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -314,8 +321,8 @@ func TestExportImportRoundTripIsUnchanged(t *testing.T) {
 	if report.Unchanged != 2 || len(report.Rows) != 2 {
 		t.Fatalf("re-import of the export: %+v, want 2 unchanged", report.Rows)
 	}
-	if got := e.count(&catalog.OutboxEntry{}); got != outbox {
-		t.Errorf("re-import wrote %d outbox rows", got-outbox)
+	if got := e.count(&catalog.Change{}); got != changes {
+		t.Errorf("re-import wrote %d change-log rows", got-changes)
 	}
 	// The same file imported by an instance with another BASE_URL still
 	// recognises its own media links.
@@ -392,4 +399,206 @@ func TestBackgroundImportRecordsProgressAndReport(t *testing.T) {
 	if rows[0].Status != catalog.RowFailed || rows[0].Line != 3 || !strings.Contains(rows[0].Reason, "title") {
 		t.Errorf("first reported row = %+v, want the failed line 3", rows[0])
 	}
+}
+
+func TestImportUnterminatedQuoteReportsAndFinishes(t *testing.T) {
+	ctx := context.Background()
+	e := newTestEnv(t, catalog.Options{}, Options{})
+	shop := e.shop(1, "quotes", "USD")
+	// Line 3 has a stray quote in its first cell; line 4 opens a quoted
+	// cell that is never closed, which swallows the rest of the file.
+	file := "sku,title,price\nQ-1,Good shirt,10.00\nQ\"2,Stray quote,11.00\n\"Q-3,Never closed,12.00\nQ-4,Swallowed,13.00\n"
+
+	report, err := e.svc.ImportInto(ctx, shop.ID, strings.NewReader(file), ImportOptions{})
+	if err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	rows := byLine(report)
+	if rows[2].Status != catalog.RowCreated {
+		t.Errorf("line 2: %s %q, want created", rows[2].Status, rows[2].Reason)
+	}
+	if r := rows[3]; r.Status != catalog.RowFailed || !strings.Contains(r.Reason, "stray quote") {
+		t.Errorf("line 3: %s %q, want failed for the stray quote", r.Status, r.Reason)
+	}
+	if r := rows[4]; r.Status != catalog.RowFailed || !strings.Contains(r.Reason, "never closed") || !strings.Contains(r.Reason, "lines 4 to 5") {
+		t.Errorf("line 4: %s %q, want failed naming the unclosed quote and the lines it swallowed", r.Status, r.Reason)
+	}
+	if report.Created != 1 || report.Failed != 2 || len(report.Rows) != 3 {
+		t.Errorf("report %+v, want line 2 created, lines 3 and 4 failed", report.Rows)
+	}
+
+	// The same file uploaded runs in the background to the end: done, with
+	// the reason on the import, never left "running".
+	imp, err := e.svc.StartImport(ctx, 1, "broken.csv", strings.NewReader(file), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.RunImport(ctx, imp.ID); err != nil {
+		t.Fatalf("run import: %v", err)
+	}
+	if imp, err = e.svc.Import(ctx, 1, imp.ID); err != nil {
+		t.Fatal(err)
+	}
+	if imp.Status != ImportDone || imp.Failed != 2 || imp.Total != 3 {
+		t.Errorf("background import = %s %d/%d, %d failed; want done with 2 failed of 3", imp.Status, imp.Done, imp.Total, imp.Failed)
+	}
+}
+
+// brokenStore is a media store whose Open fails as the test says: with an
+// error (storage down) or a panic (a bug on the import's path).
+type brokenStore struct {
+	media.Store
+	panics bool
+}
+
+func (s brokenStore) Open(context.Context, string) (io.ReadCloser, error) {
+	if s.panics {
+		panic("a bug on the import's path")
+	}
+	return nil, errors.New("storage is down")
+}
+
+func importJob(id int64, attempt int) *river.Job[ImportCatalogArgs] {
+	return &river.Job[ImportCatalogArgs]{JobRow: &rivertype.JobRow{Attempt: attempt, MaxAttempts: 5}, Args: ImportCatalogArgs{ImportID: id}}
+}
+
+// TestImportJobNeverStaysRunning: whatever stops an import's job — a panic,
+// or an error on every attempt — the merchant sees it failed with a reason
+// instead of "running" for good.
+func TestImportJobNeverStaysRunning(t *testing.T) {
+	ctx := context.Background()
+	e := newTestEnv(t, catalog.Options{}, Options{})
+	e.shop(1, "stuck", "USD")
+	start := func() Import {
+		t.Helper()
+		imp, err := e.svc.StartImport(ctx, 1, "catalogue.csv", strings.NewReader(fmt.Sprintf("sku,title,price\nS-%d,One,1.00\n", time.Now().UnixNano())), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return imp
+	}
+	load := func(id int64) Import {
+		t.Helper()
+		imp, err := e.svc.Import(ctx, 1, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return imp
+	}
+
+	panicking := &ImportCatalogWorker{Bulk: NewService(e.db, brokenStore{Store: e.store, panics: true}, nil, e.cat, Options{})}
+	imp := start()
+	err := panicking.Work(ctx, importJob(imp.ID, 1))
+	var cancelled *rivertype.JobCancelError
+	if !errors.As(err, &cancelled) {
+		t.Errorf("a panicking import: %v, want the job cancelled (a retry would panic again)", err)
+	}
+	if got := load(imp.ID); got.Status != ImportFailed || !strings.Contains(got.Error, "error on our side") || got.FinishedAt == nil {
+		t.Errorf("after a panic the import is %s %q, want failed with a reason", got.Status, got.Error)
+	}
+
+	failing := &ImportCatalogWorker{Bulk: NewService(e.db, brokenStore{Store: e.store}, nil, e.cat, Options{})}
+	imp = start()
+	if err := failing.Work(ctx, importJob(imp.ID, 1)); err == nil || errors.As(err, &cancelled) {
+		t.Errorf("storage down on attempt 1: %v, want an error River retries", err)
+	}
+	if got := load(imp.ID); !got.Running() {
+		t.Errorf("after attempt 1 of 5 the import is %s, want still running (it will be retried)", got.Status)
+	}
+	if err := failing.Work(ctx, importJob(imp.ID, 5)); err == nil {
+		t.Error("storage down on the last attempt: no error")
+	}
+	if got := load(imp.ID); got.Status != ImportFailed || !strings.Contains(got.Error, "5 attempts") || strings.Contains(got.Error, "storage is down") {
+		t.Errorf("after the last attempt the import is %s %q, want failed saying it gave up, without internal details", got.Status, got.Error)
+	}
+}
+
+func TestCSVSyntaxErrorsSayWhatToFix(t *testing.T) {
+	tests := []struct {
+		name, file string
+		wantLine   int
+		want       string
+	}{
+		{"stray quote", "sku,title\nA-1,5\" screen\n", 2, "stray quote"},
+		{"text after a closing quote", "sku,title\nA-1,\"Tee\" blue\nA-2,ok\n", 2, "text after its closing quote"},
+		{"never closed on the last line", "sku,title\nA-1,ok\nA-2,\"Tee\n", 3, "starts on line 3 is never closed (a \" is missing), so line 3 could not be read"},
+		{"never closed, CRLF lines", "sku,title\r\nA-1,\"Tee\r\nA-2,x\r\nA-3,y\r\n", 2, "so lines 2 to 4 could not be read"},
+	}
+	for _, tt := range tests {
+		records, err := readCSV([]byte(tt.file))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		var got record
+		for _, r := range records {
+			if r.err != nil {
+				got = r
+				break
+			}
+		}
+		if got.err == nil || got.line != tt.wantLine || !strings.Contains(fault.MessageOf(got.err), tt.want) {
+			t.Errorf("%s: line %d %v, want line %d with %q", tt.name, got.line, got.err, tt.wantLine, tt.want)
+		}
+	}
+	if _, err := readCSV([]byte("sku,\"title\n")); !fault.Is(err, fault.Invalid) || !strings.Contains(fault.MessageOf(err), "header line") {
+		t.Errorf("a broken header: %v, want invalid naming the header", err)
+	}
+}
+
+// TestExportNeutralisesFormulasAndImportsBack: text a spreadsheet would run
+// as a formula (= + - @, a tab or carriage return first) is exported behind
+// an apostrophe, which the import takes off again, so a catalogue exported
+// and imported back is unchanged, with text that merely starts with an
+// apostrophe and negative-looking numbers left as they are.
+func TestExportNeutralisesFormulasAndImportsBack(t *testing.T) {
+	ctx := context.Background()
+	e := newTestEnv(t, catalog.Options{}, Options{})
+	shop := e.shop(1, "formulas", "USD")
+	titles := map[string]string{
+		"F-1": "=HYPERLINK(\"http://evil.example\",\"click\")",
+		"F-2": "+1+cmd|' /C calc'!A0",
+		"F-3": "-2+3",
+		"F-4": "@SUM(1,2)",
+		"F-5": "'90s denim jacket",
+		"F-6": "'=already quoted",
+		"F-7": "-5",
+		"F-8": "Plain shirt",
+	}
+	for sku, title := range titles {
+		if _, err := e.cat.Products.CreateProduct(ctx, 1, catalog.ProductInput{Title: title, SKU: sku, Category: "tops", Price: "1.00",
+			Description: "=1+1 in the description", DeclaredColor: "red", Status: catalog.StatusActive}); err != nil {
+			t.Fatalf("%s: %v", sku, err)
+		}
+	}
+	if _, err := e.cat.Products.CreateProduct(ctx, 1, catalog.ProductInput{Title: "SKU is a formula", SKU: "=A1", Category: "tops", Price: "1.00", Status: catalog.StatusActive}); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := e.svc.ExportCSV(ctx, shop.ID, &out); err != nil {
+		t.Fatal(err)
+	}
+	records, err := csv.NewReader(bytes.NewReader(out.Bytes())).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range records[1:] {
+		for i, cell := range row {
+			if cell != "" && strings.ContainsRune("=+@\t\r", rune(cell[0])) || strings.HasPrefix(cell, "-") && cell != "-5" {
+				t.Errorf("exported cell %q (%s) would run as a formula", cell, records[0][i])
+			}
+		}
+	}
+	report, err := e.svc.ImportInto(ctx, shop.ID, bytes.NewReader(out.Bytes()), ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if report.Unchanged != len(titles)+1 || report.Failed != 0 {
+		t.Fatalf("re-import of the export: %+v, want all %d unchanged", report.Rows, len(titles)+1)
+	}
+	for sku, title := range titles {
+		if p := e.product(shop.ID, sku); p.Title != title || p.Description != "=1+1 in the description" {
+			t.Errorf("%s after the round trip: %q / %q, want %q", sku, p.Title, p.Description, title)
+		}
+	}
+	e.product(shop.ID, "=A1")
 }

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"path"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -52,6 +54,7 @@ type Import struct {
 	Unchanged  int          `gorm:"not null;default:0"`
 	Failed     int          `gorm:"not null;default:0"`
 	Report     string       `gorm:"type:text;not null;default:'[]'"` // JSON []RowResult
+	Encoding   string       `gorm:"size:20;not null;default:''"`     // what the file was read as; "" until it is read
 	Error      string       `gorm:"size:500;not null;default:''"`
 	CreatedAt  time.Time
 	StartedAt  *time.Time
@@ -91,18 +94,23 @@ func (imp Import) Rows() []RowResult {
 	return append(failed, rest...)
 }
 
-// importFormat names the format of an uploaded file from its name and start.
+// importFormat names the format of an uploaded file from its name and
+// start, read in its text encoding (decodeText).
 func importFormat(filename string, data []byte) (string, error) {
+	text, _, err := decodeText(data[:min(len(data), 4096)&^1])
+	if err != nil {
+		return "", err
+	}
 	switch strings.ToLower(path.Ext(filename)) {
 	case ".csv", ".tsv", ".txt":
 		return "csv", nil
 	case ".jsonl", ".ndjson", ".json":
 		return "jsonl", nil
 	}
-	if trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))); len(trimmed) > 0 && trimmed[0] == '{' {
+	if trimmed := bytes.TrimSpace(text); len(trimmed) > 0 && trimmed[0] == '{' {
 		return "jsonl", nil
 	}
-	if bytes.IndexByte(data[:min(len(data), 4096)], 0) >= 0 {
+	if bytes.IndexByte(text, 0) >= 0 {
 		return "", fault.FieldInvalidf("file", "%s is not a CSV or JSON Lines file (export it from your marketplace as CSV)", filename)
 	}
 	return "csv", nil
@@ -115,6 +123,7 @@ type Service struct {
 	queue        enqueuer
 	now          func() time.Time
 	fetchTimeout time.Duration
+	logger       *slog.Logger
 	products     *catalog.Products
 	images       *catalog.Images
 }
@@ -131,6 +140,9 @@ type Options struct {
 	Now func() time.Time
 	// FetchTimeout bounds one image download during import; 0 means 10 s.
 	FetchTimeout time.Duration
+	// Logger receives what merchants are only told in general terms (errors
+	// on our side); nil discards it.
+	Logger *slog.Logger
 }
 
 // NewService builds the import and export service over db and the
@@ -143,9 +155,12 @@ func NewService(db *gorm.DB, store media.Store, queue enqueuer, cat *catalog.Cat
 	if opts.FetchTimeout <= 0 {
 		opts.FetchTimeout = 10 * time.Second
 	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	now := opts.Now
 	return &Service{db: db, media: store, queue: queue, now: func() time.Time { return now().UTC() },
-		fetchTimeout: opts.FetchTimeout, products: cat.Products, images: cat.Images}
+		fetchTimeout: opts.FetchTimeout, logger: opts.Logger, products: cat.Products, images: cat.Images}
 }
 
 // ImportCatalogArgs runs a bulk import a merchant uploaded.
@@ -172,7 +187,9 @@ func (s *Service) StartImport(ctx context.Context, ownerID int64, filename strin
 		return Import{}, err
 	}
 	if len(data) > MaxImportBytes {
-		return Import{}, &fault.Error{Kind: fault.TooLarge, Field: "file", Message: "the file is larger than the " + mebibytes(MaxImportBytes) + " limit; split it into smaller files"}
+		err := fault.TooLargef("the file is larger than the %s limit; split it into smaller files", mebibytes(MaxImportBytes))
+		err.Field = "file"
+		return Import{}, err
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return Import{}, fault.FieldInvalidf("file", "the file is empty")
@@ -282,27 +299,61 @@ func (s *Service) RunImport(ctx context.Context, importID int64) error {
 	if report.Rows == nil {
 		rows = []byte("[]")
 	}
-	fields["report"], fields["total"], fields["done"] = string(rows), len(report.Rows), len(report.Rows)
+	fields["report"], fields["total"], fields["done"], fields["encoding"] = string(rows), len(report.Rows), len(report.Rows), report.Encoding
 	fields["created"], fields["updated"], fields["unchanged"], fields["failed"] = report.Created, report.Updated, report.Unchanged, report.Failed
 	return s.db.WithContext(context.WithoutCancel(ctx)).Model(&Import{}).Where("id = ?", imp.ID).Updates(fields).Error
 }
 
 // ImportCatalogWorker runs uploaded imports.
+//
+// An import always ends done or failed, never "running" for good: an error
+// on our side (storage, database) is retried by River with backoff, and
+// after the last attempt the import is marked failed; a panic marks it
+// failed at once and cancels the job, since the same file would panic again.
 type ImportCatalogWorker struct {
 	river.WorkerDefaults[ImportCatalogArgs]
 	Bulk *Service
 }
 
 // Work runs one import.
-func (w *ImportCatalogWorker) Work(ctx context.Context, job *river.Job[ImportCatalogArgs]) error {
-	return w.Bulk.RunImport(ctx, job.Args.ImportID)
+func (w *ImportCatalogWorker) Work(ctx context.Context, job *river.Job[ImportCatalogArgs]) (err error) {
+	id := job.Args.ImportID
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		w.Bulk.logger.Error("import panicked", "import_id", id, "panic", p, "stack", string(debug.Stack()))
+		err = river.JobCancel(fmt.Errorf("import %d panicked: %v", id, p))
+		if ferr := w.Bulk.failImport(ctx, id, "the import stopped on an error on our side and will not be retried; rows imported before it are kept, and importing the file again is safe"); ferr != nil {
+			err = errors.Join(err, ferr)
+		}
+	}()
+	err = w.Bulk.RunImport(ctx, id)
+	if err != nil && job.Attempt >= job.MaxAttempts {
+		w.Bulk.logger.Error("import gave up", "import_id", id, "attempts", job.Attempt, "err", err)
+		msg := fmt.Sprintf("the import gave up after %d attempts on an error on our side; rows imported before it are kept, and importing the file again is safe", job.Attempt)
+		if ferr := w.Bulk.failImport(ctx, id, msg); ferr != nil {
+			return errors.Join(err, ferr)
+		}
+	}
+	return err
+}
+
+// failImport marks an unfinished import failed with a reason for the merchant.
+func (s *Service) failImport(ctx context.Context, importID int64, reason string) error {
+	finished := s.now()
+	return s.db.WithContext(context.WithoutCancel(ctx)).Model(&Import{}).
+		Where("id = ? AND status IN ?", importID, []ImportStatus{ImportQueued, ImportRunning}).
+		Updates(map[string]any{"status": ImportFailed, "error": truncate(reason, 500), "finished_at": &finished}).Error
 }
 
 // Timeout allows for big files with many image downloads.
 func (w *ImportCatalogWorker) Timeout(*river.Job[ImportCatalogArgs]) time.Duration { return time.Hour }
 
 // Migrations creates the imports table (made by catalog's 0201 until this
-// package existed, so on such a database it is there already).
+// package existed, so on such a database it is there already), then adds
+// the encoding each file was read in.
 func Migrations() []database.Migration {
 	return []database.Migration{{
 		ID: "0250_bulk_imports",
@@ -311,6 +362,14 @@ func Migrations() []database.Migration {
 				return nil
 			}
 			return tx.AutoMigrate(&Import{})
+		},
+	}, {
+		ID: "0630_imports_encoding",
+		Up: func(tx *gorm.DB) error {
+			if tx.Migrator().HasColumn(&Import{}, "Encoding") {
+				return nil
+			}
+			return tx.Migrator().AddColumn(&Import{}, "Encoding")
 		},
 	}}
 }

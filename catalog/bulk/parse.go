@@ -19,6 +19,7 @@ import (
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/fault"
 	"github.com/warna/warna/money"
+	"github.com/warna/warna/spreadsheet"
 )
 
 // ImportOptions control a bulk import.
@@ -45,6 +46,8 @@ type RowResult struct {
 
 // ImportReport is the outcome of an import, row by row.
 type ImportReport struct {
+	// Encoding is the text encoding the file was read in (EncodingUTF8…).
+	Encoding  string      `json:"encoding"`
 	Rows      []RowResult `json:"rows"`
 	Created   int         `json:"created"`
 	Updated   int         `json:"updated"`
@@ -137,39 +140,49 @@ type record struct {
 
 func (r record) present(f field) bool { return r.has[f] }
 
-// readRecords reads a CSV or JSON Lines file into records.
-func readRecords(r io.Reader, format string) ([]record, error) {
-	br := bufio.NewReader(r)
-	head, _ := br.Peek(512)
-	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
+// readRecords reads a CSV or JSON Lines file into records, returning the
+// text encoding it was read in (see decodeText).
+func readRecords(r io.Reader, format string) ([]record, string, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, "", fmt.Errorf("read import file: %w", err)
+	}
+	text, enc, err := decodeText(data)
+	if err != nil {
+		return nil, "", err
+	}
 	if format == "" {
 		format = "csv"
-		if trimmed := bytes.TrimSpace(head); len(trimmed) > 0 && trimmed[0] == '{' {
+		if trimmed := bytes.TrimSpace(text); len(trimmed) > 0 && trimmed[0] == '{' {
 			format = "jsonl"
 		}
 	}
+	var records []record
 	switch format {
 	case "csv":
-		return readCSV(br, head)
+		records, err = readCSV(text)
 	case "jsonl", "json", "ndjson":
-		return readJSONLines(br)
+		records, err = readJSONLines(text)
+	default:
+		return nil, "", fault.FieldInvalidf("format", "unknown file format %q: use csv or jsonl", format)
 	}
-	return nil, fault.FieldInvalidf("format", "unknown file format %q: use csv or jsonl", format)
+	return records, enc, err
 }
 
-func readCSV(br *bufio.Reader, head []byte) ([]record, error) {
-	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
-		_, _ = br.Discard(3)
-	}
-	cr := csv.NewReader(br)
+func readCSV(text []byte) ([]record, error) {
+	cr := csv.NewReader(bytes.NewReader(text))
 	cr.FieldsPerRecord = -1
-	cr.Comma = sniffDelimiter(head)
+	cr.Comma = sniffDelimiter(text)
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
 		return nil, fault.Invalidf("the file is empty")
 	}
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return nil, fault.Invalidf("the header line is not valid CSV: %s", fault.MessageOf(csvProblem(pe, text, 1)))
+	}
 	if err != nil {
-		return nil, fault.Invalidf("the file is not valid CSV: %v", err)
+		return nil, fmt.Errorf("read csv: %w", err)
 	}
 	columns := make([]field, len(header))
 	hasSKU := false
@@ -182,15 +195,20 @@ func readCSV(br *bufio.Reader, head []byte) ([]record, error) {
 		return nil, fault.Invalidf("the file has no SKU column (looked for SKU, Parent SKU, seller_sku, SKU Induk); each product needs one so a second import updates it instead of adding a copy")
 	}
 	var records []record
+	// pos is the reader's byte offset in text and posLine its line, kept
+	// up to date so that explaining an error reads only its own record.
+	pos, posLine := 0, 1
 	for {
+		next := int(cr.InputOffset())
+		posLine += bytes.Count(text[pos:next], []byte("\n"))
+		pos = next
 		cells, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			records = append(records, record{line: pe.StartLine, err: fault.Invalidf("not valid CSV: %v", pe.Err)})
+			records = append(records, record{line: pe.StartLine, err: csvProblem(pe, text[pos:], posLine)})
 			continue
 		}
 		if err != nil {
@@ -199,19 +217,58 @@ func readCSV(br *bufio.Reader, head []byte) ([]record, error) {
 		if blank(cells) {
 			continue
 		}
+		line, _ := cr.FieldPos(0) // only after a successful Read: it panics on a record with no fields
 		rec := record{line: line, values: map[field]string{}, has: map[field]bool{}}
 		for i, cell := range cells {
 			if i >= len(columns) || columns[i] == "" {
 				continue
 			}
-			rec.set(columns[i], cell)
+			rec.set(columns[i], spreadsheet.Restore(cell)) // our exports neutralise formulas
 		}
 		records = append(records, rec)
 	}
 	return records, nil
 }
 
+// csvProblem explains a CSV syntax error in the merchant's terms: what is
+// wrong on which line, and what to change. rest is the file from the start
+// of line restLine on, at or before the record in error.
+func csvProblem(pe *csv.ParseError, rest []byte, restLine int) error {
+	switch {
+	case errors.Is(pe.Err, csv.ErrQuote) && !quoteAt(rest, pe.Line-restLine+1, pe.Column):
+		// The reader ran out of file inside a quoted cell.
+		lines := fmt.Sprintf("lines %d to %d", pe.StartLine, pe.Line)
+		if pe.Line == pe.StartLine {
+			lines = fmt.Sprintf("line %d", pe.Line)
+		}
+		return fault.Invalidf("a quoted cell that starts on line %d is never closed (a \" is missing), so %s could not be read; close the quote and import the file again",
+			pe.StartLine, lines)
+	case errors.Is(pe.Err, csv.ErrQuote):
+		return fault.Invalidf("a quoted cell on line %d has text after its closing quote (column %d); inside a quoted cell write a quote as \"\"", pe.Line, pe.Column)
+	case errors.Is(pe.Err, csv.ErrBareQuote):
+		return fault.Invalidf("a stray quote (\") in an unquoted cell on line %d, column %d; put the whole cell in quotes and write the quote as \"\"", pe.Line, pe.Column)
+	}
+	return fault.Invalidf("line %d is not valid CSV: %v", pe.Line, pe.Err)
+}
+
+// quoteAt reports whether the byte at a 1-based line and column of text is
+// a quote. A CSV reader reports a quote followed by text at the quote, and
+// the end of the file inside a quoted cell past the end of the last line.
+func quoteAt(text []byte, line, column int) bool {
+	for range line - 1 {
+		i := bytes.IndexByte(text, '\n')
+		if i < 0 {
+			return false
+		}
+		text = text[i+1:]
+	}
+	return column >= 1 && column <= len(text) && text[column-1] == '"'
+}
+
 func (r *record) set(f field, value string) {
+	if strings.ContainsRune(value, 0) && r.err == nil {
+		r.err = fault.Invalidf("the %s cell contains a NUL character, which is not text; save the file again as CSV (UTF-8) from your spreadsheet program", f)
+	}
 	value = strings.TrimSpace(value)
 	r.has[f] = true
 	if f == fieldImage {
@@ -250,15 +307,12 @@ func sniffDelimiter(head []byte) rune {
 	return best
 }
 
-func readJSONLines(br *bufio.Reader) ([]record, error) {
+func readJSONLines(data []byte) ([]record, error) {
 	var records []record
-	sc := bufio.NewScanner(br)
+	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64<<10), 4<<20)
 	for line := 1; sc.Scan(); line++ {
 		text := bytes.TrimSpace(sc.Bytes())
-		if line == 1 {
-			text = bytes.TrimPrefix(text, []byte("\xef\xbb\xbf"))
-		}
 		if len(text) == 0 {
 			continue
 		}
