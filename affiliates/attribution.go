@@ -62,6 +62,18 @@ func windowOf(shop catalog.Shop) int {
 	return DefaultAttributionDays
 }
 
+// Prepare runs before the order's transaction: a click answered moments ago
+// may still be in the click log, and Attribute reads clicks from the
+// database, so the clicks ref names are stored first if they may be
+// waiting. It only fails when ctx ends.
+func (a *Attribution) Prepare(ctx context.Context, ref orders.Referral) error {
+	ids := a.refs.RefClickIDs(ref.Cookie)
+	if ref.ClickID != "" {
+		ids = append(ids, ref.ClickID)
+	}
+	return a.refs.clicks.Settle(ctx, ids)
+}
+
 // Attribute writes the receipt of a new order: on-site, the last valid
 // click of the attribution cookie; off-site, the click id or else the link
 // code the merchant sent. A buyer who is the influencer earns nothing.
@@ -70,9 +82,9 @@ func (a *Attribution) Attribute(ctx context.Context, tx *gorm.DB, shop catalog.S
 	var err error
 	switch {
 	case order.Source == orders.SourceCheckout:
-		att, err = attributeClicks(ctx, tx, shop, order.PlacedAt, a.refs.RefClickIDs(ref.Cookie))
+		att, err = attributeClicks(ctx, tx, shop, order.PlacedAt, a.refs.refClicks(ref.Cookie))
 	case ref.ClickID != "":
-		att, err = attributeClicks(ctx, tx, shop, order.PlacedAt, []string{ref.ClickID})
+		att, err = attributeClicks(ctx, tx, shop, order.PlacedAt, []refClick{{ID: ref.ClickID}})
 	default:
 		att, err = attributeLinkCode(ctx, tx, shop, ref.LinkCode)
 	}
@@ -92,16 +104,21 @@ func (a *Attribution) Attribute(ctx context.Context, tx *gorm.DB, shop catalog.S
 // before it (the window is inclusive: a click exactly windowDays×24h old
 // counts). Ties on time break on the higher click id. A product link counts
 // only for its own shop; collection and storefront links count for any shop.
-func attributeClicks(ctx context.Context, tx *gorm.DB, shop catalog.Shop, placedAt time.Time, clickIDs []string) (attribution, error) {
+func attributeClicks(ctx context.Context, tx *gorm.DB, shop catalog.Shop, placedAt time.Time, named []refClick) (attribution, error) {
 	att := attribution{outcome: orders.OutcomeNone, windowDays: windowOf(shop)}
-	if len(clickIDs) == 0 {
+	if len(named) == 0 {
 		att.reason = "no tracked link was followed"
 		return att, nil
+	}
+	clickIDs := make([]string, len(named))
+	for i, c := range named {
+		clickIDs[i] = c.ID
 	}
 	var clicks []Click
 	if err := tx.Where("id IN ?", clickIDs).Find(&clicks).Error; err != nil {
 		return att, fmt.Errorf("load clicks: %w", err)
 	}
+	clicks = withUnstored(clicks, named)
 	sort.Slice(clicks, func(i, j int) bool {
 		if !clicks[i].At.Equal(clicks[j].At) {
 			return clicks[i].At.After(clicks[j].At)
@@ -128,6 +145,22 @@ func attributeClicks(ctx context.Context, tx *gorm.DB, shop catalog.Shop, placed
 		return att, nil
 	}
 	return att, nil
+}
+
+// withUnstored adds to the stored clicks those the cookie carries that are
+// not stored yet (still in another instance's click log), as valid clicks.
+func withUnstored(stored []Click, named []refClick) []Click {
+	have := make(map[string]bool, len(stored))
+	for _, c := range stored {
+		have[c.ID] = true
+	}
+	for _, n := range named {
+		if n.LinkID > 0 && !have[n.ID] {
+			stored = append(stored, Click{ID: n.ID, LinkID: n.LinkID, At: n.At, Valid: true})
+			have[n.ID] = true
+		}
+	}
+	return stored
 }
 
 // sellsFor reports whether a sale in shop may be credited to link: a product

@@ -1,20 +1,17 @@
 package affiliates
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"net/url"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"gorm.io/gorm"
 
+	"github.com/warna/warna/affiliates/clicklog"
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/fault"
+	"github.com/warna/warna/orders"
 )
 
 const browserUA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36"
@@ -23,7 +20,7 @@ func TestFollowOnlyToSitePaths(t *testing.T) {
 	f := newFixture(t)
 	product := f.link(LinkInput{Kind: TargetProduct, ProductID: f.products[0].ID, Campaign: "summer-26"})
 	store := f.link(LinkInput{Kind: TargetStorefront})
-	disabled := f.link(LinkInput{Kind: TargetStorefront})
+	disabled := f.link(LinkInput{Kind: TargetStorefront, Campaign: "old"})
 	if err := f.svc.SetLinkDisabled(f.ctx, influencerID, disabled.ID, true); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +90,7 @@ func storedClicks(t *testing.T, db *gorm.DB) []Click {
 func TestBotAndRepeatClicksInvalid(t *testing.T) {
 	f := newFixture(t)
 	link := f.link(LinkInput{Kind: TargetStorefront})
-	other := f.link(LinkInput{Kind: TargetStorefront})
+	other := f.link(LinkInput{Kind: TargetStorefront, Campaign: "bio"})
 	follow := func(l Link, ip, ua string) {
 		t.Helper()
 		if _, err := f.svc.Follow(f.ctx, FollowInput{Code: l.Code, IP: ip, UserAgent: ua}); err != nil {
@@ -157,119 +154,81 @@ func TestRepeatDetectedAcrossRestartFromDatabase(t *testing.T) {
 	}
 }
 
-// failSwitch makes every gorm create, query and raw statement fail while
-// on, like a database that has gone away.
-func failSwitch(t *testing.T, db *gorm.DB) *atomic.Bool {
-	t.Helper()
-	var down atomic.Bool
-	fail := func(tx *gorm.DB) {
-		if down.Load() {
-			_ = tx.AddError(errors.New("connection refused (simulated outage)"))
-		}
-	}
-	if err := db.Callback().Create().Before("gorm:create").Register("test:outage_create", fail); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Callback().Query().Before("gorm:query").Register("test:outage_query", fail); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Callback().Raw().Before("gorm:raw").Register("test:outage_raw", fail); err != nil {
-		t.Fatal(err)
-	}
-	return &down
-}
-
-func TestClickDurabilityThroughOutage(t *testing.T) {
-	f := newFixture(t)
-	_ = f.svc.Close() // replace the fixture's recorder with a small-buffer one
-	down := failSwitch(t, f.db)
-	dir := t.TempDir()
-	rec, err := NewRecorder(f.db, dir, RecorderOptions{FlushEvery: 5 * time.Millisecond, BatchSize: 50, Buffer: 64, MaxBackoff: 40 * time.Millisecond})
+func TestAttributionWhileClicksWaitInLog(t *testing.T) {
+	// FlushEvery of an hour: clicks stay in the log unless an order needs them.
+	f := newFixtureWith(t, clicklog.Options{FlushEvery: time.Hour})
+	link := f.link(LinkInput{Kind: TargetProduct, ProductID: f.products[0].ID})
+	follow, err := f.svc.Follow(f.ctx, FollowInput{Code: link.Code, IP: "5.5.5.5", UserAgent: browserUA})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := rec.Start(context.Background()); err != nil {
+	f.clock.Advance(30 * time.Second)
+	if lag := f.svc.ClickLag(); lag != 30*time.Second {
+		t.Errorf("lag = %v, want 30s (the click waits in the log)", lag)
+	}
+	if n := f.count(&Click{}); n != 0 {
+		t.Fatalf("%d clicks stored, want the click still in the log", n)
+	}
+	o := f.checkout(follow.Ref, "shopper@example.com", orders.CartItem{ProductID: f.products[0].ID, Quantity: 1})
+	if o.AttrOutcome != orders.OutcomeAttributed || o.AttrClickID == nil || *o.AttrClickID != follow.ClickID {
+		t.Errorf("checkout: outcome %q click %v, want attributed to %s", o.AttrOutcome, o.AttrClickID, follow.ClickID)
+	}
+	if lag := f.svc.ClickLag(); lag != 0 {
+		t.Errorf("lag after the checkout = %v, want 0", lag)
+	}
+
+	// The conversion API with a click id.
+	apiFollow, err := f.svc.Follow(f.ctx, FollowInput{Code: link.Code, IP: "6.6.6.6", UserAgent: browserUA})
+	if err != nil {
 		t.Fatal(err)
 	}
-	const producers, perProducer = 4, 600
-	var wg sync.WaitGroup
-	var sent atomic.Int64
-	for p := range producers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range perProducer {
-				rec.Record(Click{ID: fmt.Sprintf("p%d-%04d", p, i), LinkID: 1, InfluencerID: influencerID,
-					Visitor: fmt.Sprintf("v%d-%d", p, i), At: f.clock.Now(), UserAgent: browserUA})
-				sent.Add(1)
-				if i%50 == 0 {
-					time.Sleep(2 * time.Millisecond)
-				}
-			}
-		}()
-	}
-	time.Sleep(10 * time.Millisecond)
-	down.Store(true) // the database goes away mid-load
-	time.Sleep(150 * time.Millisecond)
-	down.Store(false)
-	wg.Wait()
-	if err := rec.Close(); err != nil {
+	f.clock.Advance(time.Minute)
+	o, _, err = f.orders.RecordConversion(f.ctx, merchantID, orders.ConversionInput{OrderID: "EXT-1", ClickID: apiFollow.ClickID,
+		Lines: []orders.ConversionLine{{ProductID: f.products[0].ID, UnitPriceMinor: 10_000, Quantity: 1}}})
+	if err != nil {
 		t.Fatal(err)
 	}
-	st := rec.Stats()
-	if st.Failures == 0 || st.Spilled == 0 {
-		t.Errorf("stats %+v: the test did not exercise failures and spilling", st)
+	if o.AttrOutcome != orders.OutcomeAttributed || o.AttrClickID == nil || *o.AttrClickID != apiFollow.ClickID {
+		t.Errorf("conversion: outcome %q click %v, want attributed to %s", o.AttrOutcome, o.AttrClickID, apiFollow.ClickID)
 	}
-	var rows, distinct int64
-	f.db.Model(&Click{}).Count(&rows)
-	f.db.Model(&Click{}).Distinct("id").Count(&distinct)
-	if rows != sent.Load() || distinct != sent.Load() {
-		t.Fatalf("stored %d rows (%d distinct) of %d sent", rows, distinct, sent.Load())
+
+	// A repeat judged while the click it repeats is still in the log.
+	var ref string
+	for range 2 {
+		got, err := f.svc.Follow(f.ctx, FollowInput{Code: link.Code, IP: "8.8.8.8", UserAgent: browserUA})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref = got.Ref // the cookie of the second click only: it names no valid click
+		f.clock.Advance(time.Minute)
+	}
+	o = f.checkout(ref, "shopper2@example.com", orders.CartItem{ProductID: f.products[0].ID, Quantity: 1})
+	if o.AttrOutcome != orders.OutcomeNone {
+		t.Errorf("checkout through a repeat click only: outcome %q, want none (a repeat does not count)", o.AttrOutcome)
+	}
+	var repeats int64
+	if err := f.db.Model(&Click{}).Where("reason = ?", "repeat").Count(&repeats).Error; err != nil {
+		t.Fatal(err)
+	}
+	if repeats != 1 {
+		t.Errorf("%d repeat clicks stored, want 1", repeats)
 	}
 }
 
-func TestClicksSpilledAtShutdownReplayOnStart(t *testing.T) {
+func TestFollowWithoutLogSetsNoCookie(t *testing.T) {
 	f := newFixture(t)
-	_ = f.svc.Close()
-	down := failSwitch(t, f.db)
-	dir := t.TempDir()
-	opts := RecorderOptions{FlushEvery: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
-	rec, _ := NewRecorder(f.db, dir, opts)
-	if err := rec.Start(context.Background()); err != nil {
+	link := f.link(LinkInput{Kind: TargetStorefront})
+	if err := f.svc.Close(); err != nil {
 		t.Fatal(err)
 	}
-	down.Store(true)
-	for i := range 300 {
-		rec.Record(Click{ID: fmt.Sprintf("s%03d", i), LinkID: 1, InfluencerID: influencerID, Visitor: "v", At: f.clock.Now(), UserAgent: browserUA})
-	}
-	time.Sleep(50 * time.Millisecond)
-	if err := rec.Close(); err != nil { // the database is still down: everything goes to the spill file
+	got, err := f.svc.Follow(f.ctx, FollowInput{Code: link.Code, IP: "7.7.7.7", UserAgent: browserUA})
+	if err != nil {
 		t.Fatal(err)
 	}
-	var n int64
-	down.Store(false)
-	f.db.Model(&Click{}).Count(&n)
-	if n != 0 {
-		t.Fatalf("%d clicks stored during the outage", n)
+	if got.Location != "/@"+f.influencer.Handle || got.Ref != "" || got.ClickID != "" {
+		t.Errorf("follow with the log closed = %+v, want the storefront without a cookie", got)
 	}
-	rec2, _ := NewRecorder(f.db, dir, opts)
-	if err := rec2.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if err := rec2.Close(); err != nil {
-		t.Fatal(err)
-	}
-	f.db.Model(&Click{}).Count(&n)
-	if n != 300 {
-		t.Fatalf("after replay %d clicks stored, want 300", n)
-	}
-	valid := 0
-	for _, c := range storedClicks(t, f.db) {
-		if c.Valid {
-			valid++
-		}
-	}
-	if valid != 1 {
-		t.Errorf("%d valid clicks, want 1 (the rest repeat the same visitor and link)", valid)
+	if st := f.svc.Clicks().Stats(); st.AppendFailures != 1 {
+		t.Errorf("append failures = %d, want 1", st.AppendFailures)
 	}
 }

@@ -3,11 +3,11 @@ package affiliates
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/hex"
 	"strings"
 	"time"
+
+	"github.com/warna/warna/affiliates/clicklog"
 )
 
 // RefCookie is the first-party attribution cookie. Its value is the ids of
@@ -36,9 +36,11 @@ type Follow struct {
 	MaxAge   time.Duration
 }
 
-// Follow resolves a link code, records the click off the request path and
-// returns the redirect. The location is always a path on this site built from
-// the link's target, never from the request.
+// Follow resolves a link code, appends the click to the click log and returns
+// the redirect. The location is always a path on this site built from the
+// link's target, never from the request. If the click cannot be appended
+// (a full or failing disk), the visitor is still sent on but no click is
+// kept and Ref is empty: no cookie may name a click that is not kept.
 func (s *Service) Follow(ctx context.Context, in FollowInput) (Follow, error) {
 	r, err := s.resolve(ctx, in.Code)
 	if err != nil {
@@ -46,22 +48,25 @@ func (s *Service) Follow(ctx context.Context, in FollowInput) (Follow, error) {
 	}
 	at := s.now()
 	click := Click{
-		ID:           newClickID(),
+		ID:           clicklog.NewID(),
 		LinkID:       r.LinkID,
 		InfluencerID: r.InfluencerID,
 		Visitor:      s.Visitor(in.IP, in.UserAgent, at),
 		At:           at,
 		UserAgent:    in.UserAgent,
 	}
-	s.clicks.Record(click)
-	ids := []string{click.ID}
-	for _, id := range s.RefClickIDs(in.PrevRef) {
-		if len(ids) == maxRefClicks {
+	if err := s.clicks.Record(&click); err != nil {
+		s.logger.Error("click not recorded; redirecting without an attribution cookie", "link_id", r.LinkID, "err", err)
+		return Follow{Location: r.Location, MaxAge: r.MaxAge}, nil
+	}
+	entries := []string{refEntry(&click)}
+	for _, e := range s.refEntries(in.PrevRef) {
+		if len(entries) == maxRefClicks {
 			break
 		}
-		ids = append(ids, id)
+		entries = append(entries, e)
 	}
-	return Follow{Location: r.Location, ClickID: click.ID, Ref: s.signed("ref", strings.Join(ids, "~")), MaxAge: r.MaxAge}, nil
+	return Follow{Location: r.Location, ClickID: click.ID, Ref: s.signer.signed("ref", strings.Join(entries, "~")), MaxAge: r.MaxAge}, nil
 }
 
 // Destination is where a link code leads, without recording a click: for
@@ -74,16 +79,13 @@ func (s *Service) Destination(ctx context.Context, code string) (string, error) 
 // RefClickIDs returns the click ids of a genuine attribution cookie value,
 // newest first, or nil if the value was not made by this site.
 func (s *Service) RefClickIDs(ref string) []string {
-	if ref == "" {
+	clicks := s.refClicks(ref)
+	if len(clicks) == 0 {
 		return nil
 	}
-	msg, ok := s.verify("ref", ref)
-	if !ok || msg == "" {
-		return nil
-	}
-	ids := strings.Split(msg, "~")
-	if len(ids) > maxRefClicks {
-		ids = ids[:maxRefClicks]
+	ids := make([]string, len(clicks))
+	for i, c := range clicks {
+		ids[i] = c.ID
 	}
 	return ids
 }
@@ -112,40 +114,4 @@ func (s *Service) dailyKey(day string) *macPool {
 	k := &dayKey{day: day, mac: newMacPool(m.Sum(nil))}
 	s.visitorKey.Store(k)
 	return k.mac
-}
-
-// newClickID returns a 128-bit id in hex: 48 bits of milliseconds then 80
-// random bits. Ids made later sort later, so inserts append to the primary
-// key index instead of landing at random places in it.
-func newClickID() string {
-	var b [16]byte
-	ms := uint64(time.Now().UnixMilli())
-	for i := 5; i >= 0; i-- {
-		b[i] = byte(ms)
-		ms >>= 8
-	}
-	_, _ = rand.Read(b[6:])
-	return hex.EncodeToString(b[:])
-}
-
-// botMarkers are lower-case user-agent fragments of crawlers, link
-// previewers and scripted clients.
-var botMarkers = []string{
-	"bot", "crawl", "spider", "slurp", "preview", "facebookexternalhit", "headless", "curl/", "wget/",
-	"python-requests", "python-urllib", "go-http-client", "okhttp", "java/", "libwww", "httpclient", "scrapy",
-	"phantomjs", "lighthouse", "pingdom", "monitor",
-}
-
-// isBot reports whether a user agent belongs to a bot (or is missing).
-func isBot(userAgent string) bool {
-	if strings.TrimSpace(userAgent) == "" {
-		return true
-	}
-	ua := strings.ToLower(userAgent)
-	for _, m := range botMarkers {
-		if strings.Contains(ua, m) {
-			return true
-		}
-	}
-	return false
 }

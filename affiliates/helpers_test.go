@@ -8,6 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/warna/warna/affiliates/clicklog"
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/database"
 	"github.com/warna/warna/database/dbtest"
@@ -64,17 +65,22 @@ const (
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureWith(t, clicklog.Options{FlushEvery: 5 * time.Millisecond})
+}
+
+// newFixtureWith is newFixture with the given click recorder options.
+func newFixtureWith(t *testing.T, clicks clicklog.Options) *fixture {
+	t.Helper()
 	db := dbtest.Open(t, migrations()...)
 	f := &fixture{t: t, db: db, clock: newClock(), ctx: context.Background()}
-	svc, err := NewService(db, Options{Secret: testSecret, SpillDir: t.TempDir(), Now: f.clock.Now,
-		Clicks: RecorderOptions{FlushEvery: 5 * time.Millisecond}})
+	svc, err := NewService(db, Options{Secret: testSecret, DataDir: t.TempDir(), Now: f.clock.Now, Clicks: clicks})
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.svc = svc
 	f.influencers = NewInfluencers(db, svc, nil, f.clock.Now, nil)
-	f.ledger = NewLedger(db, f.clock.Now, nil)
-	f.orders = orders.NewService(db, NewAttribution(svc, f.clock.Now), orders.NewWebhooks(db, nil, f.clock.Now), f.clock.Now)
+	f.ledger = NewLedger(db, nil, f.clock.Now, nil)
+	f.orders = orders.NewService(db, NewAttribution(svc, f.clock.Now), orders.NewWebhooks(db, nil, orders.WebhookOptions{Now: f.clock.Now}), f.clock.Now)
 	if err := svc.Start(f.ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -132,14 +138,36 @@ func (f *fixture) click(link Link, at time.Time, valid bool, id string) Click {
 // ref is an attribution cookie naming the given clicks.
 func (f *fixture) ref(clickIDs ...string) string { return f.svc.Ref(clickIDs...) }
 
+// checkout places an order of one shop's products and delivers it at once,
+// so that its return window runs from the sale (checkoutUndelivered does
+// not deliver it).
 func (f *fixture) checkout(ref string, email string, items ...orders.CartItem) orders.Order {
 	f.t.Helper()
-	o, err := f.orders.Checkout(f.ctx, orders.CheckoutInput{Items: items, Email: email, ShipName: "Ana", ShipAddress: "Jl. Merdeka 1, Jakarta",
+	o := f.checkoutUndelivered(ref, email, items...)
+	shop, err := catalog.ShopTx(f.ctx, f.db, o.ShopID)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if _, err := f.orders.Ship(f.ctx, shop.OwnerID, o.ID, orders.ShipInput{TrackingNumber: "JNE1"}); err != nil {
+		f.t.Fatalf("ship: %v", err)
+	}
+	if o, err = f.orders.Deliver(f.ctx, shop.OwnerID, o.ID); err != nil {
+		f.t.Fatalf("deliver: %v", err)
+	}
+	return o
+}
+
+func (f *fixture) checkoutUndelivered(ref string, email string, items ...orders.CartItem) orders.Order {
+	f.t.Helper()
+	placed, err := f.orders.Checkout(f.ctx, orders.CheckoutInput{Items: items, Email: email, ShipName: "Ana", ShipAddress: "Jl. Merdeka 1, Jakarta",
 		Card: "4242 4242 4242 4242", Ref: ref})
 	if err != nil {
 		f.t.Fatalf("checkout: %v", err)
 	}
-	return o
+	if len(placed) != 1 {
+		f.t.Fatalf("checkout placed %d orders, want 1", len(placed))
+	}
+	return placed[0]
 }
 
 func (f *fixture) balance(shopID int64) Balance {

@@ -129,8 +129,14 @@ func (s *Influencers) UpdateProfile(ctx context.Context, influencerID int64, in 
 	if err := in.Validate(); err != nil {
 		return err
 	}
-	err := s.db.WithContext(ctx).Model(&Influencer{}).Where("user_id = ?", influencerID).
-		Updates(map[string]any{"handle": in.Handle, "bio": in.Bio, "updated_at": s.now()}).Error
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Model(&Influencer{}).Where("user_id = ?", influencerID).
+			Updates(map[string]any{"handle": in.Handle, "bio": in.Bio, "updated_at": s.now()}).Error
+		if err != nil {
+			return err
+		}
+		return recordLinkChangeTx(tx, s.now(), allLinks) // storefront and collection links redirect to /@handle
+	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		return fault.FieldInvalidf("handle", "the handle @%s is taken", in.Handle)
 	}

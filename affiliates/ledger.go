@@ -15,20 +15,36 @@ import (
 )
 
 // Ledger is the commission ledger: what influencers earned, its approval
-// once the return window has passed, payouts, and the balances derived from
+// once the return window after delivery has passed, payouts, and the balances derived from
 // the entries.
 type Ledger struct {
 	db     *gorm.DB
+	events eventPublisher
 	now    func() time.Time
 	logger *slog.Logger
 }
 
-// NewLedger builds the ledger service; now is the clock (nil: time.Now).
-func NewLedger(db *gorm.DB, now func() time.Time, logger *slog.Logger) *Ledger {
+// eventPublisher tells a shop's webhook about an approval or a payout, in
+// the transaction that makes it (orders.Webhooks).
+type eventPublisher interface {
+	PublishTx(ctx context.Context, tx *gorm.DB, shopID int64, eventType string, data any) error
+}
+
+// NewLedger builds the ledger service; events publishes its webhook events
+// (nil: none), now is the clock (nil: time.Now).
+func NewLedger(db *gorm.DB, events eventPublisher, now func() time.Time, logger *slog.Logger) *Ledger {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Ledger{db: db, now: utcClock(now), logger: logger}
+	return &Ledger{db: db, events: events, now: utcClock(now), logger: logger}
+}
+
+// publishTx sends an event if the ledger has a publisher.
+func (s *Ledger) publishTx(ctx context.Context, tx *gorm.DB, shopID int64, eventType string, data any) error {
+	if s.events == nil {
+		return nil
+	}
+	return s.events.PublishTx(ctx, tx, shopID, eventType, data)
 }
 
 // lineLedger sums a line's entries by kind.
@@ -100,11 +116,18 @@ func (s *Ledger) approveLineTx(ctx context.Context, tx *gorm.DB, lineID int64, n
 	if res.Error != nil {
 		return false, fmt.Errorf("approve commission: %w", res.Error)
 	}
-	return res.RowsAffected == 1, nil
+	if res.RowsAffected != 1 {
+		return false, nil
+	}
+	return true, s.publishTx(ctx, tx, e.ShopID, EventCommissionApproved, CommissionApprovedEvent{Commission: ApprovedCommission{
+		OrderID: e.OrderID, LineID: lineID, InfluencerID: e.InfluencerID, AmountMinor: e.AmountMinor, Currency: e.Currency,
+		RateBps: e.RateBps, Reason: note, ApprovedAt: orders.Timestamp(e.CreatedAt)}})
 }
 
-// ApproveDue approves the commission of every line whose order is older than
-// its shop's return window and not on hold. Running it again approves
+// ApproveDue approves the commission of every line whose order was
+// delivered at least its shop's return window ago and is not on hold: the
+// window starts at delivery (orders.DueForApproval), so an order not yet
+// delivered is never approved here, however old. Running it again approves
 // nothing twice. It returns how many lines it approved.
 func (s *Ledger) ApproveDue(ctx context.Context) (int, error) {
 	db := s.db.WithContext(ctx)
@@ -177,6 +200,11 @@ func (s *Ledger) CreatePayout(ctx context.Context, merchantID, influencerID int6
 	var payout Payout
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		payout = Payout{InfluencerID: influencerID, ShopID: shop.ID, Currency: shop.Currency, CreatedAt: s.now()}
+		if acct, ok, err := payoutAccountTx(tx, influencerID); err != nil {
+			return err
+		} else if ok {
+			payout.PaidTo = acct.Masked()
+		}
 		if err := tx.Create(&payout).Error; err != nil {
 			return fmt.Errorf("create payout: %w", err)
 		}
@@ -204,7 +232,9 @@ func (s *Ledger) CreatePayout(ctx context.Context, merchantID, influencerID int6
 		if err := tx.Create(&pay).Error; err != nil {
 			return fmt.Errorf("record payment: %w", err)
 		}
-		return nil
+		return s.publishTx(ctx, tx, shop.ID, EventPayoutPaid, PayoutPaidEvent{Payout: PaidPayout{ID: payout.ID,
+			InfluencerID: influencerID, AmountMinor: payout.AmountMinor, Currency: payout.Currency, Entries: payout.Entries,
+			PaidAt: orders.Timestamp(payout.CreatedAt)}})
 	})
 	return payout, err
 }

@@ -97,12 +97,12 @@ func TestSelfReferralEarnsNothing(t *testing.T) {
 		t.Errorf("accrue entries = %d, want 0", n)
 	}
 	uid := int64(influencerID)
-	o2, err := f.orders.Checkout(f.ctx, orders.CheckoutInput{Items: []orders.CartItem{{ProductID: f.products[0].ID, Quantity: 1}}, Email: "other@example.com",
+	placed, err := f.orders.Checkout(f.ctx, orders.CheckoutInput{Items: []orders.CartItem{{ProductID: f.products[0].ID, Quantity: 1}}, Email: "other@example.com",
 		ShipName: "R", ShipAddress: "Somewhere", Card: "4242424242424242", Ref: f.ref("self1"), BuyerUserID: &uid})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o2.AttrOutcome != orders.OutcomeSelfReferral {
+	if o2 := placed[0]; o2.AttrOutcome != orders.OutcomeSelfReferral {
 		t.Errorf("logged-in influencer buying: outcome %q, want self_referral", o2.AttrOutcome)
 	}
 }
@@ -420,4 +420,40 @@ func TestApprovalQueueLooksPastApprovedOrders(t *testing.T) {
 	if queue, err := f.ledger.ApprovalQueue(f.ctx, merchantID, 3); err != nil || len(queue) != 3 || queue[2].OrderID != ids[2] {
 		t.Errorf("queue cut at 3: %+v, %v; want the three newest", queue, err)
 	}
+}
+
+// TestReturnWindowRunsFromDelivery: commission is due for approval only
+// once its order was delivered at least the shop's return window (14 days)
+// ago; the queue shows no due date before delivery.
+func TestReturnWindowRunsFromDelivery(t *testing.T) {
+	f := newFixture(t)
+	link := f.link(LinkInput{Kind: TargetProduct, ProductID: f.products[0].ID})
+	f.click(link, f.clock.Now(), true, "d1")
+	o := f.checkoutUndelivered(f.ref("d1"), "b@example.com", orders.CartItem{ProductID: f.products[0].ID, Quantity: 1})
+	approve := func(when string, want int) {
+		t.Helper()
+		if n, err := f.ledger.ApproveDue(f.ctx); err != nil || n != want {
+			t.Fatalf("approve %s: %d, %v; want %d", when, n, err, want)
+		}
+	}
+	f.clock.Advance(20 * 24 * time.Hour)
+	approve("20 days after the sale, not delivered", 0)
+	queue, err := f.ledger.ApprovalQueue(f.ctx, merchantID, 10)
+	if err != nil || len(queue) != 1 || !queue[0].DueAt.IsZero() {
+		t.Fatalf("queue before delivery = %+v, %v; want the order with no due date", queue, err)
+	}
+	if _, err := f.orders.Ship(f.ctx, merchantID, o.ID, orders.ShipInput{TrackingNumber: "JNE1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.orders.Deliver(f.ctx, merchantID, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	delivered := f.clock.Now()
+	if queue, err = f.ledger.ApprovalQueue(f.ctx, merchantID, 10); err != nil || !queue[0].DueAt.Equal(delivered.Add(14*24*time.Hour)) {
+		t.Fatalf("queue after delivery = %+v, %v; want due 14 days after delivery", queue, err)
+	}
+	f.clock.Advance(14*24*time.Hour - time.Minute)
+	approve("a minute before the window after delivery ends", 0)
+	f.clock.Advance(time.Minute)
+	approve("when the window after delivery ends", 1)
 }

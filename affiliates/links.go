@@ -64,7 +64,8 @@ func (in *LinkInput) Validate() error {
 }
 
 // CreateLink makes a tracked link and records the commission rate promised
-// for each product it can sell.
+// for each product it can sell, or answers with the influencer's working
+// link to the same target and campaign (Reused), whose promise stands.
 func (s *Service) CreateLink(ctx context.Context, influencerID int64, in LinkInput) (Link, error) {
 	var link Link
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -107,11 +108,18 @@ func (s *Service) createLinkTx(ctx context.Context, tx *gorm.DB, influencerID in
 			return link, err
 		}
 	}
+	if same, ok, err := sameLinkTx(tx, link); err != nil || ok {
+		return same, err
+	}
 	for attempt := 0; ; attempt++ {
 		link.ID = 0
 		link.Code = newCode()
 		err := tx.Create(&link).Error
 		if err == nil {
+			// Evicts a cached "no such link" for the new code everywhere.
+			if err := recordLinkChangeTx(tx, s.now(), link.Code); err != nil {
+				return link, err
+			}
 			break
 		}
 		if !errors.Is(err, gorm.ErrDuplicatedKey) || attempt > 5 {
@@ -128,6 +136,40 @@ func (s *Service) createLinkTx(ctx context.Context, tx *gorm.DB, influencerID in
 		}
 	}
 	return link, nil
+}
+
+// sameLinkTx finds the influencer's working link to the same target with
+// the same campaign: sharing a product twice gives one link (one set of
+// numbers on the dashboard), not a new code each time. Two requests at
+// the same instant can still make two; both work.
+func sameLinkTx(tx *gorm.DB, want Link) (Link, bool, error) {
+	q := tx.Where("influencer_id = ? AND kind = ? AND campaign = ? AND disabled = ?", want.InfluencerID, want.Kind, want.Campaign, false)
+	if want.ProductID != nil {
+		q = q.Where("product_id = ?", *want.ProductID)
+	} else {
+		q = q.Where("product_id IS NULL")
+	}
+	if want.CollectionID != nil {
+		q = q.Where("collection_id = ?", *want.CollectionID)
+	} else {
+		q = q.Where("collection_id IS NULL")
+	}
+	var found []Link
+	if err := q.Order("id").Limit(1).Find(&found).Error; err != nil {
+		return Link{}, false, fmt.Errorf("find link: %w", err)
+	}
+	if len(found) == 0 {
+		return Link{}, false, nil
+	}
+	found[0].Reused = true
+	return found[0], true, nil
+}
+
+// RatesOf is the commission rate, in basis points, an influencer would be
+// promised today for each product (its own rate or its shop's default), as
+// the link picker shows it before a link is made. Unknown ids are left out.
+func (s *Service) RatesOf(ctx context.Context, productIDs []int64) (map[int64]int, error) {
+	return ratesFor(ctx, s.db.WithContext(ctx), productIDs)
 }
 
 // ratesFor returns today's commission rate of each product.
@@ -186,7 +228,10 @@ func (s *Service) SetLinkDisabled(ctx context.Context, influencerID, linkID int6
 		} else if err != nil {
 			return err
 		}
-		return tx.Model(&link).Updates(map[string]any{"disabled": disabled, "updated_at": s.now()}).Error
+		if err := tx.Model(&link).Updates(map[string]any{"disabled": disabled, "updated_at": s.now()}).Error; err != nil {
+			return err
+		}
+		return recordLinkChangeTx(tx, s.now(), link.Code)
 	})
 	if err == nil {
 		s.links.invalidate(link.Code)

@@ -9,6 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/warna/warna/affiliates/clicklog"
 	"github.com/warna/warna/database"
 )
 
@@ -65,6 +66,9 @@ type Link struct {
 	Disabled  bool   `gorm:"not null;default:false"`
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// Reused is set by CreateLink when it answered with the influencer's
+	// existing link for the same target and campaign (not stored).
+	Reused bool `gorm:"-"`
 }
 
 // LinkRate is the commission rate promised, when the link was made, for sales
@@ -76,24 +80,8 @@ type LinkRate struct {
 	Bps       int   `gorm:"not null"`
 }
 
-// Click is one follow of a tracked link. Its id is made before it is stored so
-// that the attribution cookie can carry it at once. No raw IP is kept: Visitor
-// is a keyed hash of IP and user agent under a key that changes every day.
-type Click struct {
-	ID           string    `gorm:"primaryKey;size:32" json:"id"`
-	LinkID       int64     `gorm:"not null;index:idx_clicks_link_at,priority:1" json:"link_id"`
-	InfluencerID int64     `gorm:"not null" json:"influencer_id"`
-	Visitor      string    `gorm:"size:32;not null" json:"visitor"`
-	At           time.Time `gorm:"not null;index:idx_clicks_link_at,priority:2" json:"at"`
-	Valid        bool      `gorm:"not null" json:"valid"`
-	// Reason says why an invalid click does not count: "bot" or "repeat".
-	Reason string `gorm:"size:20;not null;default:''" json:"reason"`
-	// UserAgent is only used to classify the click; it is not stored.
-	UserAgent string `gorm:"-" json:"ua,omitempty"`
-	// Checked is true once Valid and Reason hold their final values; a click
-	// spilled to file before classification is classified when replayed.
-	Checked bool `gorm:"-" json:"checked,omitempty"`
-}
+// Click is one follow of a tracked link (package clicklog keeps them).
+type Click = clicklog.Click
 
 // RuleVersion names the attribution rule, stored on every receipt.
 const RuleVersion = "last-valid-click/v1"
@@ -159,7 +147,10 @@ type Payout struct {
 	AmountMinor  int64  `gorm:"not null"`
 	Currency     string `gorm:"size:3;not null"`
 	Entries      int    `gorm:"not null"`
-	CreatedAt    time.Time
+	// PaidTo is the influencer's payout account when it was made, masked
+	// ("BCA •••• 6789"); empty when they had given none.
+	PaidTo    string `gorm:"size:60;not null;default:''"`
+	CreatedAt time.Time
 }
 
 // Migrations creates the affiliate tables. They come after the catalogue's
@@ -168,7 +159,7 @@ type Payout struct {
 // before these), so on a new database they are there already and on an old
 // one these have run.
 func Migrations() []database.Migration {
-	return []database.Migration{{
+	return append([]database.Migration{{
 		ID: "0300_affiliates",
 		Up: func(tx *gorm.DB) error {
 			return tx.AutoMigrate(&Influencer{}, &Collection{}, &CollectionItem{}, &Link{}, &LinkRate{}, &Click{},
@@ -205,5 +196,22 @@ func Migrations() []database.Migration {
 		Up: func(tx *gorm.DB) error {
 			return tx.Exec("CREATE INDEX IF NOT EXISTS idx_clicks_at ON clicks (at)").Error
 		},
-	}}
+	}, {
+		// Clicks go to a log file before their redirect is answered and are
+		// loaded from it in batches; this is how far each segment is loaded.
+		ID: "0620_click_log_positions",
+		Up: func(tx *gorm.DB) error { return tx.AutoMigrate(&clicklog.Position{}) },
+	}}, append(linkChangeMigrations(), database.Migration{
+		// Where influencers are paid, and where each payout went.
+		ID: "0700_payout_accounts",
+		Up: func(tx *gorm.DB) error {
+			if err := tx.AutoMigrate(&PayoutAccount{}); err != nil {
+				return err
+			}
+			if tx.Migrator().HasColumn(&Payout{}, "PaidTo") {
+				return nil
+			}
+			return tx.Migrator().AddColumn(&Payout{}, "PaidTo")
+		},
+	})...)
 }

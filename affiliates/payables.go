@@ -41,7 +41,8 @@ type AwaitingApproval struct {
 	Handle       string
 	PendingMinor int64
 	Held         bool
-	// DueAt is when the return window ends and approval becomes automatic.
+	// DueAt is when the return window after delivery ends and approval
+	// becomes automatic; zero while the order is not delivered.
 	DueAt time.Time
 }
 
@@ -71,7 +72,10 @@ func (s *Ledger) ApprovalQueue(ctx context.Context, merchantID int64, limit int)
 	out := make([]AwaitingApproval, 0, len(awaiting))
 	for _, o := range awaiting {
 		a := AwaitingApproval{OrderID: o.ID, PlacedAt: o.PlacedAt, TotalMinor: o.TotalMinor, Currency: o.Currency,
-			PendingMinor: pending[o.ID], Held: o.Held, DueAt: o.PlacedAt.Add(window)}
+			PendingMinor: pending[o.ID], Held: o.Held}
+		if o.DeliveredAt != nil {
+			a.DueAt = o.DeliveredAt.Add(window)
+		}
 		if o.AttrInfluencerID != nil {
 			a.Handle = handles[*o.AttrInfluencerID]
 		}

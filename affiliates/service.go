@@ -8,6 +8,7 @@ import (
 	"errors"
 	"hash"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/warna/warna/affiliates/clicklog"
 	"github.com/warna/warna/catalog"
 )
 
@@ -27,13 +29,18 @@ type Options struct {
 	// Secret signs attribution cookies and derives the daily
 	// visitor-hash key. It is the application's SECRET_KEY.
 	Secret string
-	// SpillDir holds the click spill file (DATA_DIR).
-	SpillDir string
+	// DataDir is the instance's data directory (DATA_DIR); the click log
+	// lives in its clicklog folder.
+	DataDir string
+	// InstanceID names this instance's click log files (and their stored
+	// positions); empty means "local". Instances sharing a database need
+	// distinct ids.
+	InstanceID string
 	// Now is the clock; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
 	// Clicks tune the click recorder; zero values take the defaults.
-	Clicks RecorderOptions
+	Clicks clicklog.Options
 }
 
 // Service is influencers' tracked links: making and listing them, the /r
@@ -44,8 +51,13 @@ type Service struct {
 	now    func() time.Time
 	logger *slog.Logger
 	links  *linkCache
-	clicks *Recorder
-	signer *macPool
+	clicks *clicklog.Recorder
+	// follow evicts cached links changed on other instances; stopFollow
+	// ends it and followDone is closed when it has.
+	follow     *linkChangeFollower
+	stopFollow context.CancelFunc
+	followDone chan struct{}
+	signer     *macPool
 	// visitorKey caches the current day's visitor-hash key.
 	visitorKey atomic.Pointer[dayKey]
 }
@@ -74,27 +86,56 @@ func NewService(db *gorm.DB, opts Options) (*Service, error) {
 	if ro.Logger == nil {
 		ro.Logger = opts.Logger
 	}
-	rec, err := NewRecorder(db, opts.SpillDir, ro)
+	if opts.DataDir == "" {
+		return nil, errors.New("affiliates: a data directory for the click log is required")
+	}
+	instance := opts.InstanceID
+	if instance == "" {
+		instance = "local"
+	}
+	rec, err := clicklog.New(db, filepath.Join(opts.DataDir, "clicklog"), instance, ro)
 	if err != nil {
 		return nil, err
 	}
 	s.clicks = rec
+	s.follow = &linkChangeFollower{db: db, cache: s.links, now: s.now}
 	return s, nil
 }
 
-// Start replays spilled clicks and starts the click recorder.
-func (s *Service) Start(ctx context.Context) error { return s.clicks.Start(ctx) }
+// Start starts loading the click log into the database, beginning with what
+// an earlier run left in it, and following the link change log.
+func (s *Service) Start(ctx context.Context) error {
+	followCtx, stop := context.WithCancel(ctx)
+	s.stopFollow, s.followDone = stop, make(chan struct{})
+	if err := s.follow.start(followCtx, s.followDone); err != nil {
+		stop()
+		return err
+	}
+	return s.clicks.Start(ctx)
+}
 
-// Close flushes buffered clicks and stops the recorder.
-func (s *Service) Close() error { return s.clicks.Close() }
+// Close stops following the link change log and recording clicks, and
+// loads the click log into the database.
+func (s *Service) Close() error {
+	if s.stopFollow != nil {
+		s.stopFollow()
+		<-s.followDone
+	}
+	return s.clicks.Close()
+}
+
+// ClickLag is how long ago the oldest click not yet in the database was
+// made (0 when every click is stored): the dashboards' click counts lag by
+// this much.
+func (s *Service) ClickLag() time.Duration { return s.clicks.Lag() }
 
 // Clicks exposes the recorder (for metrics and tests).
-func (s *Service) Clicks() *Recorder { return s.clicks }
+func (s *Service) Clicks() *clicklog.Recorder { return s.clicks }
 
-// sign returns the HMAC-SHA256 of msg under the service secret and a purpose,
+// sign returns the HMAC-SHA256 of msg under the pool's key and a purpose,
 // so that a signature made for one use is worthless for another.
-func (s *Service) sign(purpose, msg string) string {
-	return s.signer.sum(purpose+"\x00", msg)
+func (p *macPool) sign(purpose, msg string) string {
+	return p.sum(purpose+"\x00", msg)
 }
 
 // macPool reuses keyed HMAC-SHA256 states: the redirect signs a cookie and
@@ -118,21 +159,23 @@ func (p *macPool) sum(a, b string) string {
 }
 
 // signed returns msg with its signature appended after a '.'.
-func (s *Service) signed(purpose, msg string) string { return msg + "." + s.sign(purpose, msg) }
+func (p *macPool) signed(purpose, msg string) string { return msg + "." + p.sign(purpose, msg) }
 
 // Ref is the attribution cookie value naming the given clicks, newest first,
 // as Follow sets it.
-func (s *Service) Ref(clickIDs ...string) string { return s.signed("ref", strings.Join(clickIDs, "~")) }
+func (s *Service) Ref(clickIDs ...string) string {
+	return s.signer.signed("ref", strings.Join(clickIDs, "~"))
+}
 
 // verify returns the message of a value made by signed, or false if the
 // signature does not match.
-func (s *Service) verify(purpose, value string) (string, bool) {
+func (p *macPool) verify(purpose, value string) (string, bool) {
 	i := strings.LastIndexByte(value, '.')
 	if i < 0 {
 		return "", false
 	}
 	msg, sig := value[:i], value[i+1:]
-	return msg, hmac.Equal([]byte(sig), []byte(s.sign(purpose, msg)))
+	return msg, hmac.Equal([]byte(sig), []byte(p.sign(purpose, msg)))
 }
 
 // currentRate is the rate a product earns today and where it comes from.

@@ -1,7 +1,8 @@
-package affiliates
+package clicklog
 
 import (
 	"fmt"
+
 	"testing"
 	"time"
 
@@ -19,7 +20,7 @@ func BenchmarkInsertClicks(b *testing.B) {
 	t0 := time.Now()
 	clicks := make([]Click, b.N*batch)
 	for i := range clicks {
-		clicks[i] = Click{ID: newClickID(), LinkID: int64(1 + i%20), InfluencerID: int64(1 + i%5),
+		clicks[i] = Click{ID: NewID(), LinkID: int64(1 + i%20), InfluencerID: int64(1 + i%5),
 			Visitor: fmt.Sprintf("%032x", i%5000), At: t0.Add(time.Duration(i) * 20 * time.Microsecond), Valid: i%7 != 0}
 		if !clicks[i].Valid {
 			clicks[i].Reason = "repeat"
