@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,6 +46,13 @@ type Options struct {
 	DataDir string
 	// Logger receives slow-query and error logs; nil silences gorm.
 	Logger logger.Interface
+	// AppName names the process to PostgreSQL (application_name), so that
+	// a lock report says who holds a lock.
+	AppName string
+	// LockTimeout, when set, bounds every PostgreSQL lock wait
+	// (lock_timeout; the command-line tools set LockTimeout). SQLite always
+	// waits at most LockTimeout.
+	LockTimeout time.Duration
 }
 
 // Open connects to the configured database and checks that it answers.
@@ -88,7 +96,7 @@ func dialectorFor(opts Options) (gorm.Dialector, error) {
 		}
 		return sqlite.Open(SQLiteDSN(filepath.Join(opts.DataDir, "warna.db"))), nil
 	case strings.HasPrefix(opts.URL, "postgres://"), strings.HasPrefix(opts.URL, "postgresql://"):
-		return postgres.Open(opts.URL), nil
+		return postgres.Open(postgresURL(opts)), nil
 	case strings.HasPrefix(opts.URL, "sqlite://"), strings.HasPrefix(opts.URL, "file:"):
 		path := strings.TrimPrefix(strings.TrimPrefix(opts.URL, "sqlite://"), "file:")
 		return sqlite.Open(SQLiteDSN(path)), nil
@@ -97,13 +105,32 @@ func dialectorFor(opts Options) (gorm.Dialector, error) {
 	}
 }
 
+// postgresURL adds the session settings of opts to the URL, unless the URL
+// sets them itself.
+func postgresURL(opts Options) string {
+	u, err := url.Parse(opts.URL)
+	if err != nil {
+		return opts.URL // the driver reports the bad URL
+	}
+	q := u.Query()
+	if opts.AppName != "" && q.Get("application_name") == "" {
+		q.Set("application_name", opts.AppName)
+	}
+	if opts.LockTimeout > 0 && q.Get("lock_timeout") == "" {
+		q.Set("lock_timeout", strconv.FormatInt(opts.LockTimeout.Milliseconds(), 10))
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
 // SQLiteDSN builds the connection string for an SQLite file: write-ahead log,
 // a busy timeout instead of immediate "database is locked" errors, foreign
 // keys enforced, and IMMEDIATE transactions so that a read-then-write
 // transaction never fails on lock upgrade.
 func SQLiteDSN(path string) string {
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+	busy := fmt.Sprintf("busy_timeout(%d)", LockTimeout.Milliseconds())
+	for _, p := range []string{"journal_mode(WAL)", busy, "foreign_keys(1)", "synchronous(NORMAL)"} {
 		q.Add("_pragma", p)
 	}
 	// No _time_format: the driver's default already writes the "sqlite"

@@ -31,27 +31,19 @@ func (appliedMigration) TableName() string { return "schema_migrations" }
 
 // Migrate applies, in order, every migration that has not run yet. Running it
 // again changes nothing. On PostgreSQL an advisory lock keeps concurrent
-// instances from migrating at the same time.
+// instances from migrating at the same time; one waits at most two minutes
+// for another's migration, then fails naming the session that holds it.
 func Migrate(ctx context.Context, db *gorm.DB, migrations []Migration) error {
 	if err := checkUnique(migrations); err != nil {
 		return err
 	}
 	db = db.WithContext(ctx)
 	if DialectOf(db) == Postgres {
-		conn, err := db.DB()
+		unlock, err := lockMigrations(ctx, db)
 		if err != nil {
 			return err
 		}
-		// A dedicated connection holds the session-level lock for the whole run.
-		lockConn, err := conn.Conn(ctx)
-		if err != nil {
-			return fmt.Errorf("migrate: %w", err)
-		}
-		defer lockConn.Close()
-		if _, err := lockConn.ExecContext(ctx, "SELECT pg_advisory_lock(7424617)"); err != nil {
-			return fmt.Errorf("migrate: take lock: %w", err)
-		}
-		defer func() { _, _ = lockConn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(7424617)") }()
+		defer unlock()
 	}
 	if err := db.AutoMigrate(&appliedMigration{}); err != nil {
 		return fmt.Errorf("migrate: create schema_migrations: %w", err)

@@ -35,6 +35,11 @@ type Error struct {
 	Field   string
 	Message string
 	Err     error
+	// Format and Args are what Message was made of, so that a page can show
+	// the message in the reader's language (the format is the catalogue's
+	// key). Empty when Message was set directly.
+	Format string
+	Args   []any
 }
 
 func (e *Error) Error() string {
@@ -47,7 +52,7 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 func newf(kind Kind, format string, args ...any) *Error {
-	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
+	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // Invalidf reports bad input that the user can correct.
@@ -94,6 +99,8 @@ func KindOf(err error) Kind {
 // Is reports whether err carries the given kind.
 func Is(err error, kind Kind) bool { return err != nil && KindOf(err) == kind }
 
+const genericMessage = "something went wrong on our side; please try again"
+
 // MessageOf returns the user-facing message of err, or a generic one for
 // internal errors so that driver details never reach users.
 func MessageOf(err error) string {
@@ -101,7 +108,33 @@ func MessageOf(err error) string {
 	if errors.As(err, &fe) {
 		return fe.Message
 	}
-	return "something went wrong on our side; please try again"
+	return genericMessage
+}
+
+// FormatOf returns the format and arguments of err's user-facing message
+// (MessageOf), for translation: a message set without a format is its own
+// format ("%s" would hide it from the catalogue).
+func FormatOf(err error) (string, []any) {
+	var fe *Error
+	if errors.As(err, &fe) {
+		if fe.Format == "" {
+			return fe.Message, nil
+		}
+		return fe.Format, fe.Args
+	}
+	return genericMessage, nil
+}
+
+// WithField is err about field: a copy of its *Error with the field set
+// (message, format and kind kept), or err itself when it is not one.
+func WithField(err error, field string) error {
+	var fe *Error
+	if !errors.As(err, &fe) {
+		return err
+	}
+	out := *fe
+	out.Field = field
+	return &out
 }
 
 // FieldOf returns the field or parameter an error is about, if any.

@@ -36,6 +36,18 @@ type Options struct {
 	Workers int
 	// PollInterval is how often idle workers look for new jobs; 0 means 500 ms.
 	PollInterval time.Duration
+	// RescueAfter is how long a job may run before River takes it for
+	// abandoned (the process running it died) and schedules it again, to be
+	// picked up by any instance; 0 means 5 minutes. It is also each job's
+	// time limit (River requires the limit to be no longer), capped at 2
+	// minutes. River's rescuer looks for such jobs every 30 s, on the
+	// instance that holds the queue's leadership, so a job of a killed
+	// instance runs again within RescueAfter + 30 s (+ up to 15 s for
+	// leadership to move when the killed instance was the leader).
+	RescueAfter time.Duration
+	// ID names this runner in River's job rows (attempted_by) and leader
+	// election: the instance id. Empty lets River make one up.
+	ID string
 	// Periodic jobs the runner schedules itself.
 	Periodic []*river.PeriodicJob
 	Logger   *slog.Logger
@@ -86,6 +98,9 @@ func New(db *gorm.DB, workers *Workers, opts Options) (*Queue, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.RescueAfter <= 0 {
+		opts.RescueAfter = 5 * time.Minute
+	}
 	client, err := river.NewClient(driver, &river.Config{
 		Queues: map[string]river.QueueConfig{
 			QueueDefault: {MaxWorkers: opts.Workers},
@@ -96,8 +111,9 @@ func New(db *gorm.DB, workers *Workers, opts Options) (*Queue, error) {
 		FetchPollInterval:    opts.PollInterval,
 		FetchCooldown:        opts.PollInterval / 5,
 		MaxAttempts:          5,
-		JobTimeout:           2 * time.Minute,
-		RescueStuckJobsAfter: 5 * time.Minute,
+		JobTimeout:           min(2*time.Minute, opts.RescueAfter),
+		RescueStuckJobsAfter: opts.RescueAfter,
+		ID:                   opts.ID,
 		Logger:               opts.Logger.With("component", "jobs"),
 	})
 	if err != nil {

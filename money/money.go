@@ -36,8 +36,19 @@ func MinorDigits(code string) int {
 	return 2
 }
 
-// Format renders an amount for people, e.g. "$1,234.50" or "Rp 150.000".
+// Format renders an amount for people, e.g. "$1,234.50" or "Rp 150.000":
+// amounts without a minor unit grouped with full stops as Indonesian
+// writes rupiah, others as English writes them.
 func Format(minor int64, currency string) string {
+	if MinorDigits(currency) == 0 {
+		return FormatWith(minor, currency, ".", ",")
+	}
+	return FormatWith(minor, currency, ",", ".")
+}
+
+// FormatWith renders an amount with the given thousands and decimal marks
+// (a language's: "Rp 1.234.567" in Indonesian, "Rp 1,234,567" in English).
+func FormatWith(minor int64, currency, thousands, decimal string) string {
 	digits := MinorDigits(currency)
 	sign := ""
 	if minor < 0 {
@@ -49,10 +60,10 @@ func Format(minor int64, currency string) string {
 		symbol = currency + " "
 	}
 	if digits == 0 {
-		return sign + symbol + group(fmt.Sprint(minor), ".")
+		return sign + symbol + group(fmt.Sprint(minor), thousands)
 	}
 	pow := pow10(digits)
-	return fmt.Sprintf("%s%s%s.%0*d", sign, symbol, group(fmt.Sprint(minor/pow), ","), digits, minor%pow)
+	return fmt.Sprintf("%s%s%s%s%0*d", sign, symbol, group(fmt.Sprint(minor/pow), thousands), decimal, digits, minor%pow)
 }
 
 // Plain renders an amount as a plain decimal for CSV and forms: "1234.50".

@@ -102,6 +102,25 @@ func RemoveFromCart(items []CartItem, productID int64) []CartItem {
 	return out
 }
 
+// SetQuantity returns the cart with a product's quantity set to qty; 0
+// removes it. A product not in the cart is left out.
+func SetQuantity(items []CartItem, productID int64, qty int) ([]CartItem, error) {
+	if qty < 0 || qty > maxLineQuantity {
+		return items, fault.FieldInvalidf("quantity", "choose a quantity between 1 and %d", maxLineQuantity)
+	}
+	if qty == 0 {
+		return RemoveFromCart(items, productID), nil
+	}
+	out := make([]CartItem, 0, len(items))
+	for _, it := range items {
+		if it.ProductID == productID {
+			it.Quantity = qty
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
 // CartLine is a cart item with its product.
 type CartLine struct {
 	Product     catalog.Product
@@ -109,13 +128,32 @@ type CartLine struct {
 	AmountMinor int64
 }
 
-// CartView is a priced cart. A cart holds products of one shop, so that an
-// order has one currency and one set of terms.
-type CartView struct {
+// ShopCart is the part of a cart from one shop: it becomes one order at
+// checkout, in the shop's currency and on its terms.
+type ShopCart struct {
 	Shop       catalog.Shop
 	Lines      []CartLine
 	TotalMinor int64
 }
+
+// Total is what a cart costs in one currency.
+type Total struct {
+	Currency string
+	Minor    int64
+}
+
+// CartView is a priced cart: its products grouped by shop, in the order
+// they were first added, and the totals by currency (one, unless the cart
+// holds shops that sell in different currencies).
+type CartView struct {
+	Shops  []ShopCart
+	Totals []Total
+	// Items counts the units in the cart.
+	Items int
+}
+
+// Empty reports whether the cart holds nothing.
+func (v CartView) Empty() bool { return len(v.Shops) == 0 }
 
 // Cart prices a cart.
 func (c *Carts) Cart(ctx context.Context, items []CartItem) (CartView, error) {
@@ -125,8 +163,8 @@ func (c *Carts) Cart(ctx context.Context, items []CartItem) (CartView, error) {
 	return cartView(ctx, c.db, items)
 }
 
-// AddToCart returns the cart with qty more of a product. A product from
-// another shop than the cart's is refused with a message saying so.
+// AddToCart returns the cart with qty more of a product. A cart may hold
+// products of several shops; checkout places one order per shop.
 func (c *Carts) AddToCart(ctx context.Context, items []CartItem, productID int64, qty int) ([]CartItem, error) {
 	if qty < 1 || qty > maxLineQuantity {
 		return items, fault.FieldInvalidf("quantity", "choose a quantity between 1 and %d", maxLineQuantity)
@@ -136,16 +174,6 @@ func (c *Carts) AddToCart(ctx context.Context, items []CartItem, productID int64
 		return items, fault.NotFoundf("that product is not for sale")
 	} else if err != nil {
 		return items, err
-	}
-	if len(items) > 0 {
-		first, err := catalog.ProductTx(ctx, c.db, items[0].ProductID)
-		if err == nil && first.ShopID != p.ShopID {
-			shop, err := catalog.ShopTx(ctx, c.db, first.ShopID)
-			if err != nil {
-				return items, err
-			}
-			return items, fault.Conflictf("your cart holds items from %s; check out or empty the cart before buying from another shop", shop.Name)
-		}
 	}
 	out := make([]CartItem, 0, len(items)+1)
 	added := false
@@ -157,6 +185,9 @@ func (c *Carts) AddToCart(ctx context.Context, items []CartItem, productID int64
 		out = append(out, it)
 	}
 	if !added {
+		if len(items) >= maxCartItems {
+			return items, fault.Conflictf("your cart holds %d products, the most it can; check out or remove one first", maxCartItems)
+		}
 		out = append(out, CartItem{ProductID: productID, Quantity: qty})
 	}
 	return out, nil
@@ -172,24 +203,47 @@ func cartView(ctx context.Context, tx *gorm.DB, items []CartItem) (CartView, err
 	if err != nil {
 		return view, fmt.Errorf("load cart products: %w", err)
 	}
+	shopIDs := make([]int64, 0, len(items))
 	for _, it := range items {
 		p, ok := byID[it.ProductID]
 		if !ok || p.Status != catalog.StatusActive {
 			return view, fault.Conflictf("a product in your cart is no longer for sale; remove it and try again")
 		}
-		if view.Shop.ID == 0 {
-			if view.Shop, err = catalog.ShopTx(ctx, tx, p.ShopID); err != nil {
-				return view, fmt.Errorf("load shop: %w", err)
-			}
-		} else if p.ShopID != view.Shop.ID {
-			return view, fault.Invalidf("a cart can hold products of one shop only")
+		shopIDs = append(shopIDs, p.ShopID)
+	}
+	shops, err := catalog.ShopsByIDTx(ctx, tx, shopIDs)
+	if err != nil {
+		return view, fmt.Errorf("load shops: %w", err)
+	}
+	index := map[int64]int{} // shop id → position in view.Shops
+	for _, it := range items {
+		p := byID[it.ProductID]
+		i, ok := index[p.ShopID]
+		if !ok {
+			i, index[p.ShopID] = len(view.Shops), len(view.Shops)
+			view.Shops = append(view.Shops, ShopCart{Shop: shops[p.ShopID]})
 		}
-		if p.Currency != view.Shop.Currency {
-			return view, fault.Conflictf("%q is priced in %s but the shop sells in %s", p.Title, p.Currency, view.Shop.Currency)
+		sc := &view.Shops[i]
+		if p.Currency != sc.Shop.Currency {
+			return view, fault.Conflictf("%q is priced in %s but the shop sells in %s", p.Title, p.Currency, sc.Shop.Currency)
 		}
 		amount := p.PriceMinor * int64(it.Quantity)
-		view.Lines = append(view.Lines, CartLine{Product: p, Quantity: it.Quantity, AmountMinor: amount})
-		view.TotalMinor += amount
+		sc.Lines = append(sc.Lines, CartLine{Product: p, Quantity: it.Quantity, AmountMinor: amount})
+		sc.TotalMinor += amount
+		view.Items += it.Quantity
+	}
+	for _, sc := range view.Shops {
+		view.Totals = addTotal(view.Totals, sc.Shop.Currency, sc.TotalMinor)
 	}
 	return view, nil
+}
+
+func addTotal(totals []Total, currency string, minor int64) []Total {
+	for i := range totals {
+		if totals[i].Currency == currency {
+			totals[i].Minor += minor
+			return totals
+		}
+	}
+	return append(totals, Total{Currency: currency, Minor: minor})
 }

@@ -23,7 +23,7 @@ const (
 // fakeQueue records the jobs enqueued, as the real queue would inside tx.
 type fakeQueue struct {
 	mu   sync.Mutex
-	jobs []WebhookArgs
+	jobs []DeliveryArgs
 }
 
 var _ enqueuer = (*fakeQueue)(nil)
@@ -34,7 +34,7 @@ func (q *fakeQueue) EnqueueTx(_ context.Context, tx *gorm.DB, args river.JobArgs
 	if tx == nil {
 		panic("enqueued outside a transaction")
 	}
-	q.jobs = append(q.jobs, args.(WebhookArgs))
+	q.jobs = append(q.jobs, args.(DeliveryArgs))
 	return nil
 }
 
@@ -47,6 +47,8 @@ type fakeCommissions struct {
 }
 
 var _ Commissions = (*fakeCommissions)(nil)
+
+func (c *fakeCommissions) Prepare(context.Context, Referral) error { return nil }
 
 func (c *fakeCommissions) Attribute(_ context.Context, tx *gorm.DB, _ catalog.Shop, o *Order, ref Referral) error {
 	if tx == nil {
@@ -89,14 +91,17 @@ type fixture struct {
 	commissions *fakeCommissions
 	shop        catalog.Shop
 	products    []catalog.Product
+	// clock is the services' time (tests move it forward).
+	clock time.Time
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	db := dbtest.Open(t, append(catalog.Migrations(), Migrations()...)...)
-	now := func() time.Time { return time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC) }
-	f := &fixture{t: t, ctx: context.Background(), db: db, queue: &fakeQueue{}, commissions: &fakeCommissions{}}
-	f.webhooks = NewWebhooks(db, f.queue, now)
+	f := &fixture{t: t, ctx: context.Background(), db: db, queue: &fakeQueue{}, commissions: &fakeCommissions{},
+		clock: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+	now := func() time.Time { return f.clock }
+	f.webhooks = NewWebhooks(db, f.queue, WebhookOptions{Now: now, AllowPrivateURLs: true}) // the tests' receivers listen on loopback
 	f.svc = NewService(db, f.commissions, f.webhooks, now)
 	f.carts = NewCarts(db, testSecret)
 	f.shop = catalog.Shop{OwnerID: merchantID, Slug: "batik", Name: "Batik", Currency: "USD", TimeZone: "UTC",

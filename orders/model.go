@@ -58,7 +58,20 @@ type Order struct {
 	AttrAgeSeconds   *int64
 	AttrWindowDays   int         `gorm:"not null"`
 	Lines            []OrderLine `gorm:"constraint:OnDelete:CASCADE"`
-	CreatedAt        time.Time
+	// Token is the unguessable key of the shopper's page of the checkout
+	// that placed the order (shared by the orders of one checkout, one per
+	// shop); empty for API orders.
+	Token string `gorm:"size:32;not null;default:'';index"`
+	// Fulfilment: the merchant marks an order shipped (with a tracking
+	// number) and then delivered. The return window, and so the approval of
+	// the commission, runs from DeliveredAt (see DueForApproval).
+	ShippedAt      *time.Time
+	TrackingNumber string `gorm:"size:100;not null;default:''"`
+	Carrier        string `gorm:"size:60;not null;default:''"`
+	DeliveredAt    *time.Time
+	CreatedAt      time.Time
+	// UpdatedAt moves with every refund, hold, shipment and delivery.
+	UpdatedAt time.Time
 }
 
 // OrderLine is one product (or, from the API, one described item) in an order.
@@ -100,6 +113,54 @@ func Migrations() []database.Migration {
 				}
 			}
 			return nil
+		},
+	}, {
+		// Orders gained updated_at for the API; until now an order's last
+		// change was its creation.
+		ID: "0661_orders_updated_at",
+		Up: func(tx *gorm.DB) error {
+			if !tx.Migrator().HasColumn(&Order{}, "UpdatedAt") {
+				if err := tx.Migrator().AddColumn(&Order{}, "UpdatedAt"); err != nil {
+					return err
+				}
+			}
+			return tx.Exec("UPDATE orders SET updated_at = created_at WHERE updated_at IS NULL").Error
+		},
+	}, {
+		// The webhook delivery log.
+		ID: "0662_webhook_deliveries",
+		Up: func(tx *gorm.DB) error { return tx.AutoMigrate(&Delivery{}, &DeliveryAttempt{}) },
+	}, {
+		// A checkout's orders (one per shop) share the token of the
+		// shopper's page that shows them; older orders have none.
+		ID: "0680_orders_checkout_token",
+		Up: func(tx *gorm.DB) error {
+			if !tx.Migrator().HasColumn(&Order{}, "Token") {
+				if err := tx.Migrator().AddColumn(&Order{}, "Token"); err != nil {
+					return err
+				}
+			}
+			if tx.Migrator().HasIndex(&Order{}, "Token") {
+				return nil
+			}
+			return tx.Migrator().CreateIndex(&Order{}, "Token")
+		},
+	}, {
+		// Orders gained shipping and delivery, and the return window now
+		// starts at delivery. Orders placed before have no delivery date:
+		// they count as shipped and delivered when they were placed, so
+		// their commissions come due exactly when they did before.
+		ID: "0681_orders_fulfilment",
+		Up: func(tx *gorm.DB) error {
+			for _, field := range []string{"ShippedAt", "TrackingNumber", "Carrier", "DeliveredAt"} {
+				if tx.Migrator().HasColumn(&Order{}, field) {
+					continue
+				}
+				if err := tx.Migrator().AddColumn(&Order{}, field); err != nil {
+					return err
+				}
+			}
+			return tx.Exec("UPDATE orders SET shipped_at = placed_at, delivered_at = placed_at WHERE delivered_at IS NULL").Error
 		},
 	}}
 }

@@ -61,41 +61,63 @@ func (in *CheckoutInput) Validate() error {
 	return nil
 }
 
-// Checkout places an order for the cart: the simulated payment first (a
-// declined card writes nothing), then, in one transaction, the order and its
-// lines, the stock decrements, the attribution receipt and the commission.
-func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error) {
+// Checkout places the cart's orders, one per shop: the simulated payment
+// first (a declined card writes nothing), then, in one transaction, every
+// order with its lines, the stock decrements, its attribution receipt and
+// its commission. The attribution cookie is weighed for each order on its
+// own (a product link counts for its own shop's order only). The orders
+// share a new token, the key of the shopper's page (CheckoutOrders).
+func (s *Service) Checkout(ctx context.Context, in CheckoutInput) ([]Order, error) {
 	if err := in.Validate(); err != nil {
-		return Order{}, err
+		return nil, err
 	}
 	if in.Card == DeclineCard {
-		return Order{}, fault.FieldInvalidf("card", "the payment was declined; nothing was charged and no order was placed")
+		return nil, fault.FieldInvalidf("card", "the payment was declined; nothing was charged and no order was placed")
 	}
-	var order Order
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	ref := Referral{Cookie: in.Ref}
+	if err := s.commissions.Prepare(ctx, ref); err != nil {
+		return nil, err
+	}
+	token, err := newToken()
+	if err != nil {
+		return nil, err
+	}
+	var placed []Order
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		placed = placed[:0]
 		view, err := cartView(ctx, tx, in.Items)
 		if err != nil {
 			return err
 		}
-		order = Order{
-			ShopID: view.Shop.ID, Source: SourceCheckout, Email: in.Email, BuyerUserID: in.BuyerUserID,
-			ShipName: in.ShipName, ShipAddress: in.ShipAddress, Currency: view.Shop.Currency, PlacedAt: s.now(), CreatedAt: s.now(),
-		}
-		for _, l := range view.Lines {
-			if err := catalog.DecrementStockTx(ctx, tx, l.Product.ID, l.Quantity); err != nil {
+		now := s.now()
+		for _, sc := range view.Shops {
+			order := Order{
+				ShopID: sc.Shop.ID, Source: SourceCheckout, Email: in.Email, BuyerUserID: in.BuyerUserID, Token: token,
+				ShipName: in.ShipName, ShipAddress: in.ShipAddress, Currency: sc.Shop.Currency, PlacedAt: now, CreatedAt: now, UpdatedAt: now,
+			}
+			for _, l := range sc.Lines {
+				if err := catalog.DecrementStockTx(ctx, tx, l.Product.ID, l.Quantity); err != nil {
+					return err
+				}
+				order.Lines = append(order.Lines, OrderLine{
+					ProductID: &l.Product.ID, Title: l.Product.Title, UnitMinor: l.Product.PriceMinor,
+					Quantity: l.Quantity, AmountMinor: l.AmountMinor,
+				})
+			}
+			if err := s.placeTx(ctx, tx, sc.Shop, &order, ref); err != nil {
 				return err
 			}
-			order.Lines = append(order.Lines, OrderLine{
-				ProductID: &l.Product.ID, Title: l.Product.Title, UnitMinor: l.Product.PriceMinor,
-				Quantity: l.Quantity, AmountMinor: l.AmountMinor,
-			})
+			if err := s.webhooks.PublishTx(ctx, tx, sc.Shop.ID, EventOrderCreated, OrderEvent{Order: NewOrderData(order)}); err != nil {
+				return err
+			}
+			placed = append(placed, order)
 		}
-		if err := s.placeTx(ctx, tx, view.Shop, &order, Referral{Cookie: in.Ref}); err != nil {
-			return err
-		}
-		return s.webhooks.notifyTx(ctx, tx, view.Shop.ID, EventOrderCreated, order.ID)
+		return nil
 	})
-	return order, err
+	if err != nil {
+		return nil, err
+	}
+	return placed, nil
 }
 
 // placeTx stores the order with its attribution receipt and accrues its
@@ -188,10 +210,17 @@ func (s *Service) RecordConversion(ctx context.Context, merchantID int64, in Con
 		}
 		placedAt = in.PlacedAt.UTC()
 	}
+	ref := Referral{ClickID: in.ClickID, LinkCode: in.LinkCode}
+	if err := s.commissions.Prepare(ctx, ref); err != nil {
+		return Order{}, false, err
+	}
 	var order Order
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// Warna does not see an off-site sale's shipping: it counts as
+		// shipped and delivered when placed, so its return window starts
+		// then (see DueForApproval).
 		order = Order{ShopID: shop.ID, ExternalID: ptr(in.OrderID), Source: SourceAPI, Email: in.Email,
-			Currency: shop.Currency, PlacedAt: placedAt, CreatedAt: s.now()}
+			Currency: shop.Currency, PlacedAt: placedAt, ShippedAt: &placedAt, DeliveredAt: &placedAt, CreatedAt: s.now(), UpdatedAt: s.now()}
 		for i, l := range in.Lines {
 			line, err := conversionLine(ctx, tx, shop, i, l)
 			if err != nil {
@@ -199,10 +228,10 @@ func (s *Service) RecordConversion(ctx context.Context, merchantID int64, in Con
 			}
 			order.Lines = append(order.Lines, line)
 		}
-		if err := s.placeTx(ctx, tx, shop, &order, Referral{ClickID: in.ClickID, LinkCode: in.LinkCode}); err != nil {
+		if err := s.placeTx(ctx, tx, shop, &order, ref); err != nil {
 			return err
 		}
-		return s.webhooks.notifyTx(ctx, tx, shop.ID, EventOrderCreated, order.ID)
+		return s.webhooks.PublishTx(ctx, tx, shop.ID, EventOrderCreated, OrderEvent{Order: NewOrderData(order)})
 	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		// The same order raced in from another request: answer with it.
@@ -303,10 +332,13 @@ func LockLineTx(ctx context.Context, tx *gorm.DB, lineID int64) error {
 }
 
 // DueForApproval selects, as a subquery of order ids, the shop's orders
-// placed no later than cutoff whose commission is not on hold: those whose
-// return window has passed when cutoff is now less the window.
+// delivered no later than cutoff whose commission is not on hold: those
+// whose return window has passed when cutoff is now less the window. The
+// return window starts at delivery, so an order not delivered yet is never
+// due, however old it is.
 func DueForApproval(tx *gorm.DB, shopID int64, cutoff time.Time) *gorm.DB {
-	return tx.Model(&Order{}).Select("id").Where("shop_id = ? AND held = ? AND placed_at <= ?", shopID, false, cutoff)
+	return tx.Model(&Order{}).Select("id").
+		Where("shop_id = ? AND held = ? AND delivered_at IS NOT NULL AND delivered_at <= ?", shopID, false, cutoff)
 }
 
 // CountByLinkTx counts the orders attributed (or self-referred) to each of
@@ -329,9 +361,9 @@ func CountByLinkTx(ctx context.Context, tx *gorm.DB, influencerID int64) (map[in
 
 // AttributedBeforeTx lists, newest first, up to limit of the shop's
 // attributed orders placed before after (all when after is nil), without
-// their lines: a page of the list, the next one starting after its last.
+// their lines (and so without their refunds and status): a page of the list, the next one starting after its last.
 func AttributedBeforeTx(ctx context.Context, tx *gorm.DB, shopID int64, after *Order, limit int) ([]Order, error) {
-	q := tx.WithContext(ctx).Select("id, placed_at, total_minor, currency, held, attr_influencer_id").
+	q := tx.WithContext(ctx).Select("id, placed_at, delivered_at, total_minor, currency, held, attr_influencer_id").
 		Where("shop_id = ? AND attr_outcome = ?", shopID, OutcomeAttributed)
 	if after != nil {
 		q = q.Where("placed_at < ? OR (placed_at = ? AND id < ?)", after.PlacedAt, after.PlacedAt, after.ID)
@@ -341,13 +373,13 @@ func AttributedBeforeTx(ctx context.Context, tx *gorm.DB, shopID int64, after *O
 	return out, err
 }
 
-// PlacedTx returns the given orders' shop and time placed (the other
-// fields and the lines are left empty).
+// PlacedTx returns the given orders' shop, time placed and time delivered
+// (the other fields and the lines are left empty).
 func PlacedTx(ctx context.Context, tx *gorm.DB, ids []int64) ([]Order, error) {
 	var out []Order
 	for start := 0; start < len(ids); start += 500 {
 		var chunk []Order
-		if err := tx.WithContext(ctx).Select("id", "shop_id", "placed_at").Where("id IN ?", ids[start:min(start+500, len(ids))]).
+		if err := tx.WithContext(ctx).Select("id", "shop_id", "placed_at", "delivered_at").Where("id IN ?", ids[start:min(start+500, len(ids))]).
 			Find(&chunk).Error; err != nil {
 			return nil, err
 		}

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/fault"
 )
 
@@ -57,10 +58,11 @@ func TestConcurrentCheckoutsNeverOversell(t *testing.T) {
 
 func TestRefundRestocksAndReversesCommission(t *testing.T) {
 	f := newFixture(t)
-	o, err := f.svc.Checkout(f.ctx, validCheckout(CartItem{f.products[0].ID, 3}))
+	placed, err := f.svc.Checkout(f.ctx, validCheckout(CartItem{f.products[0].ID, 3}))
 	if err != nil {
 		t.Fatal(err)
 	}
+	o := placed[0]
 	if f.stock(f.products[0].ID) != 97 {
 		t.Fatalf("stock after selling 3 = %d, want 97", f.stock(f.products[0].ID))
 	}
@@ -99,7 +101,7 @@ func TestRefundRestocksAndReversesCommission(t *testing.T) {
 	}
 }
 
-func TestCartCookieSignedAndOneShop(t *testing.T) {
+func TestCartCookieSigned(t *testing.T) {
 	f := newFixture(t)
 	items, err := f.carts.AddToCart(f.ctx, nil, f.products[0].ID, 2)
 	if err != nil {
@@ -121,22 +123,101 @@ func TestCartCookieSignedAndOneShop(t *testing.T) {
 	if got := NewCarts(f.db, "another-secret-0123456789abcdef").DecodeCart(cookie); got != nil {
 		t.Errorf("a cookie signed under another secret decoded to %v", got)
 	}
-	view, err := f.carts.Cart(f.ctx, got)
-	if err != nil || view.TotalMinor != 30_000 || view.Shop.ID != f.shop.ID {
-		t.Fatalf("cart = %+v, %v; want 30000 in shop %d", view, err, f.shop.ID)
-	}
-
-	other := f.shop
-	other.ID, other.OwnerID, other.Slug, other.Name = 0, merchantID+1, "other", "Other Shop"
-	if err := f.db.Create(&other).Error; err != nil {
-		t.Fatal(err)
-	}
-	f.shop = other
-	elsewhere := f.addProduct("ELSEWHERE", 500, 10)
-	if _, err := f.carts.AddToCart(f.ctx, got, elsewhere.ID, 1); !fault.Is(err, fault.Conflict) || !strings.Contains(fault.MessageOf(err), "Batik") {
-		t.Errorf("adding another shop's product: %v, want a conflict naming the cart's shop", err)
-	}
 	if _, err := f.carts.AddToCart(f.ctx, got, 9999, 1); !fault.Is(err, fault.NotFound) {
 		t.Errorf("adding an unknown product: %v, want not found", err)
+	}
+}
+
+// addShop adds a second shop (owner merchantID+1) with one product.
+func (f *fixture) addShop(slug string) (catalog.Shop, catalog.Product) {
+	f.t.Helper()
+	first := f.shop
+	other := first
+	other.ID, other.OwnerID, other.Slug, other.Name = 0, merchantID+1, slug, "Other Shop"
+	if err := f.db.Create(&other).Error; err != nil {
+		f.t.Fatal(err)
+	}
+	f.shop = other
+	p := f.addProduct("ELSEWHERE", 500, 10)
+	f.shop = first
+	return other, p
+}
+
+func TestCartOfSeveralShops(t *testing.T) {
+	f := newFixture(t)
+	other, elsewhere := f.addShop("other")
+	var items []CartItem
+	var err error
+	for _, add := range []CartItem{{f.products[0].ID, 2}, {elsewhere.ID, 1}, {f.products[1].ID, 1}} {
+		if items, err = f.carts.AddToCart(f.ctx, items, add.ProductID, add.Quantity); err != nil {
+			t.Fatalf("add %v: %v", add, err)
+		}
+	}
+	view, err := f.carts.Cart(f.ctx, items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(view.Shops) != 2 || view.Shops[0].Shop.ID != f.shop.ID || view.Shops[1].Shop.ID != other.ID {
+		t.Fatalf("cart shops = %+v, want Batik then Other Shop", view.Shops)
+	}
+	if got := []int64{view.Shops[0].TotalMinor, view.Shops[1].TotalMinor}; got[0] != 22_999 || got[1] != 500 {
+		t.Errorf("shop totals = %v, want [22999 500]", got)
+	}
+	if len(view.Totals) != 1 || view.Totals[0] != (Total{"USD", 23_499}) || view.Items != 4 {
+		t.Errorf("totals = %v, items %d; want USD 23499 in 4 items", view.Totals, view.Items)
+	}
+
+	// Quantities change per line; 0 removes; out of range is refused.
+	if items, err = SetQuantity(items, f.products[0].ID, 5); err != nil || items[0].Quantity != 5 {
+		t.Errorf("set quantity 5: %v, %v", items, err)
+	}
+	if items, err = SetQuantity(items, elsewhere.ID, 0); err != nil || len(items) != 2 {
+		t.Errorf("set quantity 0: %v, %v; want the line removed", items, err)
+	}
+	if _, err := SetQuantity(items, f.products[0].ID, 100); fault.FieldOf(err) != "quantity" {
+		t.Errorf("set quantity 100: %v, want an error on quantity", err)
+	}
+}
+
+func TestCheckoutPlacesOneOrderPerShop(t *testing.T) {
+	f := newFixture(t)
+	other, elsewhere := f.addShop("other")
+	in := validCheckout(CartItem{f.products[0].ID, 1}, CartItem{elsewhere.ID, 2}, CartItem{f.products[1].ID, 1})
+	in.Ref = "cookie"
+	placed, err := f.svc.Checkout(f.ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(placed) != 2 || placed[0].ShopID != f.shop.ID || placed[1].ShopID != other.ID {
+		t.Fatalf("placed %d orders, want one in Batik and one in Other Shop", len(placed))
+	}
+	if placed[0].TotalMinor != 12_999 || len(placed[0].Lines) != 2 || placed[1].TotalMinor != 1_000 {
+		t.Errorf("totals %d (%d lines) and %d; want 12999 (2 lines) and 1000", placed[0].TotalMinor, len(placed[0].Lines), placed[1].TotalMinor)
+	}
+	if placed[0].Token == "" || placed[0].Token != placed[1].Token {
+		t.Errorf("tokens %q and %q, want one shared token", placed[0].Token, placed[1].Token)
+	}
+	got, err := f.svc.CheckoutOrders(f.ctx, placed[0].Token)
+	if err != nil || len(got) != 2 || got[1].Lines[0].Quantity != 2 {
+		t.Errorf("CheckoutOrders = %d orders, %v; want both with their lines", len(got), err)
+	}
+	for _, bad := range []string{"", "nope", strings.Repeat("0", 32)} {
+		if _, err := f.svc.CheckoutOrders(f.ctx, bad); !fault.Is(err, fault.NotFound) {
+			t.Errorf("CheckoutOrders(%q): %v, want not found", bad, err)
+		}
+	}
+	if f.stock(elsewhere.ID) != 8 || f.stock(f.products[0].ID) != 99 {
+		t.Errorf("stock %d and %d, want 8 and 99", f.stock(elsewhere.ID), f.stock(f.products[0].ID))
+	}
+
+	// One transaction: the second shop's product sold out leaves the first
+	// shop's order unplaced too.
+	scarce := f.addProduct("SCARCE", 100, 0)
+	before := f.count(&Order{})
+	if _, err := f.svc.Checkout(f.ctx, validCheckout(CartItem{elsewhere.ID, 1}, CartItem{scarce.ID, 1})); !fault.Is(err, fault.Conflict) {
+		t.Fatalf("checkout with a sold-out product: %v, want a conflict", err)
+	}
+	if n := f.count(&Order{}); n != before || f.stock(elsewhere.ID) != 8 {
+		t.Errorf("after a failed checkout: %d orders (want %d), stock %d (want 8)", n, before, f.stock(elsewhere.ID))
 	}
 }

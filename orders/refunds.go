@@ -23,33 +23,35 @@ type RefundInput struct {
 // back once approved or paid (a paid clawback leaves a negative balance that
 // the next payout nets). Returned units go back into stock for on-site orders.
 func (s *Service) Refund(ctx context.Context, merchantID, orderID int64, in RefundInput) (Order, error) {
-	return s.refund(ctx, merchantID, orderID, func(tx *gorm.DB, order Order) error {
-		return s.refundTx(ctx, tx, order, in)
+	return s.refund(ctx, merchantID, orderID, func(tx *gorm.DB, order Order) ([]Refund, error) {
+		r, err := s.refundTx(ctx, tx, order, in)
+		return []Refund{r}, err
 	})
 }
 
 // RefundOrder refunds everything not yet refunded on every line.
 func (s *Service) RefundOrder(ctx context.Context, merchantID, orderID int64) (Order, error) {
-	return s.refund(ctx, merchantID, orderID, func(tx *gorm.DB, order Order) error {
-		refunded := false
+	return s.refund(ctx, merchantID, orderID, func(tx *gorm.DB, order Order) ([]Refund, error) {
+		var refunds []Refund
 		for _, l := range order.Lines {
 			if left := l.AmountMinor - l.RefundedMinor; left > 0 || l.RefundedQty < l.Quantity {
-				if err := s.refundTx(ctx, tx, order, RefundInput{LineID: l.ID, AmountMinor: left, Quantity: l.Quantity - l.RefundedQty}); err != nil {
-					return err
+				r, err := s.refundTx(ctx, tx, order, RefundInput{LineID: l.ID, AmountMinor: left, Quantity: l.Quantity - l.RefundedQty})
+				if err != nil {
+					return nil, err
 				}
-				refunded = true
+				refunds = append(refunds, r)
 			}
 		}
-		if !refunded {
-			return fault.Conflictf("this order is already fully refunded")
+		if len(refunds) == 0 {
+			return nil, fault.Conflictf("this order is already fully refunded")
 		}
-		return nil
+		return refunds, nil
 	})
 }
 
 // refund runs one refund of the merchant's order in a transaction, tells
 // the shop's webhook and returns the order as it now is.
-func (s *Service) refund(ctx context.Context, merchantID, orderID int64, refundTx func(*gorm.DB, Order) error) (Order, error) {
+func (s *Service) refund(ctx context.Context, merchantID, orderID int64, refundTx func(*gorm.DB, Order) ([]Refund, error)) (Order, error) {
 	var order Order
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		shop, err := catalog.ShopOfOwnerTx(ctx, tx, merchantID)
@@ -59,19 +61,23 @@ func (s *Service) refund(ctx context.Context, merchantID, orderID int64, refundT
 		if order, err = OfShopTx(ctx, tx, shop.ID, orderID); err != nil {
 			return err
 		}
-		if err := refundTx(tx, order); err != nil {
+		refunds, err := refundTx(tx, order)
+		if err != nil {
 			return err
 		}
-		if err := s.webhooks.notifyTx(ctx, tx, shop.ID, EventOrderRefunded, orderID); err != nil {
+		if order, err = OfShopTx(ctx, tx, shop.ID, orderID); err != nil {
 			return err
 		}
-		order, err = OfShopTx(ctx, tx, shop.ID, orderID)
-		return err
+		ev := OrderEvent{Order: NewOrderData(order)}
+		for _, r := range refunds {
+			ev.Refunds = append(ev.Refunds, newRefundData(r))
+		}
+		return s.webhooks.PublishTx(ctx, tx, shop.ID, EventOrderRefunded, ev)
 	})
 	return order, err
 }
 
-func (s *Service) refundTx(ctx context.Context, tx *gorm.DB, order Order, in RefundInput) error {
+func (s *Service) refundTx(ctx context.Context, tx *gorm.DB, order Order, in RefundInput) (Refund, error) {
 	var line *OrderLine
 	for i := range order.Lines {
 		if order.Lines[i].ID == in.LineID {
@@ -79,16 +85,16 @@ func (s *Service) refundTx(ctx context.Context, tx *gorm.DB, order Order, in Ref
 		}
 	}
 	if line == nil {
-		return fault.FieldInvalidf("line_id", "that line is not part of order %d", order.ID)
+		return Refund{}, fault.FieldInvalidf("line_id", "that line is not part of order %d", order.ID)
 	}
 	if in.Quantity < 0 || in.AmountMinor < 0 {
-		return fault.Invalidf("refund amounts and quantities cannot be negative")
+		return Refund{}, fault.Invalidf("refund amounts and quantities cannot be negative")
 	}
 	if in.AmountMinor == 0 {
 		in.AmountMinor = line.UnitMinor * int64(in.Quantity)
 	}
 	if in.AmountMinor == 0 && in.Quantity == 0 {
-		return fault.FieldInvalidf("amount_minor", "say how much to refund: an amount or a quantity")
+		return Refund{}, fault.FieldInvalidf("amount_minor", "say how much to refund: an amount or a quantity")
 	}
 	// The conditional update both locks the line and refuses refunding more
 	// than was sold, even when two refunds race.
@@ -96,20 +102,24 @@ func (s *Service) refundTx(ctx context.Context, tx *gorm.DB, order Order, in Ref
 		Where("id = ? AND refunded_minor + ? <= amount_minor AND refunded_qty + ? <= quantity", line.ID, in.AmountMinor, in.Quantity).
 		Updates(map[string]any{"refunded_minor": gorm.Expr("refunded_minor + ?", in.AmountMinor), "refunded_qty": gorm.Expr("refunded_qty + ?", in.Quantity)})
 	if res.Error != nil {
-		return fmt.Errorf("refund line: %w", res.Error)
+		return Refund{}, fmt.Errorf("refund line: %w", res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return fault.Conflictf("that is more than is left to refund on %q", line.Title)
+		return Refund{}, fault.Conflictf("that is more than is left to refund on %q", line.Title)
 	}
-	if err := tx.Create(&Refund{OrderID: order.ID, LineID: line.ID, AmountMinor: in.AmountMinor, Quantity: in.Quantity, CreatedAt: s.now()}).Error; err != nil {
-		return fmt.Errorf("record refund: %w", err)
+	refund := Refund{OrderID: order.ID, LineID: line.ID, AmountMinor: in.AmountMinor, Quantity: in.Quantity, CreatedAt: s.now()}
+	if err := tx.Create(&refund).Error; err != nil {
+		return Refund{}, fmt.Errorf("record refund: %w", err)
+	}
+	if err := tx.Model(&Order{}).Where("id = ?", order.ID).UpdateColumn("updated_at", s.now()).Error; err != nil {
+		return Refund{}, fmt.Errorf("record refund: %w", err)
 	}
 	if order.Source == SourceCheckout && line.ProductID != nil && in.Quantity > 0 {
 		if err := catalog.IncrementStockTx(ctx, tx, *line.ProductID, in.Quantity); err != nil {
-			return err
+			return Refund{}, err
 		}
 	}
-	return s.commissions.Reverse(ctx, tx, *line, line.RefundedMinor+in.AmountMinor)
+	return refund, s.commissions.Reverse(ctx, tx, *line, line.RefundedMinor+in.AmountMinor)
 }
 
 // SetHold puts an order's commission on hold (no automatic approval) or
@@ -120,7 +130,8 @@ func (s *Service) SetHold(ctx context.Context, merchantID, orderID int64, held b
 		if err != nil {
 			return err
 		}
-		res := tx.Model(&Order{}).Where("id = ? AND shop_id = ?", orderID, shop.ID).Update("held", held)
+		res := tx.Model(&Order{}).Where("id = ? AND shop_id = ?", orderID, shop.ID).
+			UpdateColumns(map[string]any{"held": held, "updated_at": s.now()})
 		if res.Error != nil {
 			return res.Error
 		}

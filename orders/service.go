@@ -19,8 +19,13 @@ type Referral struct {
 }
 
 // Commissions is the affiliate side of a sale, done inside the transaction
-// that stores the order or its refund (package affiliates implements it).
+// that stores the order or its refund, after Prepare before a new order's
+// (package affiliates implements it).
 type Commissions interface {
+	// Prepare runs before the transaction of a new order, which Attribute
+	// then reads in: it makes sure what ref names (clicks recorded moments
+	// ago) can be read there. It fails only when ctx ends.
+	Prepare(ctx context.Context, ref Referral) error
 	// Attribute fills in the new order's attribution receipt (the Attr
 	// fields) before it is stored.
 	Attribute(ctx context.Context, tx *gorm.DB, shop catalog.Shop, order *Order, ref Referral) error

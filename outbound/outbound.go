@@ -12,6 +12,7 @@
 package outbound
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -22,12 +23,17 @@ import (
 
 // RefusedError says which address a connection was refused for, and why.
 type RefusedError struct {
+	// Host is the name that resolved to Addr, when a name was checked.
+	Host string
 	Addr netip.Addr
 	// Reason names the kind of address, e.g. "a loopback address".
 	Reason string
 }
 
 func (e *RefusedError) Error() string {
+	if e.Host != "" {
+		return fmt.Sprintf("%s is at %s, %s, not a public internet address", e.Host, e.Addr, e.Reason)
+	}
 	return fmt.Sprintf("%s is %s, not a public internet address", e.Addr, e.Reason)
 }
 
@@ -149,6 +155,37 @@ func NewDialer(timeout time.Duration, allowPrivate bool) *net.Dialer {
 		d.Control = Control
 	}
 	return d
+}
+
+// Resolver looks up the addresses of a host name; net.DefaultResolver is one.
+type Resolver interface {
+	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
+}
+
+// CheckHost checks a host (a name or an IP address) when a URL is saved, so
+// that a user learns at once that it cannot be reached: a name is resolved
+// and refused (*RefusedError) if any of its addresses is not public, and a
+// lookup that fails returns the resolver's error (a *net.DNSError, with
+// IsNotFound for a name that does not exist). The check when connecting
+// still applies: a name's addresses can change after it is saved.
+func CheckHost(ctx context.Context, r Resolver, host string) error {
+	if addr, err := netip.ParseAddr(host); err == nil {
+		return Check(addr)
+	}
+	addrs, err := r.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return fmt.Errorf("look up %s: %w", host, err)
+	}
+	if len(addrs) == 0 {
+		return fmt.Errorf("look up %s: %w", host, &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true})
+	}
+	for _, addr := range addrs {
+		if refused, ok := Refused(Check(addr)); ok {
+			refused.Host = host
+			return refused
+		}
+	}
+	return nil
 }
 
 // Refused reports whether err comes from the guard, and the refusal.

@@ -219,3 +219,54 @@ func TestDialContextReportsRefusal(t *testing.T) {
 		t.Errorf("dial error %T %v; want a *net.OpError from the dial", err, err)
 	}
 }
+
+// fakeResolver answers from a table, and "not found" for anything else.
+type fakeResolver map[string][]string
+
+func (r fakeResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	addrs, ok := r[host]
+	if !ok {
+		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+	}
+	var out []netip.Addr
+	for _, a := range addrs {
+		out = append(out, netip.MustParseAddr(a))
+	}
+	return out, nil
+}
+
+func TestCheckHost(t *testing.T) {
+	r := fakeResolver{
+		"shop.example":     {"93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"},
+		"internal.example": {"10.0.0.5"},
+		"mixed.example":    {"93.184.215.14", "127.0.0.1"},
+	}
+	ctx := context.Background()
+	for _, host := range []string{"shop.example", "93.184.215.14", "2606:4700:4700::1111"} {
+		if err := CheckHost(ctx, r, host); err != nil {
+			t.Errorf("CheckHost(%s) = %v, want nil", host, err)
+		}
+	}
+	refused := map[string]string{
+		"internal.example": "internal.example is at 10.0.0.5, a private address",
+		"mixed.example":    "mixed.example is at 127.0.0.1, a loopback address",
+		"127.0.0.1":        "127.0.0.1 is a loopback address",
+		"::1":              "::1 is a loopback address",
+		"169.254.169.254":  "link-local",
+		"100.64.0.1":       "carrier-grade NAT",
+	}
+	for host, want := range refused {
+		err := CheckHost(ctx, r, host)
+		if _, ok := Refused(err); !ok || !strings.Contains(err.Error(), want) {
+			t.Errorf("CheckHost(%s) = %v, want refused with %q", host, err, want)
+		}
+	}
+	err := CheckHost(ctx, r, "nxdomain.example")
+	var dnsErr *net.DNSError
+	if !errors.As(err, &dnsErr) || !dnsErr.IsNotFound {
+		t.Errorf("CheckHost of a name that does not exist = %v, want the DNS error", err)
+	}
+	if _, ok := Refused(err); ok {
+		t.Error("a name that does not exist is reported as refused")
+	}
+}

@@ -169,6 +169,15 @@ type Totals struct {
 	Orders           int64 // for an influencer: orders attributed to them
 	GMVMinor         int64 // gross sales: order totals before refunds
 	AttributedOrders int64
+	// ConvertedClicks count the clicks that led to an order (by the time
+	// of their first order), and ClickEarnedMinor is the commission on the
+	// orders credited to clicks, net of reversals (for an influencer):
+	// conversion and earnings per click divide them by valid clicks.
+	// OffClickOrders are the attributed orders without a click (a link
+	// code, the API).
+	ConvertedClicks  int64
+	OffClickOrders   int64
+	ClickEarnedMinor int64
 	AttributedMinor  int64 // sales credited to an influencer
 	RefundedMinor    int64
 	ClicksRaw        int64
@@ -188,29 +197,35 @@ func (t Totals) AOVMinor() int64 {
 	return q
 }
 
-// ConversionRate is attributed orders per valid click (0 without clicks).
+// ConversionRate is the share of valid clicks that led to an order (0
+// without clicks). Over a range holding both the clicks and their orders
+// it is at most 1; a range that starts between a click and its first
+// order counts the order without the click.
 func (t Totals) ConversionRate() float64 {
 	if t.ClicksValid == 0 {
 		return 0
 	}
-	return float64(t.AttributedOrders) / float64(t.ClicksValid)
+	return float64(t.ConvertedClicks) / float64(t.ClicksValid)
 }
 
 // EarnedMinor is commission earned net of reversals.
 func (t Totals) EarnedMinor() int64 { return t.CommAccrued - t.CommReversed }
 
-// EPCMinor is earnings per valid click in minor units (fractional).
+// EPCMinor is the commission earned on orders credited to a click per
+// valid click, in minor units (fractional).
 func (t Totals) EPCMinor() float64 {
 	if t.ClicksValid == 0 {
 		return 0
 	}
-	return float64(t.EarnedMinor()) / float64(t.ClicksValid)
+	return float64(t.ClickEarnedMinor) / float64(t.ClicksValid)
 }
 
 func (t *Totals) addShop(r ShopHour) {
 	t.Orders += r.Orders
 	t.GMVMinor += r.GMVMinor
 	t.AttributedOrders += r.AttributedOrders
+	t.ConvertedClicks += r.ConvertedClicks
+	t.OffClickOrders += r.OffClickOrders
 	t.AttributedMinor += r.AttributedMinor
 	t.RefundedMinor += r.RefundedMinor
 	t.ClicksRaw += r.ClicksRaw
@@ -224,9 +239,12 @@ func (t *Totals) addLink(r LinkHour, currency string) {
 	t.ClicksValid += r.ClicksValid
 	t.Orders += r.Orders
 	t.AttributedOrders += r.Orders
+	t.ConvertedClicks += r.ConvertedClicks
+	t.OffClickOrders += r.OffClickOrders
 	if r.Currency == currency {
 		t.GMVMinor += r.SalesMinor
 		t.AttributedMinor += r.SalesMinor
+		t.ClickEarnedMinor += r.ClickEarnedMinor
 		t.CommissionBuckets.add(r.CommissionBuckets)
 	}
 }
@@ -312,16 +330,18 @@ type InfluencerTotals struct {
 	ClicksRaw    int64
 	ClicksValid  int64
 	Orders       int64
-	SalesMinor   int64
-	EarnedMinor  int64
+	// ConvertedClicks count the clicks that led to an order.
+	ConvertedClicks int64
+	SalesMinor      int64
+	EarnedMinor     int64
 }
 
-// ConversionRate is orders per valid click.
+// ConversionRate is the share of valid clicks that led to an order.
 func (t InfluencerTotals) ConversionRate() float64 {
 	if t.ClicksValid == 0 {
 		return 0
 	}
-	return float64(t.Orders) / float64(t.ClicksValid)
+	return float64(t.ConvertedClicks) / float64(t.ClicksValid)
 }
 
 // MerchantShop returns the merchant's shop and its time zone.
@@ -565,6 +585,7 @@ func (rank influencerRanking) add(rows ...LinkHour) {
 		t.ClicksRaw += row.ClicksRaw
 		t.ClicksValid += row.ClicksValid
 		t.Orders += row.Orders
+		t.ConvertedClicks += row.ConvertedClicks
 		t.SalesMinor += row.SalesMinor
 		t.EarnedMinor += row.CommAccrued - row.CommReversed
 	}
@@ -602,7 +623,7 @@ func (rank influencerRanking) top(n int) []int64 {
 func rolledInfluencerSales(db *gorm.DB, shopID int64, sp span) ([]LinkHour, error) {
 	var rows []LinkHour
 	err := db.Model(&LinkHour{}).
-		Select("influencer_id, SUM(orders) AS orders, SUM(sales_minor) AS sales_minor, "+
+		Select("influencer_id, SUM(orders) AS orders, SUM(converted_clicks) AS converted_clicks, SUM(sales_minor) AS sales_minor, "+
 			"SUM(comm_accrued) AS comm_accrued, SUM(comm_reversed) AS comm_reversed").
 		Where("shop_id = ? AND hour >= ? AND hour < ? AND orders > 0", shopID, sp.HourFrom, sp.HourTo).
 		Group("influencer_id").Scan(&rows).Error

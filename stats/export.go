@@ -43,6 +43,11 @@ type OrderExportRow struct {
 	Outcome       string
 	Handle        string
 	LinkCode      string
+	// ClickID is the click the order was credited to (none: a link code or
+	// the API); FirstForClick says it is that click's first order, as
+	// conversion counts them.
+	ClickID       string
+	FirstForClick bool
 	// CommissionMinor is the order's commission net of reversals.
 	CommissionMinor int64
 }
@@ -150,6 +155,16 @@ func (st *Service) exportOrderBatch(ctx context.Context, db *gorm.DB, batch []or
 	if err != nil {
 		return err
 	}
+	var clicks []string
+	for _, o := range batch {
+		if o.AttrClickID != nil {
+			clicks = append(clicks, *o.AttrClickID)
+		}
+	}
+	firsts, err := firstOrdersOfClicks(db, clicks)
+	if err != nil {
+		return err
+	}
 	for _, o := range batch {
 		row := OrderExportRow{OrderID: o.ID, PlacedAt: o.PlacedAt, Source: string(o.Source), Currency: o.Currency,
 			TotalMinor: o.TotalMinor, RefundedMinor: refunded[o.ID], Outcome: o.AttrOutcome, CommissionMinor: comm[o.ID]}
@@ -161,6 +176,10 @@ func (st *Service) exportOrderBatch(ctx context.Context, db *gorm.DB, batch []or
 		}
 		if o.AttrLinkID != nil {
 			row.LinkCode = codes[*o.AttrLinkID]
+		}
+		if o.AttrOutcome == orders.OutcomeAttributed && o.AttrInfluencerID != nil && o.AttrClickID != nil {
+			row.ClickID = *o.AttrClickID
+			row.FirstForClick = firsts[row.ClickID] == o.ID
 		}
 		if err := fn(row); err != nil {
 			return err

@@ -25,7 +25,8 @@ type InfluencerReport struct {
 	Links          []LinkTotals
 	Products       []ProductTotals
 	// Unlocks is all pending commission (whatever the range) by the day its
-	// return window ends, when it is approved.
+	// return window after delivery ends, when it is approved; a zero Day
+	// (last) holds that of orders not delivered yet.
 	Unlocks []Unlock
 	AsOf    time.Time
 }
@@ -206,8 +207,10 @@ func linkTotals(ctx context.Context, db *gorm.DB, influencerID int64, byLink map
 }
 
 // pendingUnlocks groups the influencer's pending commission by the local day
-// its order's return window ends (order time + the shop's return window).
-// Commission on hold stays pending past that day until the merchant releases it.
+// its order's return window ends (delivery + the shop's return window); the
+// commission of orders not delivered yet has no such day (a zero Day, listed
+// last). Commission on hold stays pending past that day until the merchant
+// releases it.
 func pendingUnlocks(ctx context.Context, db *gorm.DB, influencerID int64, currency string, zone *time.Location) ([]Unlock, error) {
 	type row struct {
 		OrderID int64
@@ -243,8 +246,11 @@ func pendingUnlocks(ctx context.Context, db *gorm.DB, influencerID int64, curren
 	}
 	dueDay := map[int64]time.Time{}
 	for _, o := range placed {
+		if o.DeliveredAt == nil {
+			continue // no day yet: the window starts at delivery
+		}
 		window := time.Duration(shops[o.ShopID].ReturnWindowDays) * 24 * time.Hour
-		dueDay[o.ID] = midnight(o.PlacedAt.Add(window).In(zone))
+		dueDay[o.ID] = midnight(o.DeliveredAt.Add(window).In(zone))
 	}
 	byDay := map[time.Time]*Unlock{}
 	for _, r := range rows {
@@ -261,6 +267,11 @@ func pendingUnlocks(ctx context.Context, db *gorm.DB, influencerID int64, curren
 	for _, u := range byDay {
 		out = append(out, *u)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Day.Before(out[j].Day) })
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Day.IsZero() || out[j].Day.IsZero() {
+			return out[j].Day.IsZero() && !out[i].Day.IsZero()
+		}
+		return out[i].Day.Before(out[j].Day)
+	})
 	return out, nil
 }

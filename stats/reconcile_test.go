@@ -45,13 +45,13 @@ func newStatsWorld(t *testing.T, start time.Time) *statsWorld {
 	t.Helper()
 	db := dbtest.Open(t, migrations()...)
 	w := &statsWorld{t: t, ctx: context.Background(), db: db, clock: &clock{t: start}, products: map[int64][]catalog.Product{}}
-	svc, err := affiliates.NewService(db, affiliates.Options{Secret: testSecret, SpillDir: t.TempDir(), Now: w.clock.Now})
+	svc, err := affiliates.NewService(db, affiliates.Options{Secret: testSecret, DataDir: t.TempDir(), Now: w.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.svc = svc
-	w.orders = orders.NewService(db, affiliates.NewAttribution(svc, w.clock.Now), orders.NewWebhooks(db, nil, w.clock.Now), w.clock.Now)
-	w.ledger = affiliates.NewLedger(db, w.clock.Now, nil)
+	w.orders = orders.NewService(db, affiliates.NewAttribution(svc, w.clock.Now), orders.NewWebhooks(db, nil, orders.WebhookOptions{Now: w.clock.Now}), w.clock.Now)
+	w.ledger = affiliates.NewLedger(db, nil, w.clock.Now, nil)
 	w.stats = NewService(db, w.clock.Now, nil)
 	profiles := affiliates.NewInfluencers(db, svc, nil, w.clock.Now, nil)
 	for _, s := range []catalog.Shop{
@@ -143,10 +143,18 @@ func (w *statsWorld) buy(rng *rand.Rand, shop catalog.Shop, ref string) orders.O
 			items = append(items, orders.CartItem{ProductID: other, Quantity: 1})
 		}
 	}
-	o, err := w.orders.Checkout(w.ctx, orders.CheckoutInput{Items: items, Email: fmt.Sprintf("buyer%d@example.com", rng.Intn(1000)),
+	placed, err := w.orders.Checkout(w.ctx, orders.CheckoutInput{Items: items, Email: fmt.Sprintf("buyer%d@example.com", rng.Intn(1000)),
 		ShipName: "Ana", ShipAddress: "Jl. Merdeka 1", Card: "4242424242424242", Ref: ref})
 	if err != nil {
 		w.t.Fatalf("checkout: %v", err)
+	}
+	// Delivered at once, so that the return window runs from the sale.
+	if _, err := w.orders.Ship(w.ctx, shop.OwnerID, placed[0].ID, orders.ShipInput{TrackingNumber: "T1"}); err != nil {
+		w.t.Fatalf("ship: %v", err)
+	}
+	o, err := w.orders.Deliver(w.ctx, shop.OwnerID, placed[0].ID)
+	if err != nil {
+		w.t.Fatalf("deliver: %v", err)
 	}
 	return o
 }
@@ -173,6 +181,10 @@ func (w *statsWorld) simulate(seed int64, steps int) {
 				}
 				w.clock.Advance(time.Duration(rng.Intn(50)) * time.Minute)
 				placed = append(placed, w.buy(rng, *shop, w.svc.Ref(c.ID)))
+				if rng.Intn(4) == 0 { // the shopper comes back for more: one click, two orders
+					w.clock.Advance(time.Duration(rng.Intn(50)) * time.Minute)
+					placed = append(placed, w.buy(rng, *shop, w.svc.Ref(c.ID)))
+				}
 			}
 		case k < 11:
 			placed = append(placed, w.buy(rng, w.shops[rng.Intn(len(w.shops))], ""))
@@ -289,6 +301,12 @@ func (w *statsWorld) checkMerchant(shop catalog.Shop, in RangeInput) Totals {
 			fromCSV.AttributedOrders++
 			fromCSV.AttributedMinor += r.TotalMinor
 		}
+		switch {
+		case r.FirstForClick:
+			fromCSV.ConvertedClicks++
+		case r.Outcome == orders.OutcomeAttributed && r.ClickID == "":
+			fromCSV.OffClickOrders++
+		}
 		if r.Currency != shop.Currency {
 			w.t.Errorf("%s: order %d in %s, want %s", name, r.OrderID, r.Currency, shop.Currency)
 		}
@@ -317,6 +335,7 @@ func (w *statsWorld) checkMerchant(shop catalog.Shop, in RangeInput) Totals {
 	if want := w.bruteForce(shop.ID, 0, "", rep.Range); rep.Totals != want {
 		w.t.Errorf("%s: dashboard totals\n %+v\nfrom raw tables\n %+v", name, rep.Totals, want)
 	}
+	w.checkRates(name, in, rep.Totals)
 	if want := w.bruteForce(shop.ID, 0, "", rep.Prev); rep.Before != want {
 		w.t.Errorf("%s: previous period\n %+v\nfrom raw tables\n %+v", name, rep.Before, want)
 	}
@@ -397,6 +416,9 @@ func (t *Totals) addTotals(o Totals) {
 	t.Orders += o.Orders
 	t.GMVMinor += o.GMVMinor
 	t.AttributedOrders += o.AttributedOrders
+	t.ConvertedClicks += o.ConvertedClicks
+	t.OffClickOrders += o.OffClickOrders
+	t.ClickEarnedMinor += o.ClickEarnedMinor
 	t.AttributedMinor += o.AttributedMinor
 	t.RefundedMinor += o.RefundedMinor
 	t.ClicksRaw += o.ClicksRaw
@@ -431,7 +453,15 @@ func (w *statsWorld) bruteForce(shopID, influencerID int64, currency string, r R
 			tot.ClicksValid++
 		}
 	}
-	counted := map[int64]bool{}
+	counted, clicked := map[int64]bool{}, map[int64]bool{}
+	firstOfClick := map[string]int64{} // over all orders, in or out of range
+	for _, o := range placed {
+		if o.AttrClickID != nil {
+			if f, ok := firstOfClick[*o.AttrClickID]; !ok || o.ID < f {
+				firstOfClick[*o.AttrClickID] = o.ID
+			}
+		}
+	}
 	for _, o := range placed {
 		if !in(o.PlacedAt) || (shopID != 0 && o.ShopID != shopID) {
 			continue
@@ -444,6 +474,15 @@ func (w *statsWorld) bruteForce(shopID, influencerID int64, currency string, r R
 		tot.Orders++
 		if attributed {
 			tot.AttributedOrders++
+		}
+		switch {
+		case attributed && o.AttrClickID != nil:
+			clicked[o.ID] = true
+			if firstOfClick[*o.AttrClickID] == o.ID {
+				tot.ConvertedClicks++
+			}
+		case attributed:
+			tot.OffClickOrders++
 		}
 		if influencerID != 0 && o.Currency != currency {
 			continue
@@ -458,10 +497,17 @@ func (w *statsWorld) bruteForce(shopID, influencerID int64, currency string, r R
 			}
 		}
 	}
+	var onClicks CommissionBuckets
 	for _, e := range entries {
 		if counted[e.OrderID] && (influencerID == 0 || e.Currency == currency) {
 			tot.CommissionBuckets.apply(e.Kind, e.AmountMinor, e.PayoutID != nil)
+			if clicked[e.OrderID] {
+				onClicks.apply(e.Kind, e.AmountMinor, e.PayoutID != nil)
+			}
 		}
+	}
+	if influencerID != 0 { // earnings per click is an influencer's figure
+		tot.ClickEarnedMinor = onClicks.CommAccrued - onClicks.CommReversed
 	}
 	return tot
 }
@@ -469,6 +515,7 @@ func (w *statsWorld) bruteForce(shopID, influencerID int64, currency string, r R
 func TestDashboardNumbersReconcile(t *testing.T) {
 	w := newStatsWorld(t, time.Date(2026, 3, 1, 3, 0, 0, 0, time.UTC))
 	w.simulate(7, 450)
+	w.requireRepeatsAndOffClick()
 	refunds := int64(0)
 	if err := w.db.Model(&orders.Refund{}).Count(&refunds).Error; err != nil {
 		t.Fatal(err)
@@ -559,6 +606,47 @@ func TestDashboardNumbersReconcile(t *testing.T) {
 	check("live")
 }
 
+// checkRates: over the range that holds every click and order, conversion
+// is at most 100 % (each click that led to orders counts once, orders
+// without a click not at all), and so are the top influencers'.
+func (w *statsWorld) checkRates(name string, in RangeInput, t Totals) {
+	w.t.Helper()
+	if in.Preset != PresetCustom || in.From != "2025-12-01" {
+		return
+	}
+	if r := t.ConversionRate(); r > 1 || t.ConvertedClicks > t.ClicksValid {
+		w.t.Errorf("%s: conversion %.0f %% (%d converted of %d valid clicks)", name, 100*r, t.ConvertedClicks, t.ClicksValid)
+	}
+}
+
+// requireRepeatsAndOffClick fails when the world has no click with two
+// orders or no order without a click: the conversion checks would prove
+// nothing (the old definition, orders ÷ clicks, passed then).
+func (w *statsWorld) requireRepeatsAndOffClick() {
+	w.t.Helper()
+	if w.raw == nil {
+		w.raw = w.loadRaw()
+	}
+	perClick, offClick := map[string]int{}, 0
+	for _, o := range w.raw.orders {
+		switch {
+		case o.AttrClickID != nil:
+			perClick[*o.AttrClickID]++
+		case o.AttrOutcome == orders.OutcomeAttributed:
+			offClick++
+		}
+	}
+	repeats := 0
+	for _, n := range perClick {
+		if n > 1 {
+			repeats++
+		}
+	}
+	if repeats == 0 || offClick == 0 {
+		w.t.Fatalf("the simulation made %d clicks with several orders and %d orders without a click; want some of each", repeats, offClick)
+	}
+}
+
 func (w *statsWorld) checkInfluencer(inf int64) {
 	w.t.Helper()
 	for _, in := range w.ranges() {
@@ -573,6 +661,7 @@ func (w *statsWorld) checkInfluencer(inf int64) {
 			if rep.Totals != want {
 				w.t.Errorf("%s: dashboard %+v\nfrom raw tables %+v", name, rep.Totals, want)
 			}
+			w.checkRates(name, in, rep.Totals)
 			var fromCSV Totals
 			v := Viewer{InfluencerID: inf}
 			err = w.stats.ExportEntries(w.ctx, v, rep.Range, func(r EntryExportRow) error {
@@ -597,9 +686,18 @@ func (w *statsWorld) checkInfluencer(inf int64) {
 			err = w.stats.ExportOrders(w.ctx, v, rep.Range, func(r OrderExportRow) error {
 				fromCSV.Orders++
 				fromCSV.AttributedOrders++
+				if r.FirstForClick {
+					fromCSV.ConvertedClicks++
+				}
+				if r.ClickID == "" {
+					fromCSV.OffClickOrders++
+				}
 				if r.Currency == rep.Currency {
 					fromCSV.GMVMinor += r.TotalMinor
 					fromCSV.AttributedMinor += r.TotalMinor
+					if r.ClickID != "" {
+						fromCSV.ClickEarnedMinor += r.CommissionMinor
+					}
 				}
 				return nil
 			})

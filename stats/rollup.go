@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -47,10 +48,16 @@ type ShopHour struct {
 	Orders           int64 `gorm:"not null"`
 	GMVMinor         int64 `gorm:"column:gmv_minor;not null"`
 	AttributedOrders int64 `gorm:"not null"`
-	AttributedMinor  int64 `gorm:"not null"`
-	RefundedMinor    int64 `gorm:"not null"`
-	ClicksRaw        int64 `gorm:"not null"`
-	ClicksValid      int64 `gorm:"not null"`
+	// ConvertedClicks count the clicks that led to an order (an order
+	// credited to a click counts when it is the click's first): what
+	// conversion divides by valid clicks. OffClickOrders are the
+	// attributed orders without a click (a link code, the API).
+	ConvertedClicks int64 `gorm:"not null;default:0"`
+	OffClickOrders  int64 `gorm:"not null;default:0"`
+	AttributedMinor int64 `gorm:"not null"`
+	RefundedMinor   int64 `gorm:"not null"`
+	ClicksRaw       int64 `gorm:"not null"`
+	ClicksValid     int64 `gorm:"not null"`
 	CommissionBuckets
 }
 
@@ -70,6 +77,14 @@ type LinkHour struct {
 	ClicksValid  int64  `gorm:"not null"`
 	Orders       int64  `gorm:"not null"`
 	SalesMinor   int64  `gorm:"not null"`
+	// ConvertedClicks count the link's clicks that led to an order (see
+	// ShopHour), OffClickOrders its orders without a click (a link code),
+	// and ClickEarnedMinor the commission on every order credited to one
+	// of its clicks, net of reversals: conversion and earnings per click
+	// divide them by valid clicks.
+	ConvertedClicks  int64 `gorm:"not null;default:0"`
+	OffClickOrders   int64 `gorm:"not null;default:0"`
+	ClickEarnedMinor int64 `gorm:"not null;default:0"`
 	CommissionBuckets
 }
 
@@ -248,6 +263,17 @@ func Migrations() []database.Migration {
 		Up: func(tx *gorm.DB) error {
 			return tx.Exec("CREATE INDEX IF NOT EXISTS idx_stats_link_hours_clicks ON stats_link_hours " +
 				"(influencer_id, hour, shop_id, clicks_raw, clicks_valid)").Error
+		},
+	}, {
+		// Conversion counts only the orders credited to a click (an order
+		// through a link code or the API has none): the roll-ups gain
+		// those counts and are rebuilt from the facts at the next refresh.
+		ID: "0358_stats_converted_clicks",
+		Up: func(tx *gorm.DB) error {
+			if err := tx.AutoMigrate(&ShopHour{}, &LinkHour{}); err != nil {
+				return err
+			}
+			return tx.Exec("UPDATE stats_rollup_state SET rolled_until = 0, order_id = 0, ledger_id = 0, refund_id = 0").Error
 		},
 	}}
 }
@@ -650,6 +676,9 @@ type factOrder struct {
 	AttrOutcome      string
 	AttrLinkID       *int64
 	AttrInfluencerID *int64
+	AttrClickID      *string
+	// firstOfClick: the order is the first credited to its click.
+	firstOfClick bool
 }
 
 type factLine struct {
@@ -705,12 +734,15 @@ type orderFacts struct {
 func loadOrderFacts(db *gorm.DB, from, to time.Time, scope statsScope) (orderFacts, error) {
 	var facts orderFacts
 	if err := scopedOrders(db, from, to, scope).
-		Select("id, shop_id, currency, total_minor, placed_at, attr_outcome, attr_link_id, attr_influencer_id").
+		Select("id, shop_id, currency, total_minor, placed_at, attr_outcome, attr_link_id, attr_influencer_id, attr_click_id").
 		Find(&facts.orders).Error; err != nil {
 		return facts, fmt.Errorf("aggregate orders: %w", err)
 	}
 	if len(facts.orders) == 0 {
 		return facts, nil
+	}
+	if err := markFirstOfClick(db, facts.orders); err != nil {
+		return facts, err
 	}
 	ids := scopedOrders(db, from, to, scope).Select("id")
 	var lines []factLine
@@ -729,6 +761,48 @@ func loadOrderFacts(db *gorm.DB, from, to time.Time, scope statsScope) (orderFac
 	}
 	facts.orderComm, facts.lineComm = sumCommission(entries)
 	return facts, nil
+}
+
+// markFirstOfClick marks the orders that are the first credited to their
+// click (the lowest id: orders are never deleted, so a later refresh
+// agrees), for conversion to count each click that led to orders once.
+func markFirstOfClick(db *gorm.DB, placed []factOrder) error {
+	var clicks []string
+	for _, o := range placed {
+		if o.AttrClickID != nil {
+			clicks = append(clicks, *o.AttrClickID)
+		}
+	}
+	first, err := firstOrdersOfClicks(db, clicks)
+	if err != nil {
+		return err
+	}
+	for i := range placed {
+		if c := placed[i].AttrClickID; c != nil {
+			placed[i].firstOfClick = first[*c] == placed[i].ID
+		}
+	}
+	return nil
+}
+
+// firstOrdersOfClicks maps each click to the id of the first order
+// credited to it.
+func firstOrdersOfClicks(db *gorm.DB, clicks []string) (map[string]int64, error) {
+	first := map[string]int64{}
+	for part := range slices.Chunk(slices.Compact(slices.Sorted(slices.Values(clicks))), 500) {
+		var rows []struct {
+			AttrClickID string
+			First       int64
+		}
+		if err := db.Model(&orders.Order{}).Select("attr_click_id, MIN(id) AS first").
+			Where("attr_click_id IN ?", part).Group("attr_click_id").Scan(&rows).Error; err != nil {
+			return nil, fmt.Errorf("first orders of clicks: %w", err)
+		}
+		for _, r := range rows {
+			first[r.AttrClickID] = r.First
+		}
+	}
+	return first, nil
 }
 
 // sumCommission adds ledger entries up into each order's commission buckets
@@ -752,8 +826,9 @@ func (a *hourAgg) addOrder(o factOrder, facts orderFacts, scope statsScope) {
 	h := hourOf(o.PlacedAt)
 	lines, comm := facts.linesOf[o.ID], facts.orderComm[o.ID]
 	attributed := o.AttrOutcome == orders.OutcomeAttributed && o.AttrInfluencerID != nil
+	clicked := attributed && o.AttrClickID != nil
 	if scope.InfluencerID == 0 {
-		a.addShopOrder(o, h, lines, comm, attributed)
+		a.addShopOrder(o, h, lines, comm, attributed, clicked)
 	}
 	var influencerID int64
 	if attributed {
@@ -763,6 +838,14 @@ func (a *hourAgg) addOrder(o factOrder, facts orderFacts, scope statsScope) {
 			lh.Orders++
 			lh.SalesMinor += o.TotalMinor
 			lh.CommissionBuckets.add(comm)
+			if clicked {
+				lh.ClickEarnedMinor += comm.CommAccrued - comm.CommReversed
+				if o.firstOfClick {
+					lh.ConvertedClicks++
+				}
+			} else {
+				lh.OffClickOrders++
+			}
 		}
 	}
 	for _, l := range lines {
@@ -779,7 +862,7 @@ func (a *hourAgg) addOrder(o factOrder, facts orderFacts, scope statsScope) {
 }
 
 // addShopOrder counts an order on its shop's row of hour h.
-func (a *hourAgg) addShopOrder(o factOrder, h int64, lines []factLine, comm CommissionBuckets, attributed bool) {
+func (a *hourAgg) addShopOrder(o factOrder, h int64, lines []factLine, comm CommissionBuckets, attributed, clicked bool) {
 	sh := a.shop(o.ShopID, h)
 	sh.Orders++
 	sh.GMVMinor += o.TotalMinor
@@ -789,6 +872,12 @@ func (a *hourAgg) addShopOrder(o factOrder, h int64, lines []factLine, comm Comm
 	if attributed {
 		sh.AttributedOrders++
 		sh.AttributedMinor += o.TotalMinor
+	}
+	switch {
+	case clicked && o.firstOfClick:
+		sh.ConvertedClicks++
+	case attributed && !clicked:
+		sh.OffClickOrders++
 	}
 	sh.CommissionBuckets.add(comm)
 }
