@@ -10,7 +10,12 @@ import (
 
 	"github.com/warna/warna/database/dbtest"
 	"github.com/warna/warna/web/auth"
+	"github.com/warna/warna/web/locale"
 )
+
+// english is the configuration of tests that read the pages' English
+// messages: a visitor who asks for no language reads English.
+var english = Config{Language: locale.English}
 
 func TestSignUpLogOutLogIn(t *testing.T) {
 	site := newTestSite(t, Config{}, Deps{})
@@ -38,9 +43,10 @@ func TestSignUpLogOutLogIn(t *testing.T) {
 func TestSessionCookieAttributes(t *testing.T) {
 	site := newTestSite(t, Config{}, Deps{})
 	b := site.browser()
-	res := b.submit("/signup", "/signup", url.Values{
+	b.submit("/signup", "/signup", url.Values{
 		"role": {"influencer"}, "name": {"Ina"}, "email": {"ina@example.com"}, "password": {"correct horse battery"},
 	})
+	res := b.submit("/login", "/login", url.Values{"email": {"ina@example.com"}, "password": {"correct horse battery"}})
 	var session *http.Cookie
 	for _, c := range (&http.Response{Header: res.Header}).Cookies() {
 		if c.Name == auth.CookieName {
@@ -48,7 +54,7 @@ func TestSessionCookieAttributes(t *testing.T) {
 		}
 	}
 	if session == nil {
-		t.Fatal("sign-up set no session cookie")
+		t.Fatal("log-in set no session cookie")
 	}
 	if !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Secure {
 		t.Errorf("session cookie HttpOnly=%v SameSite=%v Secure=%v, want HttpOnly, Lax, not Secure over plain HTTP", session.HttpOnly, session.SameSite, session.Secure)
@@ -59,7 +65,7 @@ func TestSessionCookieAttributes(t *testing.T) {
 }
 
 func TestLogInRejectsWrongPassword(t *testing.T) {
-	site := newTestSite(t, Config{}, Deps{})
+	site := newTestSite(t, english, Deps{})
 	site.browser().signUp(auth.RoleMerchant, "m@example.com")
 	b := site.browser()
 	res := b.submit("/login", "/login", url.Values{"email": {"m@example.com"}, "password": {"wrong password!!"}})
@@ -74,32 +80,64 @@ func TestLogInRejectsWrongPassword(t *testing.T) {
 	}
 }
 
-func TestSignUpRejectsDuplicateEmailAndWritesNothing(t *testing.T) {
+// TestSignUpDoesNotRevealAccounts: signing up with an email that already
+// has an account gets exactly the answer a new email gets (no session for
+// either: both are sent to log in, with the same note), and changes
+// nothing; the account's owner learns from that note that their password is
+// unchanged.
+func TestSignUpDoesNotRevealAccounts(t *testing.T) {
 	db := dbtest.Open(t, auth.Migrations()...)
 	svc := auth.NewService(db, nil)
-	site := newTestSite(t, Config{}, Deps{Auth: svc})
+	site := newTestSite(t, english, Deps{Auth: svc})
 	site.browser().signUp(auth.RoleMerchant, "taken@example.com")
 
-	res := site.browser().submit("/signup", "/signup", url.Values{
-		"role": {"influencer"}, "name": {"Someone Else"}, "email": {"TAKEN@example.com"}, "password": {"another good password"},
-	})
-	if res.Status != http.StatusConflict {
-		t.Fatalf("duplicate email: status %d, want 409", res.Status)
+	attempt := func(email string) (response, string) {
+		b := site.browser()
+		res := b.submit("/signup", "/signup", url.Values{
+			"role": {"influencer"}, "name": {"Someone"}, "email": {email}, "password": {"another good password"},
+		})
+		return res, b.get(res.Location).Body
 	}
-	if !strings.Contains(res.Body, "already exists") {
-		t.Errorf("duplicate email page lacks a clear message: %.400s", res.Body)
+	taken, takenPage := attempt("TAKEN@example.com")
+	fresh, freshPage := attempt("fresh@example.com")
+	if taken.Status != http.StatusSeeOther || taken.Status != fresh.Status || taken.Location != fresh.Location || taken.Body != fresh.Body {
+		t.Errorf("taken email: %d → %q, new email: %d → %q; want the same answer", taken.Status, taken.Location, fresh.Status, fresh.Location)
 	}
-	var users int64
-	if err := db.Model(&auth.User{}).Count(&users).Error; err != nil {
+	if cookieNames(taken) != cookieNames(fresh) {
+		t.Errorf("cookies set: taken email %q, new email %q; want the same", cookieNames(taken), cookieNames(fresh))
+	}
+	note := "If this email already had an account, nothing has changed"
+	for _, page := range []string{takenPage, freshPage} {
+		if !strings.Contains(page, note) {
+			t.Errorf("the log-in page after sign-up lacks the note for the owner of an existing account: %.2000s", page)
+		}
+	}
+	var users []auth.User
+	if err := db.Order("id").Find(&users).Error; err != nil {
 		t.Fatal(err)
 	}
-	if users != 1 {
-		t.Errorf("users after duplicate sign-up = %d, want 1", users)
+	if len(users) != 2 || users[0].Role != auth.RoleMerchant || users[0].Name != "Test merchant" {
+		t.Errorf("users after signing up with a taken email = %+v, want the first one unchanged and the new one", users)
+	}
+	// The owner's password still works, the stranger's does not.
+	site.browser().logIn("taken@example.com", "correct horse battery")
+	res := site.browser().submit("/login", "/login", url.Values{"email": {"taken@example.com"}, "password": {"another good password"}})
+	if res.Status != http.StatusUnauthorized {
+		t.Errorf("log in with the second sign-up's password: %d, want 401", res.Status)
 	}
 }
 
+// cookieNames lists the names of the cookies a response sets.
+func cookieNames(res response) string {
+	var names []string
+	for _, c := range (&http.Response{Header: res.Header}).Cookies() {
+		names = append(names, c.Name)
+	}
+	return strings.Join(names, ",")
+}
+
 func TestSignUpValidation(t *testing.T) {
-	site := newTestSite(t, Config{}, Deps{})
+	site := newTestSite(t, english, Deps{})
 	tests := []struct {
 		name   string
 		fields url.Values
@@ -107,8 +145,11 @@ func TestSignUpValidation(t *testing.T) {
 	}{
 		{"bad email", url.Values{"role": {"merchant"}, "name": {"A"}, "email": {"not-an-email"}, "password": {"long enough pw"}}, "valid email"},
 		{"short password", url.Values{"role": {"merchant"}, "name": {"A"}, "email": {"a@example.com"}, "password": {"short"}}, "at least 10"},
+		{"repeated letter", url.Values{"role": {"merchant"}, "name": {"A"}, "email": {"a@example.com"}, "password": {"aaaaaaaaaa"}}, "repeats &#34;a&#34; over and over"},
+		{"common password", url.Values{"role": {"merchant"}, "name": {"A"}, "email": {"a@example.com"}, "password": {"password12"}}, "common password"},
+		{"only spaces", url.Values{"role": {"merchant"}, "name": {"A"}, "email": {"a@example.com"}, "password": {"            "}}, "only spaces"},
 		{"no role", url.Values{"role": {"admin"}, "name": {"A"}, "email": {"a@example.com"}, "password": {"long enough pw"}}, "merchant or an influencer"},
-		{"no name", url.Values{"role": {"merchant"}, "name": {" "}, "email": {"a@example.com"}, "password": {"long enough pw"}}, "enter your name"},
+		{"no name", url.Values{"role": {"merchant"}, "name": {" "}, "email": {"a@example.com"}, "password": {"long enough pw"}}, "Enter your name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,16 +8,19 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/warna/warna/affiliates"
+	"github.com/warna/warna/affiliates/clicklog"
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/database/dbtest"
 	"github.com/warna/warna/money"
 	"github.com/warna/warna/orders"
 	"github.com/warna/warna/stats"
 	"github.com/warna/warna/web/auth"
+	"github.com/warna/warna/web/locale"
 )
 
 // dashSite is a site with two shops (Jakarta, in rupiah; Los Angeles, in
@@ -26,20 +29,28 @@ type dashSite struct {
 	*testSite
 	*sales
 	stats *stats.Service
-	shops [2]catalog.Shop
-	infl  [2]auth.User
-	links [2]affiliates.Link
-	order [2]orders.Order
+	// clickClock is the click recorder's clock: moving it makes a click
+	// waiting in the log older.
+	clickClock *settableClock
+	shops      [2]catalog.Shop
+	infl       [2]auth.User
+	links      [2]affiliates.Link
+	order      [2]orders.Order
 }
 
 func newDashSite(t *testing.T) *dashSite {
 	t.Helper()
 	ctx := context.Background()
 	db := dbtest.Open(t, salesMigrations()...)
-	sales := newSales(t, db, affiliates.RecorderOptions{}, nil)
+	clickClock := &settableClock{}
+	clickClock.set(time.Now())
+	// The loader stores clicks only when an order needs them (FlushEvery of
+	// an hour): the dashboards' clicks are made in the database below.
+	sales := newSales(t, db, clicklog.Options{FlushEvery: time.Hour, Now: clickClock.Now}, nil)
 	authSvc := auth.NewService(db, nil)
 	stats := stats.NewService(db, nil, nil)
-	s := &dashSite{testSite: newTestSite(t, Config{BaseURL: "http://warna.test"}, sales.deps(Deps{Auth: authSvc, Stats: stats})), sales: sales, stats: stats}
+	s := &dashSite{testSite: newTestSite(t, Config{BaseURL: "http://warna.test"}, sales.deps(Deps{Auth: authSvc, Stats: stats})), sales: sales, stats: stats,
+		clickClock: clickClock}
 	for i, spec := range []struct{ email, slug, currency, zone, product string }{
 		{"jkt@example.com", "batik-jkt", "IDR", "Asia/Jakarta", "Kebaya Merah"},
 		{"la@example.com", "linen-la", "USD", "America/Los_Angeles", "Linen Shirt Blue"},
@@ -112,14 +123,14 @@ func TestMerchantDashboardShowsOnlyTheirShop(t *testing.T) {
 			t.Fatalf("%s: dashboard %d: %.300s", email, page.Status, page.Body)
 		}
 		own := s.order[i].TotalMinor
-		for _, want := range []string{money.Format(own, s.shops[i].Currency), "@" + []string{"rina_jkt", "lucy_la"}[i],
+		for _, want := range []string{locale.Money(locale.English, own, s.shops[i].Currency), "@" + []string{"rina_jkt", "lucy_la"}[i],
 			[]string{"Kebaya Merah", "Linen Shirt Blue"}[i], `<svg class="chart" id="chart-sales"`, `<svg class="chart" id="chart-clicks"`,
 			"Top products", "Top influencers", "Approval queue", "/merchant/dashboard/export/orders.csv?range=7d", "kpi-change"} {
 			if !strings.Contains(page.Body, want) {
 				t.Errorf("%s: dashboard lacks %q", email, want)
 			}
 		}
-		for _, leak := range []string{money.Format(s.order[other].TotalMinor, s.shops[other].Currency), []string{"Kebaya Merah", "Linen Shirt Blue"}[other],
+		for _, leak := range []string{locale.Money(locale.English, s.order[other].TotalMinor, s.shops[other].Currency), []string{"Kebaya Merah", "Linen Shirt Blue"}[other],
 			[]string{"rina_jkt", "lucy_la"}[other], s.links[other].Code} {
 			if strings.Contains(page.Body, leak) {
 				t.Errorf("%s: the other shop's %q shows on the dashboard", email, leak)
@@ -161,13 +172,13 @@ func TestInfluencerDashboardShowsOnlyTheirs(t *testing.T) {
 		if page.Status != http.StatusOK {
 			t.Fatalf("%s: dashboard %d: %.300s", handle, page.Status, page.Body)
 		}
-		for _, want := range []string{"/r/" + s.links[i].Code, money.Format(s.order[i].TotalMinor, s.shops[i].Currency),
+		for _, want := range []string{"/r/" + s.links[i].Code, locale.Money(locale.English, s.order[i].TotalMinor, s.shops[i].Currency),
 			`id="chart-earnings"`, "Pending earnings unlock", "Payout history", "/influencer#links", "Asia/Jakarta"} {
 			if !strings.Contains(page.Body, want) {
 				t.Errorf("%s: dashboard lacks %q", handle, want)
 			}
 		}
-		for _, leak := range []string{s.links[other].Code, money.Format(s.order[other].TotalMinor, s.shops[other].Currency)} {
+		for _, leak := range []string{s.links[other].Code, locale.Money(locale.English, s.order[other].TotalMinor, s.shops[other].Currency)} {
 			if strings.Contains(page.Body, leak) {
 				t.Errorf("%s: another influencer's %q shows", handle, leak)
 			}
@@ -235,12 +246,51 @@ func TestDashboardFiguresMatchExportsAndLedger(t *testing.T) {
 			if c.csv != c.shown {
 				t.Errorf("step %d: %s: CSV sums to %d, dashboard %d", step, c.label, c.csv, c.shown)
 			}
-			if !strings.Contains(page.Body, kpiHTML(c.label, money.Format(c.shown, shop.Currency))) {
-				t.Errorf("step %d: the page does not show %s = %s", step, c.label, money.Format(c.shown, shop.Currency))
+			if !strings.Contains(page.Body, kpiHTML(c.label, locale.Money(locale.English, c.shown, shop.Currency))) {
+				t.Errorf("step %d: the page does not show %s = %s", step, c.label, locale.Money(locale.English, c.shown, shop.Currency))
 			}
 		}
 		if int64(len(clicks)) != rep.Totals.ClicksRaw || !strings.Contains(page.Body, kpiHTML("Clicks", strconv.FormatInt(rep.Totals.ClicksRaw, 10))) {
 			t.Errorf("step %d: %d click rows, dashboard %d", step, len(clicks), rep.Totals.ClicksRaw)
+		}
+	}
+}
+
+// settableClock is a clock a test sets.
+type settableClock struct{ ns atomic.Int64 }
+
+func (c *settableClock) set(t time.Time) { c.ns.Store(t.UnixNano()) }
+func (c *settableClock) Now() time.Time  { return time.Unix(0, c.ns.Load()).UTC() }
+
+func TestDashboardsSayWhenClicksAreStillBeingCounted(t *testing.T) {
+	s := newDashSite(t)
+	merchant, influencer := s.login(t, "jkt@example.com"), s.login(t, "rina_jkt@example.com")
+	const notice = "still being counted"
+	for _, page := range []response{merchant.get("/merchant/dashboard"), influencer.get("/influencer/dashboard")} {
+		if page.Status != http.StatusOK || strings.Contains(page.Body, notice) {
+			t.Fatalf("dashboard %d, notice shown %v with every click stored", page.Status, strings.Contains(page.Body, notice))
+		}
+	}
+	// A click answered now waits in the click log.
+	if res := s.browser().getUA("/r/" + s.links[0].Code); res.Status != http.StatusFound {
+		t.Fatalf("follow: %d", res.Status)
+	}
+	start := s.clickClock.Now()
+	for _, tc := range []struct {
+		after time.Duration
+		want  string // "" for no notice
+	}{
+		{2 * time.Second, ""}, // the loader's ordinary rhythm: not worth saying
+		{41500 * time.Millisecond, "Clicks from the last 42 s are still being counted"},
+	} {
+		s.clickClock.set(start.Add(tc.after))
+		for _, page := range []response{merchant.get("/merchant/dashboard"), influencer.get("/influencer/dashboard")} {
+			if tc.want == "" && strings.Contains(page.Body, notice) {
+				t.Errorf("%v behind: the dashboard says clicks are still being counted", tc.after)
+			}
+			if tc.want != "" && !strings.Contains(page.Body, tc.want) {
+				t.Errorf("%v behind: the dashboard lacks %q", tc.after, tc.want)
+			}
 		}
 	}
 }

@@ -8,37 +8,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/warna/warna/fault"
+	"github.com/warna/warna/web/auth"
+	"github.com/warna/warna/web/site"
 )
-
-// csrfError is the echo CSRF middleware's failure, given a message people can act on.
-type csrfError struct{}
-
-func (*csrfError) Error() string { return "csrf token missing or invalid" }
-
-// statusOf maps a domain error kind to an HTTP status. This is the only place
-// where that mapping lives.
-func statusOf(kind fault.Kind) int {
-	switch kind {
-	case fault.Invalid:
-		return http.StatusBadRequest
-	case fault.NotFound:
-		return http.StatusNotFound
-	case fault.Conflict:
-		return http.StatusConflict
-	case fault.Forbidden:
-		return http.StatusForbidden
-	case fault.Unauthorized:
-		return http.StatusUnauthorized
-	case fault.TooLarge:
-		return http.StatusRequestEntityTooLarge
-	case fault.RateLimited:
-		return http.StatusTooManyRequests
-	case fault.Unavailable:
-		return http.StatusServiceUnavailable
-	default:
-		return http.StatusInternalServerError
-	}
-}
 
 // apiError is the one JSON error format of /api.
 type apiError struct {
@@ -51,29 +23,32 @@ type apiErrorBody struct {
 	Field   string `json:"field,omitempty"`
 }
 
-// classify turns any error into status, code, message and field.
-func classify(err error) (int, string, string, string) {
-	var csrf *csrfError
+// classify turns any error into status, code and field, and the error
+// whose message the user reads (err itself when it is a domain error).
+func classify(err error) (int, string, error, string) {
+	var csrf *auth.CSRFError
 	if errors.As(err, &csrf) {
-		return http.StatusForbidden, "csrf", "this form has expired or came from another site; reload the page and try again", ""
+		return http.StatusForbidden, "csrf", fault.Forbiddenf("this form has expired or came from another site; reload the page and try again"), ""
 	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
-		msg := http.StatusText(he.Code)
+		var shown error
 		switch he.Code {
 		case http.StatusNotFound:
-			msg = "there is nothing at this address"
+			shown = fault.NotFoundf("there is nothing at this address")
 		case http.StatusMethodNotAllowed:
-			msg = "this address does not accept that method"
+			shown = fault.Invalidf("this address does not accept that method")
 		case http.StatusRequestEntityTooLarge:
-			msg = "the request is too large"
+			shown = fault.TooLargef("the request is too large")
 		case http.StatusTooManyRequests:
-			msg = "too many attempts; wait a minute and try again"
+			shown = fault.Invalidf("too many attempts; wait a minute and try again")
+		default:
+			shown = &fault.Error{Message: http.StatusText(he.Code)}
 		}
-		return he.Code, strings.ReplaceAll(strings.ToLower(http.StatusText(he.Code)), " ", "_"), msg, ""
+		return he.Code, strings.ReplaceAll(strings.ToLower(http.StatusText(he.Code)), " ", "_"), shown, ""
 	}
 	kind := fault.KindOf(err)
-	return statusOf(kind), string(kind), fault.MessageOf(err), fault.FieldOf(err)
+	return site.StatusOf(kind), string(kind), err, fault.FieldOf(err)
 }
 
 // handleError renders every error: JSON under /api, an HTML page elsewhere.
@@ -83,12 +58,13 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	status, code, msg, field := classify(err)
+	status, code, shown, field := classify(err)
+	msg := fault.MessageOf(shown)
 	if status >= 500 {
 		s.logger.Error("request failed", "err", err, "method", c.Request().Method, "uri", c.Request().RequestURI,
 			"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
 	}
-	if status == http.StatusTooManyRequests {
+	if status == http.StatusTooManyRequests && c.Response().Header().Get("Retry-After") == "" {
 		c.Response().Header().Set("Retry-After", "60")
 	}
 	if wantsJSON(c) {
@@ -99,11 +75,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 		_ = c.JSON(status, apiError{Error: apiErrorBody{Code: code, Message: msg, Field: field}})
 		return
 	}
-	title := http.StatusText(status)
-	if status == http.StatusNotFound {
-		title = "Page not found"
+	title := site.T(c, "Something went wrong")
+	switch {
+	case status == http.StatusNotFound:
+		title = site.T(c, "Page not found")
+	case status < 500:
+		title = site.T(c, "This cannot be done")
 	}
-	if rerr := s.render(c, status, "error", Page{Title: title, Data: errorPage{Status: status, Message: msg}}); rerr != nil {
+	if rerr := s.views.Render(c, status, "error", site.Page{Title: title, Data: errorPage{Status: status, Message: site.Message(c, shown)}}); rerr != nil {
 		s.logger.Error("render error page", "err", rerr)
 		_ = c.String(status, msg)
 	}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -17,25 +19,33 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/warna/warna/affiliates"
+	"github.com/warna/warna/affiliates/clicklog"
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/database"
 	"github.com/warna/warna/database/dbtest"
+	"github.com/warna/warna/idempotency"
 	"github.com/warna/warna/media"
 	"github.com/warna/warna/orders"
 	"github.com/warna/warna/stats"
+	"github.com/warna/warna/web/api/apitest"
 	"github.com/warna/warna/web/auth"
+	"github.com/warna/warna/web/locale"
 )
 
 // testSite is a real Warna web server over a real database, reached over
 // real HTTP. Tests that need more services add them to deps before start.
 type testSite struct {
-	t    *testing.T
-	srv  *httptest.Server
-	auth *auth.Service
+	t      *testing.T
+	srv    *httptest.Server
+	auth   *auth.Service
+	server *Server
 }
 
 func newTestSite(t *testing.T, cfg Config, deps Deps) *testSite {
 	t.Helper()
+	if cfg.Language == "" { // tests read the English texts unless they ask for another
+		cfg.Language = locale.English
+	}
 	if deps.Auth == nil {
 		db := dbtest.Open(t, auth.Migrations()...)
 		deps.Auth = auth.NewService(db, nil)
@@ -44,9 +54,10 @@ func newTestSite(t *testing.T, cfg Config, deps Deps) *testSite {
 	if err != nil {
 		t.Fatalf("build server: %v", err)
 	}
-	srv := httptest.NewServer(s.Handler())
+	// Every /api/v1 call of every test is checked against the API description.
+	srv := httptest.NewServer(apitest.Handler(t, s.Handler()))
 	t.Cleanup(srv.Close)
-	return &testSite{t: t, srv: srv, auth: deps.Auth}
+	return &testSite{t: t, srv: srv, auth: deps.Auth, server: s}
 }
 
 // browser is an HTTP client with its own cookie jar that does not follow
@@ -119,15 +130,17 @@ func (b *browser) post(action string, fields url.Values) response {
 	return b.do(req)
 }
 
-// signUp creates an account through the form and leaves the browser logged in.
+// signUp creates an account through the form and logs the browser in with
+// it, as a new user does after signing up.
 func (b *browser) signUp(role auth.Role, email string) {
 	b.t.Helper()
 	res := b.submit("/signup", "/signup", url.Values{
 		"role": {string(role)}, "name": {"Test " + string(role)}, "email": {email}, "password": {"correct horse battery"},
 	})
-	if res.Status != http.StatusSeeOther {
-		b.t.Fatalf("sign up %s: status %d, want 303; body: %.300s", email, res.Status, res.Body)
+	if res.Status != http.StatusSeeOther || res.Location != "/login" {
+		b.t.Fatalf("sign up %s: status %d to %q, want 303 to /login; body: %.300s", email, res.Status, res.Location, res.Body)
 	}
+	b.logIn(email, "correct horse battery")
 }
 
 // sales are the link, profile, ledger, cart, order and webhook services over
@@ -149,16 +162,24 @@ const testSecret = "web-test-secret-0123456789abcdef"
 func salesMigrations() []database.Migration {
 	var all []database.Migration
 	for _, m := range [][]database.Migration{auth.Migrations(), catalog.Migrations(), orders.Migrations(),
-		affiliates.Migrations(), stats.Migrations()} {
+		affiliates.Migrations(), stats.Migrations(), idempotency.Migrations()} {
 		all = append(all, m...)
 	}
 	return all
 }
 
 // newSales builds the services; the click recorder runs until the test ends.
-func newSales(t *testing.T, db *gorm.DB, clicks affiliates.RecorderOptions, store media.Store) *sales {
+// Webhooks must be on public addresses (exampleResolver's names).
+func newSales(t *testing.T, db *gorm.DB, clicks clicklog.Options, store media.Store) *sales {
 	t.Helper()
-	aff, err := affiliates.NewService(db, affiliates.Options{Secret: testSecret, SpillDir: t.TempDir(), Clicks: clicks})
+	return newSalesHooks(t, db, clicks, store, orders.WebhookOptions{Resolver: exampleResolver{}})
+}
+
+// newSalesHooks is newSales with the webhooks' options, for tests whose
+// receiver is an httptest server on loopback.
+func newSalesHooks(t *testing.T, db *gorm.DB, clicks clicklog.Options, store media.Store, hooks orders.WebhookOptions) *sales {
+	t.Helper()
+	aff, err := affiliates.NewService(db, affiliates.Options{Secret: testSecret, DataDir: t.TempDir(), Clicks: clicks})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,9 +193,9 @@ func newSales(t *testing.T, db *gorm.DB, clicks affiliates.RecorderOptions, stor
 	})
 	s := &sales{aff: aff, queue: &jobQueue{}}
 	s.influencers = affiliates.NewInfluencers(db, aff, store, nil, nil)
-	s.ledger = affiliates.NewLedger(db, nil, nil)
 	s.carts = orders.NewCarts(db, testSecret)
-	s.webhooks = orders.NewWebhooks(db, s.queue, nil)
+	s.webhooks = orders.NewWebhooks(db, s.queue, hooks)
+	s.ledger = affiliates.NewLedger(db, s.webhooks, nil, nil)
 	s.orders = orders.NewService(db, affiliates.NewAttribution(aff, nil), s.webhooks, nil)
 	return s
 }
@@ -210,4 +231,28 @@ func newRequest(t testing.TB, method, url string, body io.Reader) *http.Request 
 		t.Fatal(err)
 	}
 	return req
+}
+
+// logIn logs the browser in through the form.
+func (b *browser) logIn(email, password string) {
+	b.t.Helper()
+	res := b.submit("/login", "/login", url.Values{"email": {email}, "password": {password}})
+	if res.Status != http.StatusSeeOther {
+		b.t.Fatalf("log in %s: status %d, want 303; body: %.300s", email, res.Status, res.Body)
+	}
+}
+
+// exampleResolver stands in for DNS (which tests must not need): names under
+// .example and example.com are at a public address, names under .internal
+// at a private one, and nothing else exists.
+type exampleResolver struct{}
+
+func (exampleResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	switch {
+	case strings.HasSuffix(host, ".example") || strings.HasSuffix(host, "example.com"):
+		return []netip.Addr{netip.MustParseAddr("93.184.215.14")}, nil
+	case strings.HasSuffix(host, ".internal"):
+		return []netip.Addr{netip.MustParseAddr("10.20.30.40")}, nil
+	}
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 }

@@ -8,11 +8,6 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-func (s *Server) mediaRoutes(e *echo.Echo) {
-	e.GET("/media/:key", s.mediaFile)
-	e.HEAD("/media/:key", s.mediaFile)
-}
-
 // mediaFile serves a stored photo or thumbnail. Keys are content hashes, so
 // a file under a key never changes and may be cached for a year.
 func (s *Server) mediaFile(c echo.Context) error {

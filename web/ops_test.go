@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
 
 func TestHealthReadyMetricsVersion(t *testing.T) {
-	dbDown := errors.New("connection refused")
+	// What pgx says when the database is down: user, database, host and
+	// address, none of which a visitor may see.
+	dbDown := errors.New("failed to connect to `user=warna database=shop`: 10.0.3.7:5432 (db.internal): dial error: dial tcp 10.0.3.7:5432: connect: connection refused")
 	var failing bool
 	site := newTestSite(t, Config{Version: "v1.2.3", Commit: "abc123"}, Deps{Ready: []ReadyCheck{{
 		Name: "database",
@@ -29,8 +32,14 @@ func TestHealthReadyMetricsVersion(t *testing.T) {
 		t.Errorf("/readyz healthy: %d %s", got.Status, got.Body)
 	}
 	failing = true
-	if got := b.get("/readyz"); got.Status != http.StatusServiceUnavailable || !strings.Contains(got.Body, "connection refused") {
-		t.Errorf("/readyz with the database down: %d %s, want 503 naming the failure", got.Status, got.Body)
+	if got := b.get("/readyz"); got.Status != http.StatusServiceUnavailable || !strings.Contains(got.Body, `"database":"unavailable"`) {
+		t.Errorf("/readyz with the database down: %d %s, want 503 naming the failed check", got.Status, got.Body)
+	} else {
+		for _, secret := range []string{"warna", "shop", "10.0.3.7", "db.internal", "5432", "refused"} {
+			if strings.Contains(got.Body, secret) {
+				t.Errorf("/readyz shows %q from the driver's error: %s", secret, got.Body)
+			}
+		}
 	}
 	if got := b.get("/version"); !strings.Contains(got.Body, `"version":"v1.2.3"`) || !strings.Contains(got.Body, `"commit":"abc123"`) {
 		t.Errorf("/version: %s", got.Body)
@@ -65,13 +74,39 @@ func TestErrorsRenderByAudience(t *testing.T) {
 	}
 }
 
-func TestSafeNextRefusesOffsiteRedirects(t *testing.T) {
-	for _, next := range []string{"//evil.example", "https://evil.example", "/\\evil.example", "evil", "javascript:alert(1)"} {
-		if got := safeNext(next); got != "" {
-			t.Errorf("safeNext(%q) = %q, want empty", next, got)
+// TestMetricsProtectedOrElsewhere: with a token set, /metrics answers only
+// to it; when served on its own address, the site does not serve it.
+func TestMetricsProtectedOrElsewhere(t *testing.T) {
+	site := newTestSite(t, Config{MetricsToken: "scrape-secret-0123"}, Deps{})
+	scrape := func(srv string, token string) response {
+		req := newRequest(t, http.MethodGet, srv+"/metrics", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
 		}
+		return site.browser().do(req)
 	}
-	if got := safeNext("/merchant/products?page=2"); got != "/merchant/products?page=2" {
-		t.Errorf("safeNext kept local path as %q", got)
+	if got := scrape(site.srv.URL, ""); got.Status != http.StatusUnauthorized || strings.Contains(got.Body, "warna_") {
+		t.Errorf("/metrics without the token: %d, want 401 and no figures", got.Status)
+	}
+	if got := scrape(site.srv.URL, "wrong-token"); got.Status != http.StatusUnauthorized {
+		t.Errorf("/metrics with a wrong token: %d, want 401", got.Status)
+	}
+	if got := scrape(site.srv.URL, "scrape-secret-0123"); got.Status != http.StatusOK || !strings.Contains(got.Body, "warna_") {
+		t.Errorf("/metrics with the token: %d, want 200 with figures", got.Status)
+	}
+
+	s, err := New(Config{MetricsElsewhere: true}, Deps{Auth: site.auth})
+	if err != nil {
+		t.Fatal(err)
+	}
+	main := httptest.NewServer(s.Handler())
+	t.Cleanup(main.Close)
+	metrics := httptest.NewServer(s.MetricsHandler())
+	t.Cleanup(metrics.Close)
+	if got := scrape(main.URL, ""); got.Status != http.StatusNotFound {
+		t.Errorf("/metrics on the site when it has its own address: %d, want 404", got.Status)
+	}
+	if got := scrape(metrics.URL, ""); got.Status != http.StatusOK || !strings.Contains(got.Body, "warna_") {
+		t.Errorf("/metrics on its own address: %d", got.Status)
 	}
 }

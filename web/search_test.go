@@ -23,12 +23,9 @@ import (
 // newSearchSite serves the contract catalogue from a real embedded index.
 func newSearchSite(t *testing.T) *testSite {
 	t.Helper()
-	idx, err := embedded.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	idx := embedded.New()
 	t.Cleanup(func() { _ = idx.Close() })
-	if err := idx.Upsert(context.Background(), searchtest.Documents()); err != nil {
+	if err := idx.Rebuild(context.Background(), func(put func([]search.Document) error) error { return put(searchtest.Documents()) }); err != nil {
 		t.Fatal(err)
 	}
 	return newTestSite(t, Config{BaseURL: "http://warna.test"}, Deps{Search: search.NewService(idx, search.Options{Currency: "IDR"})})
@@ -62,6 +59,7 @@ func TestSearchAPI(t *testing.T) {
 	for raw, field := range map[string]string{
 		"colors=%23zzzzzz": "colors", "tol=99": "tol", "sort=cheap": "sort", "per_page=100": "per_page",
 		"price_min=abc": "price_min", "match=most": "match", "family=mauve": "family",
+		"tol=NaN": "tol", "tol=Inf": "tol", "tol=-Infinity": "tol", "colors=red:NaN": "colors", "colors=red:%2BInf": "colors",
 	} {
 		res := b.get("/api/v1/search?" + raw)
 		var e apiError
@@ -80,11 +78,29 @@ func TestSearchPage(t *testing.T) {
 	if res.Status != http.StatusOK {
 		t.Fatalf("status %d", res.Status)
 	}
-	assertOrder(t, res.Body, "Burgundy midi dress", "Floral wrap dress", "Crimson evening dress")
-	for _, want := range []string{`name="colors" value="red"`, `type="color" name="pick"`, `type="range" name="pick_w"`, `name="not" value="black"`, "3 products", "matches"} {
+	assertOrder(t, res.Body, "Burgundy midi dress", "Crimson evening dress", "Floral wrap dress", "Red summer dress")
+	// explanations in words: the burgundy swatch (#610023, ΔE 6.6 from
+	// burgundy, 70 %) is "mostly deep red, close to burgundy"
+	for _, want := range []string{`name="colors" value="red"`, `type="color" name="pick"`, `type="range" name="pick_w"`, `name="not" value="black"`,
+		"4 products", "Mostly deep red, close to burgundy"} {
 		if !strings.Contains(res.Body, want) {
 			t.Errorf("page lacks %q", want)
 		}
+	}
+	if strings.Contains(res.Body, "ΔE") {
+		t.Error("the page shows shoppers ΔE")
+	}
+	// the help says what each kind of colour means and how exclusion works
+	for _, want := range []string{"How colour search works", "Colour families", "Named colours", "Colours you pick", "10 % or more", "bukan hitam"} {
+		if !strings.Contains(res.Body, want) {
+			t.Errorf("the search page's help lacks %q", want)
+		}
+	}
+	// Indonesian words, with a colour left out: the English page names the family in English
+	res = b.get("/search?q=kemeja+merah+bukan+hitam")
+	if res.Status != http.StatusOK || !strings.Contains(res.Body, "Kemeja batik merah maroon") || strings.Contains(res.Body, "Kemeja hitam polos") ||
+		!strings.Contains(res.Body, "1 product") || !strings.Contains(res.Body, "Mostly deep red") || !strings.Contains(res.Body, "not black") {
+		t.Errorf("kemeja merah bukan hitam: status %d, want the maroon batik shirt alone, in words, with black left out", res.Status)
 	}
 	// the picker rows: red 70 %, blue 30 %, a third row left at 0
 	res = b.get("/search?" + url.Values{"pick": {"#cc1f1f", "#1e90ff", "#888888"}, "pick_w": {"70", "30", "0"}, "match": {"all"}}.Encode())
@@ -101,8 +117,14 @@ func TestSearchPage(t *testing.T) {
 		t.Errorf("chips: status %d, want results with a next page and family facet links", res.Status)
 	}
 	res = b.get("/search?tol=1")
-	if res.Status != http.StatusBadRequest || !strings.Contains(res.Body, "tol is a colour tolerance") {
+	if res.Status != http.StatusBadRequest || !strings.Contains(res.Body, "Tol is a colour tolerance") {
 		t.Errorf("bad tolerance: got %d, want 400 with the message next to the field", res.Status)
+	}
+	for _, raw := range []string{"tol=NaN", "tol=Inf", "colors=red:NaN", "pick=%23cc1f1f&pick_w=NaN", "pick=%23cc1f1f&pick_w=Inf"} {
+		res = b.get("/search?" + raw)
+		if res.Status != http.StatusBadRequest || !strings.Contains(res.Body, "number") {
+			t.Errorf("%s: got %d, want 400 saying what number is wanted", raw, res.Status)
+		}
 	}
 }
 
@@ -162,7 +184,7 @@ func TestShopThisLook(t *testing.T) {
 
 	req = newRequest(t, http.MethodPost, b.site.srv.URL+"/search/look", strings.NewReader("_csrf="+token))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if res := b.do(req); res.Status != http.StatusBadRequest || !strings.Contains(res.Body, "choose a photo") {
+	if res := b.do(req); res.Status != http.StatusBadRequest || !strings.Contains(res.Body, "Choose a photo") {
 		t.Errorf("no photo: got %d, want 400 asking for one", res.Status)
 	}
 }

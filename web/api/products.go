@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -17,15 +16,15 @@ import (
 	"github.com/warna/warna/web/request"
 )
 
-func (a *API) productRoutes(api *echo.Group) {
+func (a *productsAPI) productRoutes(api *echo.Group) {
 	merchant := api.Group("/products", auth.RequireRole(auth.RoleMerchant))
 	merchant.GET("", a.apiListProducts)
-	merchant.POST("", a.apiCreateProduct)
+	merchant.POST("", a.apiCreateProduct, a.idempotent)
 	merchant.GET("/:id", a.apiGetProduct)
 	merchant.PATCH("/:id", a.apiUpdateProduct)
 	merchant.POST("/:id/archive", a.apiArchiveProduct)
 	merchant.DELETE("/:id", a.apiArchiveProduct)
-	merchant.POST("/:id/images", a.apiUploadImage)
+	merchant.POST("/:id/images", a.apiUploadImage, a.idempotent)
 	merchant.PUT("/:id/families", a.apiSetFamilies)
 
 	api.GET("/catalog/products", a.apiPublicProducts)
@@ -35,24 +34,24 @@ func (a *API) productRoutes(api *echo.Group) {
 // Product is a product in the API. CommissionBps is only shown to the
 // merchant who owns it.
 type Product struct {
-	ID            int64     `json:"id"`
-	SKU           string    `json:"sku"`
-	Title         string    `json:"title"`
-	Description   string    `json:"description"`
-	Category      string    `json:"category"`
-	PriceMinor    int64     `json:"price_minor"`
-	Price         string    `json:"price"`
-	Currency      string    `json:"currency"`
-	Stock         int       `json:"stock"`
-	Status        string    `json:"status"`
-	CommissionBps *int      `json:"commission_bps,omitempty"`
-	Color         string    `json:"color,omitempty"`
-	Shop          ShopRef   `json:"shop"`
-	URL           string    `json:"url"`
-	Images        []Image   `json:"images"`
-	Colours       Colours   `json:"colours"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	ID            int64   `json:"id"`
+	SKU           string  `json:"sku"`
+	Title         string  `json:"title"`
+	Description   string  `json:"description"`
+	Category      string  `json:"category"`
+	PriceMinor    int64   `json:"price_minor"`
+	Price         string  `json:"price"`
+	Currency      string  `json:"currency"`
+	Stock         int     `json:"stock"`
+	Status        string  `json:"status"`
+	CommissionBps *int    `json:"commission_bps,omitempty"`
+	Color         string  `json:"color,omitempty"`
+	Shop          ShopRef `json:"shop"`
+	URL           string  `json:"url"`
+	Images        []Image `json:"images"`
+	Colours       Colours `json:"colours"`
+	CreatedAt     string  `json:"created_at"`
+	UpdatedAt     string  `json:"updated_at"`
 }
 
 // Colours is the product's colour categorisation: the families found in
@@ -83,6 +82,8 @@ type Image struct {
 	Thumbs   []Thumb          `json:"thumbs"`
 	Palette  []catalog.Swatch `json:"palette,omitempty"`
 	Error    string           `json:"error,omitempty"`
+	// CreatedAt is when the photo was uploaded.
+	CreatedAt string `json:"created_at"`
 }
 
 // Thumb is one thumbnail of a photo.
@@ -93,13 +94,13 @@ type Thumb struct {
 	URL    string `json:"url"`
 }
 
-func (a *API) product(p catalog.Product, owner bool) Product {
+func (a *productsAPI) product(p catalog.Product, owner bool) Product {
 	out := Product{
 		ID: p.ID, SKU: p.SKU, Title: p.Title, Description: p.Description, Category: p.Category,
 		PriceMinor: p.PriceMinor, Price: money.Plain(p.PriceMinor, p.Currency), Currency: p.Currency,
 		Stock: p.Stock, Status: string(p.Status), Color: p.DeclaredColor,
 		Shop: ShopRef{Slug: p.Shop.Slug, Name: p.Shop.Name}, URL: a.baseURL + "/products/" + strconv.FormatInt(p.ID, 10),
-		Images: []Image{}, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		Images: []Image{}, CreatedAt: timestamp(p.CreatedAt), UpdatedAt: timestamp(p.UpdatedAt),
 	}
 	out.Colours = Colours{Families: map[string]float64{}, Dominant: p.DominantFamily, Multicolour: p.Multicolour, Override: p.OverrideFamilies()}
 	for _, f := range p.FamilyShares() {
@@ -116,27 +117,36 @@ func (a *API) product(p catalog.Product, owner bool) Product {
 	return out
 }
 
-func (a *API) image(img catalog.Image) Image {
+func (a *productsAPI) image(img catalog.Image) Image {
 	out := Image{ID: img.ID, Position: img.Position, Status: string(img.Status), Width: img.Width, Height: img.Height,
-		Thumbs: []Thumb{}, Palette: img.Swatches(), Error: img.Error}
+		Thumbs: []Thumb{}, Palette: img.Swatches(), Error: img.Error, CreatedAt: timestamp(img.CreatedAt)}
 	for _, t := range img.ThumbList() {
 		out.Thumbs = append(out.Thumbs, Thumb{Size: t.Size, Width: t.Width, Height: t.Height, URL: a.baseURL + "/media/" + t.Key})
 	}
 	return out
 }
 
-// ProductList is one page of products.
+// ProductList is one page of products. Page is 0 when the list was asked
+// for by cursor.
 type ProductList struct {
-	Items   []Product `json:"items"`
-	Page    int       `json:"page"`
-	PerPage int       `json:"per_page"`
-	Total   int64     `json:"total"`
+	Items      []Product `json:"items"`
+	Page       int       `json:"page"`
+	PerPage    int       `json:"per_page"`
+	Total      int64     `json:"total"`
+	NextCursor string    `json:"next_cursor,omitempty"`
+	Next       string    `json:"next,omitempty"`
 }
 
-func (a *API) productList(page catalog.ProductPage, owner bool) ProductList {
+func (a *productsAPI) productList(c echo.Context, page catalog.ProductPage, byCursor, owner bool) ProductList {
 	out := ProductList{Items: make([]Product, 0, len(page.Items)), Page: page.Page, PerPage: page.PerPage, Total: page.Total}
+	if byCursor {
+		out.Page = 0
+	}
 	for _, p := range page.Items {
 		out.Items = append(out.Items, a.product(p, owner))
+	}
+	if n := len(page.Items); n > 0 {
+		out.NextCursor, out.Next = a.cursorNext(c, page.Items[n-1].ID, page.More)
 	}
 	return out
 }
@@ -153,20 +163,24 @@ func perPageParam(c echo.Context) (int, error) {
 	return n, nil
 }
 
-func (a *API) apiListProducts(c echo.Context) error {
+func (a *productsAPI) apiListProducts(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	perPage, err := perPageParam(c)
 	if err != nil {
 		return err
 	}
+	before, err := cursorParam(c)
+	if err != nil {
+		return err
+	}
 	page, err := a.deps.Catalog.Products.Products(c.Request().Context(), user.ID, catalog.ProductFilter{
 		Status: catalog.Status(c.QueryParam("status")), Category: c.QueryParam("category"), Query: c.QueryParam("q"),
-		Page: request.Page(c), PerPage: perPage,
+		Page: request.Page(c), PerPage: perPage, Before: before,
 	})
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, a.productList(page, true))
+	return c.JSON(http.StatusOK, a.productList(c, page, before > 0, true))
 }
 
 // productRequest is the body of create and update calls. Absent fields are
@@ -207,7 +221,7 @@ func (r productRequest) patch() (catalog.ProductPatch, error) {
 	return pt, nil
 }
 
-func (a *API) apiCreateProduct(c echo.Context) error {
+func (a *productsAPI) apiCreateProduct(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	var req productRequest
 	if err := request.JSON(c, &req); err != nil {
@@ -230,7 +244,7 @@ func (a *API) apiCreateProduct(c echo.Context) error {
 	return c.JSON(http.StatusCreated, a.product(p, true))
 }
 
-func (a *API) apiGetProduct(c echo.Context) error {
+func (a *productsAPI) apiGetProduct(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	id, err := request.ID(c, "id", "no such product")
 	if err != nil {
@@ -240,10 +254,10 @@ func (a *API) apiGetProduct(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, a.product(p, true))
+	return jsonWithETag(c, a.product(p, true))
 }
 
-func (a *API) apiUpdateProduct(c echo.Context) error {
+func (a *productsAPI) apiUpdateProduct(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	id, err := request.ID(c, "id", "no such product")
 	if err != nil {
@@ -271,7 +285,7 @@ func (a *API) apiUpdateProduct(c echo.Context) error {
 // apiSetFamilies sets the merchant's colour families of a product from
 // {"families": ["red", "white"]}; an empty list clears the override so the
 // families found in the photos apply again.
-func (a *API) apiSetFamilies(c echo.Context) error {
+func (a *productsAPI) apiSetFamilies(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	id, err := request.ID(c, "id", "no such product")
 	if err != nil {
@@ -297,7 +311,7 @@ func (a *API) apiSetFamilies(c echo.Context) error {
 	return c.JSON(http.StatusOK, a.product(p, true))
 }
 
-func (a *API) apiArchiveProduct(c echo.Context) error {
+func (a *productsAPI) apiArchiveProduct(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	id, err := request.ID(c, "id", "no such product")
 	if err != nil {
@@ -312,7 +326,7 @@ func (a *API) apiArchiveProduct(c echo.Context) error {
 
 // apiUploadImage accepts one or more files as multipart ("file" or "photos")
 // or a single image as the raw body.
-func (a *API) apiUploadImage(c echo.Context) error {
+func (a *productsAPI) apiUploadImage(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
 	id, err := request.ID(c, "id", "no such product")
 	if err != nil {
@@ -344,21 +358,25 @@ func (a *API) apiUploadImage(c echo.Context) error {
 	return c.JSON(http.StatusCreated, map[string]any{"images": out})
 }
 
-func (a *API) apiPublicProducts(c echo.Context) error {
+func (a *productsAPI) apiPublicProducts(c echo.Context) error {
 	perPage, err := perPageParam(c)
 	if err != nil {
 		return err
 	}
+	before, err := cursorParam(c)
+	if err != nil {
+		return err
+	}
 	page, err := a.deps.Catalog.Products.PublicProducts(c.Request().Context(), catalog.PublicFilter{
-		Category: c.QueryParam("category"), ShopSlug: c.QueryParam("shop"), Page: request.Page(c), PerPage: perPage,
+		Category: c.QueryParam("category"), ShopSlug: c.QueryParam("shop"), Page: request.Page(c), PerPage: perPage, Before: before,
 	})
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, a.productList(page, false))
+	return c.JSON(http.StatusOK, a.productList(c, page, before > 0, false))
 }
 
-func (a *API) apiPublicProduct(c echo.Context) error {
+func (a *productsAPI) apiPublicProduct(c echo.Context) error {
 	id, err := request.ID(c, "id", "no such product")
 	if err != nil {
 		return err
@@ -367,5 +385,5 @@ func (a *API) apiPublicProduct(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, a.product(p, false))
+	return jsonWithETag(c, a.product(p, false))
 }

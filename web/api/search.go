@@ -41,12 +41,16 @@ type Hit struct {
 
 // SearchResult is one page of search results with their facets.
 type SearchResult struct {
-	Total       int           `json:"total"`
-	Approximate bool          `json:"approximate,omitempty"`
-	Page        int           `json:"page"`
-	PerPage     int           `json:"per_page"`
-	Hits        []Hit         `json:"hits"`
-	Facets      search.Facets `json:"facets"`
+	Total       int  `json:"total"`
+	Approximate bool `json:"approximate,omitempty"`
+	// Reachable is how many of the matches the pages reach (fewer than
+	// Total when there are more than can be ranked).
+	Reachable int           `json:"reachable"`
+	Page      int           `json:"page"`
+	PerPage   int           `json:"per_page"`
+	Hits      []Hit         `json:"hits"`
+	Facets    search.Facets `json:"facets"`
+	Next      string        `json:"next,omitempty"`
 }
 
 // search is GET /api/v1/search: the same query language as /search.
@@ -59,7 +63,7 @@ func (a *API) search(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := SearchResult{Total: res.Total, Approximate: res.Approximate, Page: q.Page, PerPage: q.PerPage,
+	out := SearchResult{Total: res.Total, Approximate: res.Approximate, Reachable: res.Reachable(), Page: q.Page, PerPage: q.PerPage,
 		Hits: make([]Hit, 0, len(res.Hits)), Facets: res.Facets}
 	for _, h := range res.Hits {
 		d := h.Doc
@@ -79,6 +83,10 @@ func (a *API) search(c echo.Context) error {
 			hit.Palette = append(hit.Palette, Swatch{Hex: sw.Hex, Name: sw.Name, Family: sw.Family, Share: sw.Share})
 		}
 		out.Hits = append(out.Hits, hit)
+	}
+	if q.Page*q.PerPage < res.Total {
+		// Results are ranked: they page by number, not by cursor.
+		out.Next = a.nextLink(c, "page", strconv.Itoa(q.Page+1))
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, out)

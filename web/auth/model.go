@@ -15,12 +15,14 @@ type Role string
 const (
 	RoleMerchant   Role = "merchant"
 	RoleInfluencer Role = "influencer"
+	// RoleShopper buys: order history, re-order and a wishlist.
+	RoleShopper Role = "shopper"
 )
 
 // Valid reports whether r is a known role.
-func (r Role) Valid() bool { return r == RoleMerchant || r == RoleInfluencer }
+func (r Role) Valid() bool { return r == RoleMerchant || r == RoleInfluencer || r == RoleShopper }
 
-// User is a login: a merchant or an influencer.
+// User is a login: a merchant, an influencer or a shopper.
 type User struct {
 	ID           int64  `gorm:"primaryKey"`
 	Email        string `gorm:"size:254;not null;uniqueIndex"`
@@ -28,7 +30,13 @@ type User struct {
 	Role         Role   `gorm:"size:20;not null;index"`
 	PasswordHash string `gorm:"size:200;not null"`
 	CreatedAt    time.Time
+	// EmailVerifiedAt is when the owner followed the link mailed to Email
+	// (or reset the password through one); nil until then.
+	EmailVerifiedAt *time.Time
 }
+
+// Verified reports whether the user proved they read mail at Email.
+func (u User) Verified() bool { return u.EmailVerifiedAt != nil }
 
 // session is a server-side login session; only the SHA-256 of its token is
 // stored, so a database leak does not leak live sessions.
@@ -60,8 +68,8 @@ func (APIKey) TableName() string { return "api_keys" }
 
 // Migrations creates the account tables.
 func Migrations() []database.Migration {
-	return []database.Migration{{
+	return append([]database.Migration{{
 		ID: "0001_auth_accounts",
 		Up: func(tx *gorm.DB) error { return tx.AutoMigrate(&User{}, &session{}, &APIKey{}) },
-	}}
+	}}, append(rateLimitMigrations(), accountMigrations()...)...)
 }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -29,6 +30,9 @@ const SessionTTL = 14 * 24 * time.Hour
 type Service struct {
 	db  *gorm.DB
 	now func() time.Time
+	// rateTakes counts TakeAttempt calls, to prune expired windows every so
+	// often.
+	rateTakes atomic.Int64
 }
 
 // NewService returns a Service over db; now is the clock (nil = time.Now).
@@ -61,11 +65,11 @@ func (in SignUpInput) Validate() error {
 	if in.Name == "" || utf8.RuneCountInString(in.Name) > 100 {
 		return fault.FieldInvalidf("name", "enter your name (up to 100 characters)")
 	}
-	if n := utf8.RuneCountInString(in.Password); n < 10 || n > 200 {
-		return fault.FieldInvalidf("password", "choose a password of at least 10 characters")
+	if err := passwordProblem(in.Password, in.Email, in.Name); err != nil {
+		return err
 	}
 	if !in.Role.Valid() {
-		return fault.FieldInvalidf("role", "choose whether you sign up as a merchant or an influencer")
+		return fault.FieldInvalidf("role", "choose whether you sign up as a shopper, a merchant or an influencer")
 	}
 	return nil
 }
@@ -131,13 +135,18 @@ func (s *Service) OpenSession(ctx context.Context, userID int64) (string, error)
 }
 
 func (s *Service) openSession(ctx context.Context, userID int64) (string, error) {
+	return openSessionTx(s.db.WithContext(ctx), userID, s.now())
+}
+
+// openSessionTx stores a new session of userID starting at now and returns
+// its secret token.
+func openSessionTx(tx *gorm.DB, userID int64, now time.Time) (string, error) {
 	token, err := randomToken(32)
 	if err != nil {
 		return "", err
 	}
-	now := s.now()
 	row := session{TokenHash: sha256Hex(token), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(SessionTTL)}
-	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
+	if err := tx.Create(&row).Error; err != nil {
 		return "", fmt.Errorf("open session: %w", err)
 	}
 	return token, nil
@@ -249,10 +258,15 @@ func (s *Service) UserByAPIKey(ctx context.Context, key string) (User, error) {
 	return row.User, nil
 }
 
-// DeleteExpiredSessions removes sessions past their expiry.
+// DeleteExpiredSessions removes sessions past their expiry, and the mailed
+// links (reset, verification) past theirs: both are of no use any more.
 func (s *Service) DeleteExpiredSessions(ctx context.Context) (int64, error) {
 	res := s.db.WithContext(ctx).Where("expires_at <= ?", s.now()).Delete(&session{})
-	return res.RowsAffected, res.Error
+	if res.Error != nil {
+		return 0, res.Error
+	}
+	links := s.db.WithContext(ctx).Where("expires_at <= ?", s.now()).Delete(&accountToken{})
+	return res.RowsAffected, links.Error
 }
 
 func randomToken(n int) (string, error) {

@@ -3,10 +3,17 @@ package dashboard
 import (
 	"encoding/xml"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/warna/warna/web/locale"
+	"github.com/warna/warna/web/site"
 )
 
 var barRect = regexp.MustCompile(`<rect class="bar (s\d)" x="[^"]+" y="([^"]+)" width="[^"]+" height="([^"]+)">`)
@@ -166,5 +173,26 @@ func TestChartRightAxisLine(t *testing.T) {
 	}
 	if !strings.Contains(svg, "<title>b Earnings: $2</title>") {
 		t.Error("right-axis tooltips should use the right format")
+	}
+}
+
+// TestCompactIn: axis numbers as each language shortens them.
+func TestCompactIn(t *testing.T) {
+	for _, tt := range []struct {
+		lang locale.Lang
+		v    float64
+		want string
+	}{
+		{locale.English, 1_500_000, "1.5M"}, {locale.Indonesian, 1_500_000, "1,5 jt"},
+		{locale.Indonesian, 150_000, "150 rb"}, {locale.Indonesian, 2_000_000_000, "2 M"}, {locale.Indonesian, 12, "12"},
+	} {
+		e := echo.New()
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.Header.Set("Accept-Language", string(tt.lang))
+		c := e.NewContext(req, httptest.NewRecorder())
+		_ = site.Languages(nil, locale.English)(func(echo.Context) error { return nil })(c)
+		if got := compactIn(c)(tt.v); got != tt.want {
+			t.Errorf("%s %v: %q, want %q", tt.lang, tt.v, got, tt.want)
+		}
 	}
 }

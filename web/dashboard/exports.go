@@ -1,18 +1,18 @@
 package dashboard
 
 import (
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/warna/warna/money"
+	"github.com/warna/warna/spreadsheet"
 	"github.com/warna/warna/stats"
 	"github.com/warna/warna/web/auth"
+	"github.com/warna/warna/web/site"
 )
 
 // CSV exports of a dashboard's range. Every figure on the dashboard is the sum
@@ -20,7 +20,9 @@ import (
 // refunds), commission.csv (the pending, approved, paid and reversed columns
 // are each entry's effect on that bucket) and clicks.csv (clicks, valid).
 // Money is a plain decimal in the currency of its row; times are in the
-// dashboard's time zone.
+// dashboard's time zone; text that would run as a formula is neutralised
+// (spreadsheet.Writer). The header row is in the reader's language (the
+// English is the column names of the API's snake_case).
 
 type exportKind int
 
@@ -63,15 +65,18 @@ func (d *Dashboards) writeExport(c echo.Context, kind exportKind, v stats.Viewer
 	res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+filename+`"`)
 	res.Header().Set("Cache-Control", "no-store")
 	res.WriteHeader(http.StatusOK)
-	w := csv.NewWriter(res)
+	w := spreadsheet.NewWriter(res)
 	ctx := c.Request().Context()
 	local := func(t time.Time) string { return t.In(zone).Format("2006-01-02 15:04:05 -07:00") }
 	switch kind {
 	case exportOrders:
 		err = d.writeOrdersCSV(c, w, v, r, local)
 	case exportEntries:
-		_ = w.Write([]string{"entry_id", "created_at", "kind", "order_id", "order_placed_at", "line_id", "influencer", "currency",
-			"amount", "rate_bps", "payout_id", "pending", "approved", "paid", "reversed"})
+		_ = w.Write([]string{
+			site.T(c, "entry_id"), site.T(c, "created_at"), site.T(c, "kind"), site.T(c, "order_id"), site.T(c, "order_placed_at"),
+			site.T(c, "line_id"), site.T(c, "influencer"), site.T(c, "currency"), site.T(c, "amount"), site.T(c, "rate_bps"),
+			site.T(c, "payout_id"), site.T(c, "pending"), site.T(c, "approved"), site.T(c, "paid"), site.T(c, "reversed"),
+		})
 		err = d.deps.Stats.ExportEntries(ctx, v, r, func(e stats.EntryExportRow) error {
 			p := func(m int64) string { return money.Plain(m, e.Currency) }
 			return w.Write([]string{strconv.FormatInt(e.EntryID, 10), local(e.CreatedAt), string(e.Kind), strconv.FormatInt(e.OrderID, 10),
@@ -79,7 +84,10 @@ func (d *Dashboards) writeExport(c echo.Context, kind exportKind, v stats.Viewer
 				idOrEmpty(e.PayoutID), p(e.CommPending), p(e.CommApproved), p(e.CommPaid), p(e.CommReversed)})
 		})
 	case exportClicks:
-		_ = w.Write([]string{"click_id", "at", "link_code", "influencer", "valid", "reason"})
+		_ = w.Write([]string{
+			site.T(c, "click_id"), site.T(c, "at"), site.T(c, "link_code"), site.T(c, "influencer"), site.T(c, "valid"),
+			site.T(c, "reason"),
+		})
 		err = d.deps.Stats.ExportClicks(ctx, v, r, func(k stats.ClickExportRow) error {
 			return w.Write([]string{k.ClickID, local(k.At), k.LinkCode, k.Handle, strconv.FormatBool(k.Valid), k.Reason})
 		})
@@ -95,13 +103,16 @@ func (d *Dashboards) writeExport(c echo.Context, kind exportKind, v stats.Viewer
 	return nil
 }
 
-func (d *Dashboards) writeOrdersCSV(c echo.Context, w *csv.Writer, v stats.Viewer, r stats.Range, local func(time.Time) string) error {
-	_ = w.Write([]string{"order_id", "external_id", "placed_at", "source", "currency", "total", "refunded", "attribution",
-		"influencer", "link_code", "commission"})
+func (d *Dashboards) writeOrdersCSV(c echo.Context, w *spreadsheet.Writer, v stats.Viewer, r stats.Range, local func(time.Time) string) error {
+	_ = w.Write([]string{
+		site.T(c, "order_id"), site.T(c, "external_id"), site.T(c, "placed_at"), site.T(c, "source"), site.T(c, "currency"),
+		site.T(c, "total"), site.T(c, "refunded"), site.T(c, "attribution"), site.T(c, "influencer"), site.T(c, "link_code"),
+		site.T(c, "click_id"), site.T(c, "first_order_of_click"), site.T(c, "commission"),
+	})
 	return d.deps.Stats.ExportOrders(c.Request().Context(), v, r, func(o stats.OrderExportRow) error {
 		p := func(m int64) string { return money.Plain(m, o.Currency) }
-		return w.Write([]string{strconv.FormatInt(o.OrderID, 10), csvText(o.ExternalID), local(o.PlacedAt), o.Source, o.Currency,
-			p(o.TotalMinor), p(o.RefundedMinor), o.Outcome, o.Handle, o.LinkCode, p(o.CommissionMinor)})
+		return w.Write([]string{strconv.FormatInt(o.OrderID, 10), o.ExternalID, local(o.PlacedAt), o.Source, o.Currency,
+			p(o.TotalMinor), p(o.RefundedMinor), o.Outcome, o.Handle, o.LinkCode, o.ClickID, strconv.FormatBool(o.FirstForClick), p(o.CommissionMinor)})
 	})
 }
 
@@ -110,12 +121,4 @@ func idOrEmpty(id int64) string {
 		return ""
 	}
 	return strconv.FormatInt(id, 10)
-}
-
-// csvText defuses text a spreadsheet would run as a formula.
-func csvText(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

@@ -1,21 +1,20 @@
 package dashboard
 
 import (
-	"fmt"
 	"html/template"
 	"math"
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/warna/warna/affiliates"
 	"github.com/warna/warna/fault"
-	"github.com/warna/warna/money"
 	"github.com/warna/warna/stats"
 	"github.com/warna/warna/web/auth"
+	"github.com/warna/warna/web/locale"
+	"github.com/warna/warna/web/site"
 )
 
 // influencerZones are the time zones an influencer can read their dashboard
@@ -69,6 +68,8 @@ type influencerDashboardPage struct {
 	Chart      template.HTML
 	Payouts    []affiliates.PayoutView
 	PendingSum int64
+	// ClicksBehind: see merchantDashboardPage.
+	ClicksBehind int
 }
 
 func (d *Dashboards) influencerDashboard(c echo.Context) error {
@@ -77,7 +78,7 @@ func (d *Dashboards) influencerDashboard(c echo.Context) error {
 	zone := influencerZone(c)
 	rep, err := d.deps.Stats.Influencer(ctx, user.ID, rangeInput(c), zone, c.QueryParam("currency"))
 	if fault.Is(err, fault.Invalid) {
-		d.pages.Flash(c, fault.MessageOf(err))
+		d.pages.Flash(c, site.Message(c, err))
 		return c.Redirect(http.StatusSeeOther, "/influencer/dashboard")
 	}
 	if err != nil {
@@ -87,13 +88,14 @@ func (d *Dashboards) influencerDashboard(c echo.Context) error {
 	if rep.Currency != "" && len(rep.Currencies) > 1 {
 		extra.Set("currency", rep.Currency)
 	}
-	page := influencerDashboardPage{Report: rep, Range: newRangeView("/influencer/dashboard", rep.Range, rep.Prev, extra), Zones: influencerZones}
-	page.KPIs, page.Earnings = influencerKPIs(rep)
+	page := influencerDashboardPage{Report: rep, Range: newRangeView(c, "/influencer/dashboard", rep.Range, rep.Prev, extra), Zones: influencerZones,
+		ClicksBehind: d.clicksBehind()}
+	page.KPIs, page.Earnings = influencerKPIs(c, rep)
 	for _, l := range rep.Links {
-		page.Links = append(page.Links, linkRow{LinkTotals: l, Conversion: percent(l.ConversionRate()),
-			EPC: money.Format(int64(math.Round(l.EPCMinor())), rep.Currency)})
+		page.Links = append(page.Links, linkRow{LinkTotals: l, Conversion: percent(c, l.ConversionRate()),
+			EPC: moneyIn(c, int64(math.Round(l.EPCMinor())), rep.Currency)})
 	}
-	page.Chart = influencerChart(rep)
+	page.Chart = influencerChart(c, rep)
 	for _, u := range rep.Unlocks {
 		page.PendingSum += u.AmountMinor
 	}
@@ -103,37 +105,41 @@ func (d *Dashboards) influencerDashboard(c echo.Context) error {
 	if page.Payouts, err = d.deps.Ledger.Payouts(ctx, 0, user.ID, 20); err != nil {
 		return err
 	}
-	return d.pages.Render(c, http.StatusOK, "dashboard_influencer", "Your dashboard", page)
+	return d.pages.Render(c, http.StatusOK, "dashboard_influencer", site.T(c, "Your dashboard"), page)
 }
 
-func influencerKPIs(rep stats.InfluencerReport) (main, earnings []kpi) {
+func influencerKPIs(c echo.Context, rep stats.InfluencerReport) (main, earnings []kpi) {
 	cur, prev, ccy := rep.Totals, rep.Before, rep.Currency
 	f := func(v int64) float64 { return float64(v) }
-	m := func(v int64) string { return money.Format(v, ccy) }
-	clicks := newKPI("Clicks", strconv.FormatInt(cur.ClicksRaw, 10), f(cur.ClicksRaw), f(prev.ClicksRaw), true,
-		"Every follow of your links, bots and repeats included")
-	clicks.Sub = fmt.Sprintf("%d valid", cur.ClicksValid)
+	m := func(v int64) string { return moneyIn(c, v, ccy) }
+	n := func(v int64) string { return locale.Number(site.Language(c), v) }
+	clicks := newKPI(c, site.T(c, "Clicks"), n(cur.ClicksRaw), f(cur.ClicksRaw), f(prev.ClicksRaw), true,
+		site.T(c, "Every follow of your links, bots and repeats included"))
+	clicks.Sub = site.T(c, "%s valid", n(cur.ClicksValid))
+	conversion := newKPI(c, site.T(c, "Conversion"), percent(c, cur.ConversionRate()), cur.ConversionRate(), prev.ConversionRate(), true,
+		site.T(c, "Valid clicks on your links that led to an order ÷ valid clicks"))
+	conversion.Sub = offClick(c, cur.OffClickOrders)
 	main = []kpi{
 		clicks,
-		newKPI("Valid clicks", strconv.FormatInt(cur.ClicksValid, 10), f(cur.ClicksValid), f(prev.ClicksValid), true,
-			"Clicks that count: no bots, no repeats by the same visitor within an hour"),
-		newKPI("Orders", strconv.FormatInt(cur.Orders, 10), f(cur.Orders), f(prev.Orders), true, "Orders credited to you"),
-		newKPI("Conversion", percent(cur.ConversionRate()), cur.ConversionRate(), prev.ConversionRate(), true, "Orders ÷ valid clicks"),
-		newKPI("Earnings per click", money.Format(int64(math.Round(cur.EPCMinor())), ccy), cur.EPCMinor(), prev.EPCMinor(), true,
-			"Commission earned (net of refunds) ÷ valid clicks"),
-		newKPI("Sales you drove", m(cur.GMVMinor), f(cur.GMVMinor), f(prev.GMVMinor), true, "Totals of the orders credited to you"),
+		newKPI(c, site.T(c, "Valid clicks"), n(cur.ClicksValid), f(cur.ClicksValid), f(prev.ClicksValid), true,
+			site.T(c, "Clicks that count: no bots, no repeats by the same visitor within an hour")),
+		newKPI(c, site.T(c, "Orders"), n(cur.Orders), f(cur.Orders), f(prev.Orders), true, site.T(c, "Orders credited to you")),
+		conversion,
+		newKPI(c, site.T(c, "Earnings per click"), moneyIn(c, int64(math.Round(cur.EPCMinor())), ccy), cur.EPCMinor(), prev.EPCMinor(), true,
+			site.T(c, "Commission earned on orders that followed your clicks (net of refunds) ÷ valid clicks")),
+		newKPI(c, site.T(c, "Sales you drove"), m(cur.GMVMinor), f(cur.GMVMinor), f(prev.GMVMinor), true, site.T(c, "Totals of the orders credited to you")),
 	}
 	earnings = []kpi{
-		newKPI("Earned", m(cur.EarnedMinor()), f(cur.EarnedMinor()), f(prev.EarnedMinor()), true, "Commission on these orders, net of refunds"),
-		newKPI("Pending", m(cur.CommPending), f(cur.CommPending), f(prev.CommPending), true, "Waiting for the shop's return window to pass"),
-		newKPI("Approved", m(cur.CommApproved), f(cur.CommApproved), f(prev.CommApproved), true, "Approved, to be paid"),
-		newKPI("Paid", m(cur.CommPaid), f(cur.CommPaid), f(prev.CommPaid), true, "Paid out to you"),
-		newKPI("Reversed", m(cur.CommReversed), f(cur.CommReversed), f(prev.CommReversed), false, "Taken back because of refunds"),
+		newKPI(c, site.T(c, "Earned"), m(cur.EarnedMinor()), f(cur.EarnedMinor()), f(prev.EarnedMinor()), true, site.T(c, "Commission on these orders, net of refunds")),
+		newKPI(c, site.T(c, "Pending"), m(cur.CommPending), f(cur.CommPending), f(prev.CommPending), true, site.T(c, "Waiting for the shop's return window to pass")),
+		newKPI(c, site.T(c, "Approved"), m(cur.CommApproved), f(cur.CommApproved), f(prev.CommApproved), true, site.T(c, "Approved, to be paid")),
+		newKPI(c, site.T(c, "Paid"), m(cur.CommPaid), f(cur.CommPaid), f(prev.CommPaid), true, site.T(c, "Paid out to you")),
+		newKPI(c, site.T(c, "Reversed"), m(cur.CommReversed), f(cur.CommReversed), f(prev.CommReversed), false, site.T(c, "Taken back because of refunds")),
 	}
 	return main, earnings
 }
 
-func influencerChart(rep stats.InfluencerReport) template.HTML {
+func influencerChart(c echo.Context, rep stats.InfluencerReport) template.HTML {
 	days := make([]time.Time, len(rep.Days))
 	valid := make([]float64, len(rep.Days))
 	earned := make([]float64, len(rep.Days))
@@ -147,13 +153,13 @@ func influencerChart(rep stats.InfluencerReport) template.HTML {
 		ccy = "USD"
 	}
 	return renderChart(chartSpec{
-		ID: "chart-earnings", Title: "Clicks and earnings by day",
-		Desc: fmt.Sprintf("Bars: valid clicks on your links per day, %d in total. Line (right axis): commission earned on the orders of each day, net of refunds, %s in total.",
-			rep.Totals.ClicksValid, money.Format(rep.Totals.EarnedMinor(), ccy)),
-		Labels: dayLabels(days), RightFormat: moneyAxis(ccy), RightExact: moneyExact(ccy),
+		ID: "chart-earnings", Title: site.T(c, "Clicks and earnings by day"),
+		Desc: site.T(c, "Bars: valid clicks on your links per day, %s in total. Line (right axis): commission earned on the orders of each day, net of refunds, %s in total.",
+			locale.Number(site.Language(c), rep.Totals.ClicksValid), moneyIn(c, rep.Totals.EarnedMinor(), ccy)),
+		Labels: dayLabels(c, days), Format: compactIn(c), RightFormat: moneyAxis(c, ccy), RightExact: moneyExact(c, ccy),
 		Series: []chartSeries{
-			{Name: "Valid clicks", Class: "s1", Values: valid},
-			{Name: "Earnings, " + ccy + " (right axis)", Class: "s2", Line: true, Right: true, Values: earned},
+			{Name: site.T(c, "Valid clicks"), Class: "s1", Values: valid},
+			{Name: site.T(c, "Earnings, %s (right axis)", ccy), Class: "s2", Line: true, Right: true, Values: earned},
 		},
 	})
 }
