@@ -42,13 +42,13 @@ func TestColorsCommand(t *testing.T) {
 	photo := filepath.Join(dir, "red.png")
 	writePhoto(t, photo, 300, 200, color.RGBA{200, 20, 30, 255})
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), []string{"colors", photo, "#1e90ff", "burgundy", "not-a-colour"}, &stdout, &stderr)
-	if err == nil || !strings.Contains(err.Error(), "1 of 4") {
+	err := run(context.Background(), []string{"colors", photo, "#1e90ff", "burgundy", "merah", "biru tua", "tosca", "abu-abu", "not-a-colour"}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "1 of 8") {
 		t.Errorf("colors with a bad argument: %v, want an error counting it", err)
 	}
 	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-	if len(lines) != 4 {
-		t.Fatalf("got %d lines, want 4:\n%s", len(lines), stdout.String())
+	if len(lines) != 8 {
+		t.Fatalf("got %d lines, want 8:\n%s", len(lines), stdout.String())
 	}
 	var img struct {
 		Input   string
@@ -76,16 +76,21 @@ func TestColorsCommand(t *testing.T) {
 	if p := img.Palette[0].FamilyP; p["red"] < 0.5 || membershipSum(p) != 1 {
 		t.Errorf("first swatch family_p = %v, want mostly red, summing to 1", p)
 	}
-	want := []struct{ input, family, name, hex string }{
-		{"#1e90ff", "blue", "", "#1e90ff"},
-		{"burgundy", "red", "burgundy", ""},
+	want := []struct{ input, kind, term, family, hex string }{
+		{"#1e90ff", "hex", "#1e90ff", "blue", "#1e90ff"},
+		{"burgundy", "name", "burgundy", "red", ""},
+		{"merah", "family", "merah", "red", "#d62d2d"},
+		{"biru tua", "name", "biru tua", "blue", ""},
+		{"tosca", "name", "tosca", "teal", ""},
+		{"abu-abu", "family", "abu abu", "gray", "#8c8c8c"},
 	}
 	for i, w := range want {
 		var got map[string]any
 		if err := json.Unmarshal([]byte(lines[i+1]), &got); err != nil {
 			t.Fatal(err)
 		}
-		if got["input"] != w.input || got["family"] != w.family || (w.name != "" && got["name"] != w.name) || (w.hex != "" && got["hex"] != w.hex) || got["name"] == "" {
+		if got["input"] != w.input || got["kind"] != w.kind || got["term"] != w.term || got["family"] != w.family ||
+			(w.hex != "" && got["hex"] != w.hex) || got["name"] == "" || (w.kind == "name") != (got["tolerance"] != nil) {
 			t.Errorf("line %d = %v, want %+v", i+2, got, w)
 		}
 		if p, ok := got["family_p"].(map[string]any); !ok || p[w.family] == nil {
@@ -93,8 +98,8 @@ func TestColorsCommand(t *testing.T) {
 		}
 	}
 	var bad map[string]any
-	if err := json.Unmarshal([]byte(lines[3]), &bad); err != nil || bad["input"] != "not-a-colour" || bad["error"] == nil {
-		t.Errorf("bad line = %s, want input and error", lines[3])
+	if err := json.Unmarshal([]byte(lines[7]), &bad); err != nil || bad["input"] != "not-a-colour" || bad["error"] == nil {
+		t.Errorf("bad line = %s, want input and error", lines[7])
 	}
 	if err := run(context.Background(), []string{"colors", "navy blue"}, &stdout, &stderr); err != nil {
 		t.Errorf("colors of a good colour: %v", err)

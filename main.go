@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -40,23 +41,63 @@ Usage:
   warna thumbs --out DIR [--webp] FILE…  thumbnails and palette JSON of image files
   warna reprocess [--all]           queue images whose palette engine or version is outdated
   warna stats rebuild [settings]    recompute the dashboards' hourly figures from orders, clicks and ledger
+  warna media migrate [--from DIR]  copy the local media folder into the bucket MEDIA_URL names
   warna version                     print the version
 
 Settings come from the environment (ADDR, DATA_DIR, DATABASE_URL, ELASTICSEARCH_URL,
-BASE_URL, SECRET_KEY, TRUSTED_PROXIES, LOG_FORMAT, LOG_LEVEL, WORKERS) or flags
+ELASTICSEARCH_API_KEY, ELASTICSEARCH_CA_FILE, BASE_URL, SECRET_KEY, TRUSTED_PROXIES, LOG_FORMAT, LOG_LEVEL, WORKERS,
+INSTANCE_ID, MEDIA_URL, JOB_RESCUE_AFTER) or flags
 (run "warna serve -h" for the list).
 `
 
+// Grace periods after SIGINT or SIGTERM: a command that has not returned
+// by then is ended (its open database transaction rolls back). serve needs
+// longer: it finishes requests in flight and stops its workers.
+const (
+	commandGrace = 5 * time.Second
+	serveGrace   = 60 * time.Second
+)
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	returned := make(chan struct{})
+	go stopAfterGrace(ctx, stop, returned, os.Args[1:])
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	signalled := ctx.Err() != nil
+	close(returned)
 	stop()
 	switch {
 	case err == nil:
 	case errors.Is(err, errUsage):
 		os.Exit(2)
+	case signalled:
+		fmt.Fprintln(os.Stderr, "warna: stopped by a signal before finishing:", err)
+		os.Exit(1)
 	default:
 		fmt.Fprintln(os.Stderr, "warna:", err)
+		os.Exit(1)
+	}
+}
+
+// stopAfterGrace waits for a signal (ctx ends) and then gives the command
+// its grace period to return; a second signal, or the end of the grace
+// period, ends the process at once. A lock wait inside the database driver
+// does not notice the signal, so this is what makes every command stop.
+func stopAfterGrace(ctx context.Context, stop context.CancelFunc, returned <-chan struct{}, args []string) {
+	select {
+	case <-returned:
+		return
+	case <-ctx.Done():
+	}
+	stop() // from now on a second signal has its default effect: exit
+	grace := commandGrace
+	if len(args) > 0 && args[0] == "serve" {
+		grace = serveGrace
+	}
+	select {
+	case <-returned:
+	case <-time.After(grace):
+		fmt.Fprintf(os.Stderr, "warna: still busy %s after the signal; stopping now (unfinished database work is rolled back)\n", grace)
 		os.Exit(1)
 	}
 }
@@ -86,6 +127,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return reprocess(ctx, rest, stdout, stderr)
 	case "stats":
 		return rebuildStats(ctx, rest, stdout, stderr)
+	case "media":
+		return mediaCommand(ctx, rest, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "warna %s %s\n", version, buildCommit())
 		return nil
@@ -111,8 +154,21 @@ func loadConfig(name string, fs *flag.FlagSet, args []string, stderr io.Writer) 
 		fmt.Fprintln(stderr, "warna:", err)
 		return cfg, errUsage
 	}
-	cfg.Version, cfg.Commit = version, buildCommit()
+	cfg.Version, cfg.Commit, cfg.Command = version, buildCommit(), commandName(name)
 	return cfg, nil
+}
+
+// commandName is the sub-command in a usage line ("import FILE --shop SLUG"
+// is "import", "stats rebuild" stays whole).
+func commandName(usage string) string {
+	var words []string
+	for _, w := range strings.Fields(usage) {
+		if strings.HasPrefix(w, "-") || strings.HasPrefix(w, "[") || strings.ToUpper(w) == w {
+			break
+		}
+		words = append(words, w)
+	}
+	return strings.Join(words, " ")
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -146,7 +202,7 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	db, err := app.OpenDatabase(ctx, cfg)
 	if err != nil {
-		return err
+		return app.ExplainLockTimeout(ctx, cfg, err)
 	}
 	fmt.Fprintln(stdout, "database schema is up to date")
 	sqlDB, err := db.DB()
@@ -156,8 +212,10 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return sqlDB.Close()
 }
 
-// reindex rebuilds the search index with a progress bar; searches keep
-// using the old index until the new one is swapped in.
+// reindex rebuilds the search index from the database; searches keep using
+// the old index until the new one is swapped in. Elasticsearch is rebuilt
+// here with a progress bar; the embedded index lives in each server's
+// memory, so the servers are asked to rebuild theirs.
 func reindex(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("reindex", flag.ContinueOnError)
 	cfg, err := loadConfig("reindex", fs, args, stderr)
@@ -165,12 +223,16 @@ func reindex(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	bar := newProgressBar(stderr, "indexing products")
-	n, err := app.Reindex(ctx, cfg, bar.report)
+	res, err := app.Reindex(ctx, cfg, bar.report)
 	bar.finish()
 	if err != nil {
 		return fmt.Errorf("reindex: %w", err)
 	}
-	fmt.Fprintf(stdout, "search index rebuilt: %d products visible to shoppers\n", n)
+	if res.Requested {
+		fmt.Fprintln(stdout, "search rebuild requested: every running `warna serve` on this database rebuilds its index from the database within a few seconds (a server that starts later builds it at start)")
+		return nil
+	}
+	fmt.Fprintf(stdout, "search index rebuilt: %d products visible to shoppers\n", res.Indexed)
 	return nil
 }
 

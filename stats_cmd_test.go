@@ -41,7 +41,7 @@ func TestStatsRebuildCommand(t *testing.T) {
 	if err := db.Create(&p).Error; err != nil {
 		t.Fatal(err)
 	}
-	aff, err := affiliates.NewService(db, affiliates.Options{Secret: "stats-rebuild-test-secret-0123456789", SpillDir: t.TempDir()})
+	aff, err := affiliates.NewService(db, affiliates.Options{Secret: "stats-rebuild-test-secret-0123456789", DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

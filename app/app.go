@@ -11,8 +11,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"time"
+
+	"github.com/warna/warna/search/indexing"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -23,7 +24,9 @@ import (
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/catalog/bulk"
 	"github.com/warna/warna/database"
+	"github.com/warna/warna/idempotency"
 	"github.com/warna/warna/jobs"
+	"github.com/warna/warna/mail"
 	"github.com/warna/warna/media"
 	"github.com/warna/warna/orders"
 	"github.com/warna/warna/stats"
@@ -42,15 +45,18 @@ type App struct {
 	influencers *affiliates.Influencers
 	ledger      *affiliates.Ledger
 	orders      *orders.Service
+	webhooks    *orders.Webhooks
 	stats       *stats.Service
 	catalog     *catalog.Catalog
 	bulk        *bulk.Service
-	media       *media.Local
-	secretKey   string
-	queue       *jobs.Queue
-	server      *web.Server
-	search      searchParts
-	now         func() time.Time
+	media       media.Store
+	// bucket is the media store when MEDIA_URL names one (nil on disk).
+	bucket    *media.S3
+	secretKey string
+	queue     *jobs.Queue
+	server    *web.Server
+	search    searchParts
+	now       func() time.Time
 }
 
 // NewLogger builds the process logger from the configuration.
@@ -72,12 +78,36 @@ func Migrations() []database.Migration {
 	all = append(all, orders.Migrations()...)
 	all = append(all, affiliates.Migrations()...)
 	all = append(all, stats.Migrations()...)
+	all = append(all, indexing.Migrations()...)
+	all = append(all, idempotency.Migrations()...)
 	return all
+}
+
+// databaseOptions are the database settings of cfg: a command-line tool
+// waits at most database.LockTimeout for a lock on PostgreSQL too.
+func databaseOptions(cfg Config) database.Options {
+	opts := database.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir}
+	if cfg.Command != "" {
+		opts.AppName = "warna " + cfg.Command
+	}
+	if cfg.Command != "" && cfg.Command != "serve" {
+		opts.LockTimeout = database.LockTimeout
+	}
+	return opts
+}
+
+// ExplainLockTimeout turns a lock wait that ran out into an error naming
+// what held the lock (see database.ExplainLockTimeout).
+func ExplainLockTimeout(ctx context.Context, cfg Config, err error) error {
+	if err == nil {
+		return nil
+	}
+	return database.ExplainLockTimeout(ctx, databaseOptions(cfg), err)
 }
 
 // OpenDatabase opens and migrates the configured database.
 func OpenDatabase(ctx context.Context, cfg Config) (*gorm.DB, error) {
-	db, err := database.Open(ctx, database.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir})
+	db, err := database.Open(ctx, databaseOptions(cfg))
 	if err != nil {
 		return nil, err
 	}
@@ -100,30 +130,37 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.secretKey = key
 	db, err := OpenDatabase(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return nil, ExplainLockTimeout(ctx, cfg, err)
 	}
 	a.db = db
 	if err := a.buildSearch(ctx); err != nil {
 		_ = a.Close()
 		return nil, err
 	}
-	if err := a.build(); err != nil {
+	if err := a.build(ctx); err != nil {
 		_ = a.Close()
 		return nil, err
 	}
 	return a, nil
 }
 
-func (a *App) build() error {
+func (a *App) build(ctx context.Context) error {
 	a.auth = auth.NewService(a.db, a.now)
 	workers := jobs.NewWorkers()
 	river.AddWorker(workers, &expireSessionsWorker{auth: a.auth})
-	var err error
-	if a.media, err = media.NewLocal(filepath.Join(a.cfg.DataDir, "media")); err != nil {
+	river.AddWorker(workers, &pruneChangesWorker{db: a.db, now: a.now})
+	keys := idempotency.New(a.db, idempotency.Options{Now: a.now})
+	river.AddWorker(workers, &expireIdempotencyKeysWorker{keys: keys})
+	instance, err := a.cfg.resolveInstanceID()
+	if err != nil {
+		return err
+	}
+	if err := a.openMedia(ctx); err != nil {
 		return err
 	}
 	queue, err := jobs.New(a.db, workers, jobs.Options{
 		Workers: a.cfg.Workers, Logger: a.logger, Registerer: a.registry,
+		RescueAfter: a.cfg.JobRescueAfter, ID: instance,
 		Periodic: append(append(housekeepingJobs(), affiliates.PeriodicJobs()...), stats.PeriodicJobs()...),
 	})
 	if err != nil {
@@ -132,34 +169,48 @@ func (a *App) build() error {
 	a.queue = queue
 	a.catalog = catalog.New(a.db, a.media, queue, catalog.Options{Now: a.now, BaseURL: a.cfg.BaseURL, PaletteEngine: a.cfg.PaletteEngine})
 	catalog.AddWorkers(workers, a.catalog)
-	a.bulk = bulk.NewService(a.db, a.media, queue, a.catalog, bulk.Options{Now: a.now})
+	a.bulk = bulk.NewService(a.db, a.media, queue, a.catalog, bulk.Options{Now: a.now, Logger: a.logger})
 	bulk.AddWorkers(workers, a.bulk)
 	a.registry.MustRegister(a.catalog.Pipeline.Collectors()...)
 
-	aff, err := affiliates.NewService(a.db, affiliates.Options{Secret: a.secretKey, SpillDir: a.cfg.DataDir, Now: a.now, Logger: a.logger})
+	aff, err := affiliates.NewService(a.db, affiliates.Options{Secret: a.secretKey, DataDir: a.cfg.DataDir, InstanceID: instance,
+		Now: a.now, Logger: a.logger})
 	if err != nil {
 		return err
 	}
 	a.affiliates = aff
 	a.influencers = affiliates.NewInfluencers(a.db, aff, a.media, a.now, a.logger)
-	a.ledger = affiliates.NewLedger(a.db, a.now, a.logger)
-	webhooks := orders.NewWebhooks(a.db, queue, a.now)
+	webhooks := orders.NewWebhooks(a.db, queue, orders.WebhookOptions{Now: a.now})
+	a.webhooks = webhooks
+	a.ledger = affiliates.NewLedger(a.db, webhooks, a.now, a.logger)
 	a.orders = orders.NewService(a.db, affiliates.NewAttribution(aff, a.now), webhooks, a.now)
 	a.stats = stats.NewService(a.db, a.now, a.logger)
 	river.AddWorker(workers, &affiliates.ApproveDueWorker{Ledger: a.ledger})
-	river.AddWorker(workers, orders.NewWebhookWorker(webhooks, false))
+	river.AddWorker(workers, orders.NewDeliveryWorker(webhooks, false))
+	river.AddWorker(workers, &orders.LegacyWebhookWorker{Webhooks: webhooks})
 	river.AddWorker(workers, &stats.RefreshWorker{Stats: a.stats})
-	a.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "warna_click_buffer_queued", Help: "Clicks waiting in memory to be stored.",
-	}, func() float64 { return float64(aff.Clicks().Stats().Queued) }))
+	a.registry.MustRegister(aff.Clicks().Collectors()...)
 
+	outbox, err := mail.Open(a.cfg.SMTPURL, a.cfg.DataDir, a.logger)
+	if err != nil {
+		return fmt.Errorf("SMTP_URL: %w", err)
+	}
 	server, err := web.New(web.Config{
-		BaseURL:        a.cfg.BaseURL,
-		TrustedProxies: a.cfg.TrustedProxies,
-		Version:        a.cfg.Version,
-		Commit:         a.cfg.Commit,
+		BaseURL:          a.cfg.BaseURL,
+		Language:         a.cfg.Language,
+		Secret:           a.secretKey,
+		MetricsToken:     a.cfg.MetricsToken,
+		MetricsElsewhere: a.cfg.MetricsAddr != "",
+		TrustedProxies:   a.cfg.TrustedProxies,
+		Version:          a.cfg.Version,
+		Commit:           a.cfg.Commit,
+		InstanceID:       instance,
 	}, web.Deps{
 		Auth:        a.auth,
+		Recovery:    auth.NewRecovery(a.db, a.now),
+		Mail:        outbox,
+		Wishlists:   auth.NewWishlists(a.db, a.now),
+		History:     orders.NewHistory(a.db),
 		Affiliates:  a.affiliates,
 		Influencers: a.influencers,
 		Ledger:      a.ledger,
@@ -170,11 +221,13 @@ func (a *App) build() error {
 		Catalog:     a.catalog,
 		Bulk:        a.bulk,
 		Search:      a.search.service,
+		Idempotency: keys,
 		Logger:      a.logger,
 		Registry:    a.registry,
 		Ready: []web.ReadyCheck{
 			{Name: "database", Check: func(ctx context.Context) error { return database.Ping(ctx, a.db) }},
-			{Name: "search", Check: a.search.indexer.Ready},
+			{Name: "search", Check: a.search.follower.Ready},
+			{Name: "media", Check: a.pingMedia},
 		},
 	})
 	if err != nil {
@@ -198,10 +251,19 @@ func (a *App) Run(ctx context.Context) error {
 	return a.Serve(ctx, l)
 }
 
-// Serve is Run on a listener the caller opened.
+// Serve is Run on a listener the caller opened. With METRICS_ADDR set it
+// also serves /metrics there.
 func (a *App) Serve(ctx context.Context, l net.Listener) error {
+	metrics, err := a.listenMetrics()
+	if err != nil {
+		_ = l.Close()
+		return err
+	}
 	if err := a.queue.Start(ctx); err != nil {
 		_ = l.Close()
+		if metrics != nil {
+			_ = metrics.Close()
+		}
 		return err
 	}
 	// The click recorder ends on Close (after HTTP), not when ctx ends, so
@@ -211,8 +273,17 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 		return err
 	}
 	a.startIndexer(ctx)
-	serveErr := make(chan error, 1)
+	serveErr := make(chan error, 2)
 	go func() { serveErr <- a.server.Serve(l) }()
+	metricsServer := &http.Server{Handler: a.server.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second}
+	if metrics != nil {
+		go func() {
+			if err := metricsServer.Serve(metrics); !errors.Is(err, http.ErrServerClosed) {
+				serveErr <- fmt.Errorf("serve metrics: %w", err)
+			}
+		}()
+		a.logger.Info("metrics are served on their own address", "addr", metrics.Addr().String())
+	}
 	a.logger.Info("warna is serving", "addr", l.Addr().String(), "url", a.cfg.BaseURL, "database", string(database.DialectOf(a.db)))
 
 	var runErr error
@@ -226,6 +297,11 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 	if err := a.server.Shutdown(shutdownCtx); err != nil {
 		runErr = errors.Join(runErr, fmt.Errorf("stop http: %w", err))
 	}
+	if metrics != nil {
+		if err := metricsServer.Shutdown(shutdownCtx); err != nil {
+			runErr = errors.Join(runErr, fmt.Errorf("stop metrics: %w", err))
+		}
+	}
 	if err := a.affiliates.Close(); err != nil {
 		runErr = errors.Join(runErr, fmt.Errorf("flush clicks: %w", err))
 	}
@@ -234,6 +310,18 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 	}
 	a.stopIndexer()
 	return runErr
+}
+
+// listenMetrics opens METRICS_ADDR, or returns nil when it is not set.
+func (a *App) listenMetrics() (net.Listener, error) {
+	if a.cfg.MetricsAddr == "" {
+		return nil, nil
+	}
+	l, err := net.Listen("tcp", a.cfg.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen for metrics on %s (set METRICS_ADDR to another address): %w", a.cfg.MetricsAddr, err)
+	}
+	return l, nil
 }
 
 // Close releases the search index, then the database. Call it after Run

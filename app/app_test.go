@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -20,7 +21,13 @@ import (
 // and stops it when the test ends.
 func startApp(t *testing.T) (string, *App) {
 	t.Helper()
-	cfg, err := LoadConfig(newFlagSet(), []string{"-data-dir", t.TempDir(), "-database-url", dbtest.URL(t)}, func(string) string { return "" })
+	return startAppWith(t)
+}
+
+// startAppWith is startApp with extra command-line settings.
+func startAppWith(t *testing.T, args ...string) (string, *App) {
+	t.Helper()
+	cfg, err := LoadConfig(newFlagSet(), append([]string{"-data-dir", t.TempDir(), "-database-url", dbtest.URL(t)}, args...), func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,6 +87,10 @@ func TestAppServesSignUpAndShutsDownCleanly(t *testing.T) {
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign-up: %d, want 303", res.StatusCode)
 	}
+	// Without SMTP_URL, the confirmation mail is a file in DATA_DIR/mail.
+	if mails, _ := filepath.Glob(filepath.Join(a.cfg.DataDir, "mail", "*.eml")); len(mails) != 1 {
+		t.Errorf("mail files after sign-up: %v, want one in DATA_DIR/mail", mails)
+	}
 	res, err = client.Get(base + "/readyz")
 	if err != nil {
 		t.Fatal(err)
@@ -108,5 +119,49 @@ func TestMigrationsAreIdempotentOnTheConfiguredDatabase(t *testing.T) {
 		if err := database.Close(db); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestMetricsOnTheirOwnAddress: with METRICS_ADDR set, the metrics are served
+// there and not on the site's address.
+func TestMetricsOnTheirOwnAddress(t *testing.T) {
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsAddr := free.Addr().String()
+	free.Close()
+	base, _ := startAppWith(t, "-metrics-addr", metricsAddr)
+	// Serve opens METRICS_ADDR in its goroutine, which announces nothing:
+	// wait (bounded) until it accepts connections.
+	poll := time.NewTicker(20 * time.Millisecond)
+	defer poll.Stop()
+	for deadline := time.Now().Add(10 * time.Second); ; <-poll.C {
+		conn, err := net.DialTimeout("tcp", metricsAddr, time.Second)
+		if err == nil {
+			conn.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("METRICS_ADDR %s not listening after 10 s: %v", metricsAddr, err)
+		}
+	}
+	get := func(u string) int {
+		res, err := http.Get(u)
+		if err != nil {
+			t.Fatalf("GET %s: %v", u, err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode == http.StatusOK && !strings.Contains(string(body), "go_goroutines") {
+			t.Errorf("GET %s: 200 without the metrics", u)
+		}
+		return res.StatusCode
+	}
+	if got := get("http://" + metricsAddr + "/metrics"); got != http.StatusOK {
+		t.Errorf("metrics on METRICS_ADDR: %d, want 200", got)
+	}
+	if got := get(base + "/metrics"); got != http.StatusNotFound {
+		t.Errorf("metrics on the site's address with METRICS_ADDR set: %d, want 404", got)
 	}
 }

@@ -20,18 +20,19 @@ type CatalogImportOptions struct {
 func (a *App) ImportCatalog(ctx context.Context, shopSlug string, r io.Reader, opts CatalogImportOptions) (bulk.ImportReport, error) {
 	shop, err := a.catalog.Shops.ShopBySlug(ctx, shopSlug)
 	if err != nil {
-		return bulk.ImportReport{}, err
+		return bulk.ImportReport{}, ExplainLockTimeout(ctx, a.cfg, err)
 	}
-	return a.bulk.ImportInto(ctx, shop.ID, r, bulk.ImportOptions{
+	report, err := a.bulk.ImportInto(ctx, shop.ID, r, bulk.ImportOptions{
 		Format: opts.Format, Locale: opts.Locale, AllowPrivateURLs: opts.AllowPrivateURLs, Progress: opts.Progress,
 	})
+	return report, ExplainLockTimeout(ctx, a.cfg, err)
 }
 
 // ExportCatalog writes a shop's catalogue as CSV that ImportCatalog reads back.
 func (a *App) ExportCatalog(ctx context.Context, shopSlug string, w io.Writer) error {
 	shop, err := a.catalog.Shops.ShopBySlug(ctx, shopSlug)
 	if err != nil {
-		return err
+		return ExplainLockTimeout(ctx, a.cfg, err)
 	}
-	return a.bulk.ExportCSV(ctx, shop.ID, w)
+	return ExplainLockTimeout(ctx, a.cfg, a.bulk.ExportCSV(ctx, shop.ID, w))
 }

@@ -23,6 +23,7 @@ func (a *App) seedDemoAffiliates(ctx context.Context, out io.Writer) error {
 	if len(products) == 0 {
 		return nil
 	}
+	var fresh []demoLink
 	for n, d := range demoLogins {
 		if d.Role != auth.RoleInfluencer {
 			continue
@@ -47,14 +48,21 @@ func (a *App) seedDemoAffiliates(ctx context.Context, out io.Writer) error {
 				return err
 			}
 		}
-		if _, err := a.affiliates.CreateLink(ctx, user.ID, affiliates.LinkInput{Kind: affiliates.TargetStorefront, Campaign: "bio"}); err != nil {
+		store, err := a.affiliates.CreateLink(ctx, user.ID, affiliates.LinkInput{Kind: affiliates.TargetStorefront, Campaign: "bio"})
+		if err != nil {
 			return err
 		}
+		picked := demoLink{link: store}
+		for i := n % 2; i < len(products); i += 2 {
+			picked.products = append(picked.products, products[i])
+		}
+		fresh = append(fresh, picked)
 		for i, p := range products[n%2 : min(len(products), n%2+3)] {
 			link, err := a.affiliates.CreateLink(ctx, user.ID, affiliates.LinkInput{Kind: affiliates.TargetProduct, ProductID: p.ID, Campaign: "launch"})
 			if err != nil {
 				return err
 			}
+			fresh = append(fresh, demoLink{link: link, products: []catalog.Product{p}})
 			shop, err := catalog.ShopTx(ctx, a.db, p.ShopID)
 			if err != nil {
 				return err
@@ -73,6 +81,10 @@ func (a *App) seedDemoAffiliates(ctx context.Context, out io.Writer) error {
 			}
 		}
 	}
-	fmt.Fprintln(out, "Demo influencers have storefronts (/@handle), tracked links and a few attributed sales.")
+	n, err := a.seedDemoHistory(ctx, fresh)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Demo influencers have storefronts (/@handle), tracked links and %d days of clicks, %d orders, refunds and payouts behind them.\n", demoHistoryDays, n)
 	return nil
 }

@@ -36,36 +36,37 @@ type demoColour struct {
 var demoProducts = map[demoShape][]struct {
 	colour demoColour
 	bg     demoBackground
+	title  string // an Indonesian listing's title, when not "Colour noun"
 }{
 	shapeShirt: {
-		{demoColour{"red", "#C62828", "red"}, bgWhite}, {demoColour{"navy", "#1A237E", "blue"}, bgStripes},
-		{demoColour{"white", "#F7F7F5", "white"}, bgWarm}, {demoColour{"black", "#1B1B1B", "black"}, bgWhite},
-		{demoColour{"sage green", "#7FA37A", "green"}, bgChecker}, {demoColour{"mustard", "#E1AD01", "yellow"}, bgWhite},
-		{demoColour{"hot pink", "#EC407A", "pink"}, bgConfetti}, {demoColour{"grey", "#8E8E8E", "gray"}, bgWhite},
+		{demoColour{"red", "#C62828", "red"}, bgWhite, "Kemeja batik merah"}, {demoColour{"navy", "#1A237E", "blue"}, bgStripes, ""},
+		{demoColour{"white", "#F7F7F5", "white"}, bgWarm, ""}, {demoColour{"black", "#1B1B1B", "black"}, bgWhite, "Kemeja linen hitam polos"},
+		{demoColour{"sage green", "#7FA37A", "green"}, bgChecker, ""}, {demoColour{"mustard", "#E1AD01", "yellow"}, bgWhite, ""},
+		{demoColour{"hot pink", "#EC407A", "pink"}, bgConfetti, ""}, {demoColour{"grey", "#8E8E8E", "gray"}, bgWhite, ""},
 	},
 	shapeDress: {
-		{demoColour{"burgundy", "#800020", "red"}, bgWhite}, {demoColour{"teal", "#00897B", "teal"}, bgStripes},
-		{demoColour{"purple", "#6A1B9A", "purple"}, bgWhite}, {demoColour{"beige", "#D9C4A0", "beige"}, bgWhite},
-		{demoColour{"blush pink", "#F4A7B9", "pink"}, bgWarm}, {demoColour{"emerald", "#2E7D32", "green"}, bgConfetti},
-		{demoColour{"orange", "#EF6C00", "orange"}, bgWhite}, {demoColour{"sky blue", "#4FA3E8", "blue"}, bgChecker},
+		{demoColour{"burgundy", "#800020", "red"}, bgWhite, "Gaun midi merah maroon"}, {demoColour{"teal", "#00897B", "teal"}, bgStripes, ""},
+		{demoColour{"purple", "#6A1B9A", "purple"}, bgWhite, ""}, {demoColour{"beige", "#D9C4A0", "beige"}, bgWhite, ""},
+		{demoColour{"blush pink", "#F4A7B9", "pink"}, bgWarm, ""}, {demoColour{"emerald", "#2E7D32", "green"}, bgConfetti, ""},
+		{demoColour{"orange", "#EF6C00", "orange"}, bgWhite, ""}, {demoColour{"sky blue", "#4FA3E8", "blue"}, bgChecker, ""},
 	},
 	shapeBag: {
-		{demoColour{"tan", "#A0703C", "brown"}, bgWhite}, {demoColour{"black", "#1B1B1B", "black"}, bgStripes},
-		{demoColour{"cream", "#EFE6D2", "beige"}, bgWarm}, {demoColour{"red", "#D32F2F", "red"}, bgWhite},
-		{demoColour{"olive", "#6B7A2A", "green"}, bgWhite}, {demoColour{"lavender", "#9C7FD6", "purple"}, bgChecker},
-		{demoColour{"cobalt", "#1E4FC2", "blue"}, bgWhite}, {demoColour{"yellow", "#FBC02D", "yellow"}, bgConfetti},
+		{demoColour{"tan", "#A0703C", "brown"}, bgWhite, "Tas tote kanvas coklat"}, {demoColour{"black", "#1B1B1B", "black"}, bgStripes, ""},
+		{demoColour{"cream", "#EFE6D2", "beige"}, bgWarm, ""}, {demoColour{"red", "#D32F2F", "red"}, bgWhite, ""},
+		{demoColour{"olive", "#6B7A2A", "green"}, bgWhite, ""}, {demoColour{"lavender", "#9C7FD6", "purple"}, bgChecker, ""},
+		{demoColour{"cobalt", "#1E4FC2", "blue"}, bgWhite, ""}, {demoColour{"yellow", "#FBC02D", "yellow"}, bgConfetti, ""},
 	},
 	shapeMug: {
-		{demoColour{"white", "#F7F7F5", "white"}, bgWarm}, {demoColour{"black", "#1B1B1B", "black"}, bgWhite},
-		{demoColour{"teal", "#00838F", "teal"}, bgWhite}, {demoColour{"orange", "#F57C00", "orange"}, bgStripes},
-		{demoColour{"chocolate", "#5D4037", "brown"}, bgWhite}, {demoColour{"pink", "#F06292", "pink"}, bgWhite},
-		{demoColour{"grey", "#9E9E9E", "gray"}, bgChecker}, {demoColour{"lemon", "#FFEB3B", "yellow"}, bgWhite},
+		{demoColour{"white", "#F7F7F5", "white"}, bgWarm, "Cangkir keramik putih"}, {demoColour{"black", "#1B1B1B", "black"}, bgWhite, ""},
+		{demoColour{"teal", "#00838F", "teal"}, bgWhite, ""}, {demoColour{"orange", "#F57C00", "orange"}, bgStripes, ""},
+		{demoColour{"chocolate", "#5D4037", "brown"}, bgWhite, ""}, {demoColour{"pink", "#F06292", "pink"}, bgWhite, ""},
+		{demoColour{"grey", "#9E9E9E", "gray"}, bgChecker, ""}, {demoColour{"lemon", "#FFEB3B", "yellow"}, bgWhite, ""},
 	},
 	shapeShoe: {
-		{demoColour{"white", "#F5F5F5", "white"}, bgStripes}, {demoColour{"red", "#C62828", "red"}, bgWhite},
-		{demoColour{"navy", "#1A237E", "blue"}, bgWhite}, {demoColour{"brown", "#6D4C41", "brown"}, bgWarm},
-		{demoColour{"beige", "#D7C3A1", "beige"}, bgWhite}, {demoColour{"green", "#388E3C", "green"}, bgConfetti},
-		{demoColour{"purple", "#7B1FA2", "purple"}, bgWhite}, {demoColour{"grey", "#757575", "gray"}, bgWhite},
+		{demoColour{"white", "#F5F5F5", "white"}, bgStripes, ""}, {demoColour{"red", "#C62828", "red"}, bgWhite, ""},
+		{demoColour{"navy", "#1A237E", "blue"}, bgWhite, ""}, {demoColour{"brown", "#6D4C41", "brown"}, bgWarm, ""},
+		{demoColour{"beige", "#D7C3A1", "beige"}, bgWhite, ""}, {demoColour{"green", "#388E3C", "green"}, bgConfetti, ""},
+		{demoColour{"purple", "#7B1FA2", "purple"}, bgWhite, ""}, {demoColour{"grey", "#757575", "gray"}, bgWhite, ""},
 	},
 }
 
@@ -109,7 +110,7 @@ func (a *App) seedDemoCatalog(ctx context.Context, out io.Writer) error {
 		}
 		for _, shape := range ds.shapes {
 			for i, item := range demoProducts[shape] {
-				n, err := a.seedDemoProduct(ctx, owner.ID, shape, i, item.colour, item.bg)
+				n, err := a.seedDemoProduct(ctx, owner.ID, shape, i, item.colour, item.bg, item.title)
 				if err != nil {
 					return err
 				}
@@ -123,7 +124,7 @@ func (a *App) seedDemoCatalog(ctx context.Context, out io.Writer) error {
 	return nil
 }
 
-func (a *App) seedDemoProduct(ctx context.Context, ownerID int64, shape demoShape, i int, colour demoColour, bg demoBackground) (int, error) {
+func (a *App) seedDemoProduct(ctx context.Context, ownerID int64, shape demoShape, i int, colour demoColour, bg demoBackground, title string) (int, error) {
 	sku := fmt.Sprintf("DEMO-%s-%02d", strings.ToUpper(string(shape)), i+1)
 	shop, err := catalog.ShopOfOwnerTx(ctx, a.db, ownerID)
 	if err != nil {
@@ -136,7 +137,9 @@ func (a *App) seedDemoProduct(ctx context.Context, ownerID int64, shape demoShap
 	}
 	names := demoNames[shape]
 	price := names.basePrice + int64(i)*10000
-	title := strings.ToUpper(colour.name[:1]) + colour.name[1:] + " " + names.noun
+	if title == "" {
+		title = strings.ToUpper(colour.name[:1]) + colour.name[1:] + " " + names.noun
+	}
 	p, err := a.catalog.Products.CreateProduct(ctx, ownerID, catalog.ProductInput{
 		Title: title, SKU: sku, Category: names.category, PriceMinor: &price, Stock: 3 + (i*7)%20,
 		Status: catalog.StatusActive, DeclaredColor: colour.name,

@@ -17,6 +17,7 @@ import (
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/database/dbtest"
 	"github.com/warna/warna/jobs/jobstest"
+	"github.com/warna/warna/web/auth"
 )
 
 func TestDemoCatalogueCoversEveryFamily(t *testing.T) {
@@ -80,6 +81,16 @@ func TestSeedDemoFillsTheCatalogueOnce(t *testing.T) {
 			t.Fatalf("seed demo: %v", err)
 		}
 	}
+	var unconfirmed, shoppers int64
+	if err := a.db.Model(&auth.User{}).Where("email_verified_at IS NULL").Count(&unconfirmed).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := a.db.Model(&auth.User{}).Where("role = ?", auth.RoleShopper).Count(&shoppers).Error; err != nil {
+		t.Fatal(err)
+	}
+	if unconfirmed != 0 || shoppers != 1 {
+		t.Errorf("demo accounts: %d unconfirmed, %d shoppers; want none unconfirmed (.test addresses get no mail) and one shopper", unconfirmed, shoppers)
+	}
 	var products, images int64
 	if err := a.db.Model(&catalog.Product{}).Where("status = ?", catalog.StatusActive).Count(&products).Error; err != nil {
 		t.Fatal(err)
@@ -89,6 +100,25 @@ func TestSeedDemoFillsTheCatalogueOnce(t *testing.T) {
 	}
 	if products != 40 || images != 40 {
 		t.Fatalf("after seeding twice: %d products, %d images; want 40 and 40", products, images)
+	}
+	// The history behind the dashboards: months of clicks and orders, some
+	// refunded, commissions paid out, made once.
+	var history struct {
+		Clicks, Orders, Refunds, Payouts int64
+		FirstOrder                       string
+	}
+	err = a.db.Raw(`SELECT (SELECT COUNT(*) FROM clicks) AS clicks, (SELECT COUNT(*) FROM orders) AS orders,
+		(SELECT COUNT(*) FROM refunds) AS refunds, (SELECT COUNT(*) FROM payouts) AS payouts,
+		(SELECT MIN(placed_at) FROM orders) AS first_order`).Scan(&history).Error
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := time.Parse("2006-01-02T15:04:05", strings.Replace(history.FirstOrder[:min(19, len(history.FirstOrder))], " ", "T", 1))
+	if err != nil {
+		t.Fatalf("first order placed at %q: %v", history.FirstOrder, err)
+	}
+	if history.Clicks < 2000 || history.Orders < 100 || history.Refunds == 0 || history.Payouts < 4 || time.Since(first) < 80*24*time.Hour {
+		t.Errorf("demo history: %+v; want thousands of clicks, over 100 orders from about 90 days ago, refunds and monthly payouts", history)
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/warna/warna/imaging"
+	"github.com/warna/warna/imaging/colour"
+	"github.com/warna/warna/imaging/palette"
 )
 
 // ImageColours is what `warna colors` prints for an image file.
@@ -24,21 +26,26 @@ type ImageColours struct {
 	Engine      string             `json:"engine"`
 	Version     int                `json:"version"`
 	BgUncertain bool               `json:"bg_uncertain"`
-	Palette     []imaging.Swatch   `json:"palette"`
+	Palette     []palette.Swatch   `json:"palette"`
 	Families    map[string]float64 `json:"families"`
 	Dominant    string             `json:"dominant"`
 	Multicolour bool               `json:"multicolour"`
 }
 
-// NamedColour is what `warna colors` prints for a colour such as "#1e90ff"
-// or "burgundy".
+// NamedColour is what `warna colors` prints for a colour such as "#1e90ff",
+// "burgundy" or "biru tua": how search reads it (kind "family", a region;
+// "name", a point with its own tolerance; "hex", a point with the
+// searcher's tol), its canonical term and its colour.
 type NamedColour struct {
-	Input   string             `json:"input"`
-	Family  string             `json:"family"`
-	FamilyP imaging.Membership `json:"family_p"` // soft membership of each family, as in a palette's swatches
-	Name    string             `json:"name"`
-	Hex     string             `json:"hex"`
-	Lab     [3]float64         `json:"lab"`
+	Input     string            `json:"input"`
+	Kind      colour.TermKind   `json:"kind"`
+	Term      string            `json:"term"`
+	Tolerance float64           `json:"tolerance,omitempty"` // ΔE00, for names
+	Family    string            `json:"family"`
+	FamilyP   colour.Membership `json:"family_p"` // soft membership of each family, as in a palette's swatches
+	Name      string            `json:"name"`     // the nearest XKCD survey name
+	Hex       string            `json:"hex"`
+	Lab       [3]float64        `json:"lab"`
 }
 
 // DescribeColours reads one argument of `warna colors`: an image file when a
@@ -51,11 +58,11 @@ func DescribeColours(input, engine string) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		res, err := imaging.Process(data, imaging.ProcessOptions{Palette: imaging.PaletteOptions{Engine: engine}})
+		res, err := imaging.Process(data, imaging.ProcessOptions{Palette: palette.Options{Engine: engine}})
 		if err != nil {
 			return nil, err
 		}
-		cat := imaging.Categorise([]imaging.Palette{res.Palette}, "")
+		cat := palette.Categorise([]palette.Palette{res.Palette}, "")
 		out := ImageColours{
 			Input: input, Width: res.Width, Height: res.Height, Engine: res.Palette.Engine, Version: res.Palette.Version,
 			BgUncertain: res.Palette.BgUncertain, Palette: res.Palette.Swatches, Families: map[string]float64{},
@@ -68,15 +75,16 @@ func DescribeColours(input, engine string) (any, error) {
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	lab, err := imaging.ParseColor(input)
+	term, err := colour.LookupColour(input)
 	if err != nil {
 		return nil, fmt.Errorf("no such file, and %w", err)
 	}
-	family, _, name := imaging.Name(lab)
+	lab := term.Lab
+	_, _, name := colour.Name(lab)
 	round := func(v float64) float64 { return math.Round(v*100) / 100 }
 	return NamedColour{
-		Input: input, Family: string(family), FamilyP: imaging.FamilyMembership(lab), Name: name, Hex: lab.Hex(),
-		Lab: [3]float64{round(lab.L), round(lab.A), round(lab.B)},
+		Input: input, Kind: term.Kind, Term: term.Text, Tolerance: term.Tolerance, Family: string(term.Family),
+		FamilyP: term.Membership(), Name: name, Hex: lab.Hex(), Lab: [3]float64{round(lab.L), round(lab.A), round(lab.B)},
 	}, nil
 }
 
@@ -97,7 +105,7 @@ func MakeThumbFiles(path, dir string, webp bool, engine string) (ThumbFiles, err
 	if err != nil {
 		return out, err
 	}
-	res, err := imaging.Process(data, imaging.ProcessOptions{Palette: imaging.PaletteOptions{Engine: engine}})
+	res, err := imaging.Process(data, imaging.ProcessOptions{Palette: palette.Options{Engine: engine}})
 	if err != nil {
 		return out, fmt.Errorf("%s: %w", path, err)
 	}

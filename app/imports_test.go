@@ -12,14 +12,14 @@ import (
 // listed for it (and, transitively, nothing else of ours).
 var allowedImports = map[string][]string{
 	"":           {"app"},
-	"app":        {"web", "web/auth", "stats", "affiliates", "search", "orders", "catalog", "imaging", "database", "fault", "jobs", "money", "media", "outbound"},
-	"web":        {"web/auth", "stats", "affiliates", "search", "orders", "catalog", "imaging", "fault", "money"},
+	"app":        {"web", "web/auth", "web/locale", "stats", "affiliates", "search", "orders", "catalog", "imaging", "database", "fault", "jobs", "money", "media", "outbound", "idempotency", "mail"},
+	"web":        {"web/auth", "stats", "affiliates", "search", "orders", "catalog", "imaging", "fault", "money", "spreadsheet", "idempotency", "mail"},
 	"web/auth":   {"database", "fault"},
 	"stats":      {"affiliates", "search", "orders", "catalog", "imaging", "database", "fault", "jobs", "money"},
 	"affiliates": {"orders", "catalog", "imaging", "database", "fault", "jobs", "money", "media", "outbound"},
 	"search":     {"orders", "catalog", "imaging", "database", "fault", "jobs", "money"},
 	"orders":     {"catalog", "imaging", "database", "fault", "jobs", "money", "media", "outbound"},
-	"catalog":    {"imaging", "database", "fault", "jobs", "money", "media", "outbound"},
+	"catalog":    {"imaging", "database", "fault", "jobs", "money", "media", "outbound", "spreadsheet"},
 	"imaging":    {},
 	"database":   {},
 	"fault":      {},
@@ -27,11 +27,53 @@ var allowedImports = map[string][]string{
 	"money":      {"fault"},
 	"media":      {"fault"},
 	"outbound":   {},
+	// CSV for spreadsheets (formula neutralising), for every CSV export.
+	"spreadsheet": {},
+	// idempotency remembers the answers to requests sent with an
+	// Idempotency-Key (its own table).
+	"idempotency": {"database", "fault"},
+	// mail sends the site's mail (SMTP, or .eml files in DATA_DIR/mail).
+	"mail": {},
 	// Benchmark programs are entry points like main: they may drive any layer.
 	"bench": {"app", "web", "web/auth", "stats", "affiliates", "search", "orders", "catalog", "imaging", "database", "fault", "jobs", "money", "media", "outbound"},
 	// The browser journeys drive the built binary over HTTP; they import none of ours.
 	"journeys": {},
+	// The multi-instance test drives two built binaries over HTTP; its
+	// (test-only) files seed the database through the domain packages.
+	"scaleout": {},
+	// The example API client uses the standard library only.
+	"examples": {},
 }
+
+// innerImports orders the packages inside imaging: colour (Lab, ΔE, names)
+// stands alone, palette builds on it, and imaging's pipeline uses both. Inside
+// web, the server (package web) mounts the page packages by audience (shop,
+// account, merchant, creator); they share web/site (the Page, the templates,
+// flash messages) and web/locale (the languages), and never import web or
+// one another. Inside affiliates,
+// the click log stands alone (affiliates records its clicks through it).
+// Inside search, text analysis stands alone (both backends use it), and
+// indexing (the change-log follower, rebuilds, cursors) is the only part
+// that reads the database: search itself ranks and parses queries.
+var innerImports = map[string][]string{
+	"imaging/colour":      {},
+	"imaging/palette":     {"imaging/colour"},
+	"imaging/imagingtest": {},
+	"web/site":            {"web/auth", "web/locale", "catalog", "fault", "money"},
+	"web/locale":          {"money"},
+	"web/shop":            pageImports,
+	"web/merchant":        pageImports,
+	"web/creator":         pageImports,
+	"web/account":         pageImports,
+	"affiliates/clicklog": {"database"},
+	"search/analysis":     {},
+	"search/indexing":     {"search", "catalog", "database"},
+}
+
+// pageImports are what web's page packages may use: the site's shared
+// parts, the request helpers, and the domain packages web may use.
+var pageImports = []string{"web/site", "web/auth", "web/locale", "web/request", "stats", "affiliates", "search", "orders",
+	"catalog", "catalog/bulk", "imaging/colour", "fault", "money", "spreadsheet", "mail"}
 
 // forbiddenImports are outside packages a unit must not use directly: web
 // reaches the database and search only through the domain packages (only
@@ -103,6 +145,17 @@ func TestImportRulesCatchViolations(t *testing.T) {
 		{"stats", "github.com/warna/warna/affiliates", false},
 		{"affiliates", "github.com/warna/warna/stats", true},
 		{"imaging", "github.com/warna/warna/fault", true},
+		{"imaging", "github.com/warna/warna/imaging/palette", false},
+		{"imaging/palette", "github.com/warna/warna/imaging/colour", false},
+		{"imaging/colour", "github.com/warna/warna/imaging/palette", true},
+		{"imaging/palette", "github.com/warna/warna/imaging", true},
+		{"web/shop", "github.com/warna/warna/web", true},
+		{"web/shop", "github.com/warna/warna/web/merchant", true},
+		{"web/merchant", "github.com/warna/warna/web/site", false},
+		{"web/site", "github.com/warna/warna/web/shop", true},
+		{"affiliates/clicklog", "github.com/warna/warna/affiliates", true},
+		{"affiliates", "github.com/warna/warna/affiliates/clicklog", false},
+		{"search", "github.com/warna/warna/imaging/colour", false},
 		{"catalog", "github.com/warna/warna/catalog/bulk", false},
 		{"", "github.com/warna/warna/app", false},
 		{"", "github.com/warna/warna/web", true},
@@ -129,6 +182,9 @@ func violates(pkg, imp string) bool {
 			}
 		}
 		return false
+	}
+	if inner, ok := innerImports[pkg]; ok && strings.HasPrefix(imp, module) {
+		return !contains(inner, strings.TrimPrefix(imp, module))
 	}
 	dep := topLevel(strings.TrimPrefix(imp, module))
 	return dep != owner && !contains(allowedImports[owner], dep)

@@ -13,8 +13,9 @@ import (
 func RebuildStats(ctx context.Context, cfg Config, progress stats.Progress) (stats.RefreshResult, error) {
 	db, err := OpenDatabase(ctx, cfg)
 	if err != nil {
-		return stats.RefreshResult{}, err
+		return stats.RefreshResult{}, ExplainLockTimeout(ctx, cfg, err)
 	}
 	defer closeDB(db)
-	return stats.NewService(db, nil, nil).Rebuild(ctx, progress)
+	res, err := stats.NewService(db, nil, nil).Rebuild(ctx, progress)
+	return res, ExplainLockTimeout(ctx, cfg, err)
 }
