@@ -3,15 +3,19 @@ package journeys
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"io"
+	"net/mail"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -59,23 +63,176 @@ func newBrowser(t *testing.T) context.Context {
 	return browser
 }
 
-// user is one person's browser context: its own cookies and storage.
+// user is one person's browser context: its own cookies and storage, and
+// the language the site speaks to it (English, what headless Chromium's
+// Accept-Language asks for, until setView picks another).
 type user struct {
 	t    *testing.T
 	name string
 	ctx  context.Context
+	lang lang
+	// width is the window's width in CSS pixels.
+	width int64
 }
+
+// people counts the users made, to give each its own address.
+var people atomic.Int64
 
 // newUser opens a separate browser context (like a fresh profile) in browser.
 func newUser(t *testing.T, browser context.Context, name string) *user {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+	ip := fmt.Sprintf("203.0.113.%d", people.Add(1)%250+1) // TEST-NET-3: a person's own address
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
 		cancel()
 		t.Fatalf("%s: new browser context: %v", name, err)
 	}
+	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+		Headers: network.Headers{"X-Forwarded-For": ip}}); err != nil {
+		cancel()
+		t.Fatalf("%s: X-Forwarded-For: %v", name, err)
+	}
 	t.Cleanup(cancel)
-	return &user{t: t, name: name, ctx: ctx}
+	return &user{t: t, name: name, ctx: ctx, lang: english, width: desktopWidth}
+}
+
+// lang is a language the site speaks, by its code.
+type lang string
+
+const (
+	indonesian lang = "id"
+	english    lang = "en"
+)
+
+// phoneWidth and desktopWidth are the widths the journeys run at: a
+// 390 px phone and a laptop.
+const (
+	phoneWidth   = 390
+	desktopWidth = 1280
+)
+
+// setView makes the window width px wide (a phone's, with its touch screen
+// and viewport meta, below 640) and picks l with the footer's language
+// switcher, as a person would.
+func (u *user) setView(l lang, width int64) {
+	u.t.Helper()
+	emulate := chromedp.EmulateViewport(width, 900)
+	if width < 640 {
+		emulate = chromedp.EmulateViewport(width, 844, chromedp.EmulateMobile, chromedp.EmulateTouch)
+	}
+	u.do(fmt.Sprintf("a %d px window", width), emulate)
+	u.open("/cart")
+	if got := eval[string](u, "the page's language", `document.documentElement.lang`); got != string(l) {
+		u.submit("switch to "+string(l), fmt.Sprintf(`footer nav.languages a[hreflang="%s"]`, l))
+	}
+	u.lang, u.width = l, width
+	if got := eval[string](u, "the page's language", `document.documentElement.lang`); got != string(l) {
+		u.t.Fatalf("%s: the page is in %q after choosing %q", u.name, got, l)
+	}
+}
+
+// indonesianTexts is the site's own Indonesian catalogue
+// (web/locale/messages/id*.json: English text → Indonesian), so that the
+// journeys read the Indonesian pages with the texts the site writes. It is
+// read as data: the journeys import no Warna package.
+var indonesianTexts = sync.OnceValues(func() (map[string]string, error) {
+	files, err := filepath.Glob(filepath.Join(repoRoot, "web", "locale", "messages", "id*.json"))
+	if err != nil || len(files) == 0 {
+		return nil, fmt.Errorf("no Indonesian catalogue under web/locale/messages (%v)", err)
+	}
+	texts := map[string]string{}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]string
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		for k, v := range m {
+			texts[k] = v
+		}
+	}
+	return texts, nil
+})
+
+// tr is an English page text as u reads it, its {{.Name}} fields filled from
+// the name, value pairs that follow.
+func (u *user) tr(text string, pairs ...any) string {
+	u.t.Helper()
+	if u.lang == indonesian {
+		texts, err := indonesianTexts()
+		if err != nil {
+			u.t.Fatal(err)
+		}
+		id, ok := texts[text]
+		if !ok {
+			u.t.Fatalf("the Indonesian catalogue has no %q", text)
+		}
+		text = id
+	}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		text = strings.ReplaceAll(text, fmt.Sprintf("{{.%s}}", pairs[i]), fmt.Sprint(pairs[i+1]))
+	}
+	return text
+}
+
+// trf is a message the server writes with site.T(c, format, args…), as u
+// reads it.
+func (u *user) trf(format string, args ...any) string {
+	u.t.Helper()
+	return fmt.Sprintf(u.tr(format), args...)
+}
+
+// rupiah writes an amount as the site does in u's language: Rp 150.000 in
+// Indonesian, Rp 150,000 in English.
+func (u *user) rupiah(n int64) string {
+	sep := ","
+	if u.lang == indonesian {
+		sep = "."
+	}
+	digits := fmt.Sprint(n)
+	var out []string
+	for len(digits) > 3 {
+		out = append([]string{digits[len(digits)-3:]}, out...)
+		digits = digits[:len(digits)-3]
+	}
+	return "Rp " + strings.Join(append([]string{digits}, out...), sep)
+}
+
+// mailedLink is the path and query of the newest link to path in a mail to
+// to that the server wrote under DATA_DIR/mail (it writes a mail before it
+// answers the request that sends it).
+func mailedLink(t *testing.T, to, path string) string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dataDir, "mail", "*.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := regexp.MustCompile(regexp.QuoteMeta(baseURL+path) + `\?\S+`)
+	for i := len(files) - 1; i >= 0; i-- { // the names sort by the time they were written
+		raw, err := os.ReadFile(files[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, err := mail.ReadMessage(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatalf("%s: %v", files[i], err)
+		}
+		if addr, err := mail.ParseAddress(msg.Header.Get("To")); err != nil || addr.Address != to {
+			continue
+		}
+		body, err := io.ReadAll(msg.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := link.Find(body); m != nil {
+			return strings.TrimPrefix(string(m), baseURL)
+		}
+	}
+	t.Fatalf("no mail to %s with a link to %s among the %d in %s", to, path, len(files), filepath.Join(dataDir, "mail"))
+	return ""
 }
 
 // timeout bounds every single step; the polls have their own deadlines.
@@ -99,6 +256,22 @@ func (u *user) submit(what, sel string) {
 	defer cancel()
 	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel)))
 	u.checkResponse(what, resp, err)
+}
+
+// submitRefused clicks sel like submit, for a form the server must refuse:
+// it fails unless the answer is an error status, and returns it.
+func (u *user) submitRefused(what, sel string) int64 {
+	u.t.Helper()
+	ctx, cancel := context.WithTimeout(u.ctx, timeout)
+	defer cancel()
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel)))
+	if err != nil {
+		u.t.Fatalf("%s: %s: %v (at %s)", u.name, what, err, u.location())
+	}
+	if resp == nil || resp.Status < 400 {
+		u.t.Fatalf("%s: %s: accepted at %s, want it refused; page says:\n%s", u.name, what, u.location(), u.mainText())
+	}
+	return resp.Status
 }
 
 // open navigates to path on the server and waits for it to load.
@@ -197,6 +370,21 @@ func (u *user) shot(name string) {
 	}
 }
 
+// overflow says how far the page reaches past the window's right edge (so
+// that it scrolls sideways) and which elements stick out first, or is ""
+// when it fits. A wide table scrolling in its own box fits.
+func (u *user) overflow() string {
+	u.t.Helper()
+	return eval[string](u, "sideways overflow", `(() => {
+		const w = document.documentElement.clientWidth;
+		if (document.documentElement.scrollWidth <= w) return "";
+		const out = [...document.body.querySelectorAll("*")].filter(e =>
+			e.getBoundingClientRect().right > w + 1 && e.parentElement.getBoundingClientRect().right <= w + 1
+		).slice(0, 6).map(e => e.tagName.toLowerCase() + [...e.classList].map(c => "." + c).join("") + " to " + Math.round(e.getBoundingClientRect().right) + " px");
+		return "the page is " + document.documentElement.scrollWidth + " px wide; sticking out: " + out.join(", ");
+	})()`)
+}
+
 // cookie returns the named cookie of the server's origin, or "".
 func (u *user) cookie(name string) string {
 	u.t.Helper()
@@ -234,11 +422,16 @@ func (u *user) pollReload(what, path, check string, within time.Duration) {
 // redTeePNG draws a saturated red T-shirt on white, like a product photo.
 func redTeePNG(t *testing.T) string {
 	t.Helper()
+	return teePNG(t, "red-tee.png", color.NRGBA{214, 18, 32, 255}, color.NRGBA{170, 12, 24, 255})
+}
+
+// teePNG draws a T-shirt of colour main with a collar band of colour dark,
+// on white.
+func teePNG(t *testing.T, name string, main, dark color.NRGBA) string {
+	t.Helper()
 	const w, h = 640, 640
 	img := image.NewNRGBA(image.Rect(0, 0, w, h))
 	white := color.NRGBA{255, 255, 255, 255}
-	red := color.NRGBA{214, 18, 32, 255}
-	dark := color.NRGBA{170, 12, 24, 255}
 	inside := func(x, y int) (bool, bool) {
 		// Body, two sleeves, a neck cut-out; the collar band is darker.
 		fx, fy := float64(x), float64(y)
@@ -257,13 +450,13 @@ func redTeePNG(t *testing.T) string {
 			case collar:
 				img.SetNRGBA(x, y, dark)
 			case in:
-				img.SetNRGBA(x, y, red)
+				img.SetNRGBA(x, y, main)
 			default:
 				img.SetNRGBA(x, y, white)
 			}
 		}
 	}
-	return savePNG(t, "red-tee.png", img)
+	return savePNG(t, name, img)
 }
 
 // portraitPNG draws a profile photo: head and shoulders on a teal wall,

@@ -1,6 +1,9 @@
 // Package journeys drives the real Warna server through real Chromium: the
 // four journeys of issue 7 (merchant, influencer, shopper, and the merchant
-// and influencer seeing the sale), each saving screenshots under
+// and influencer seeing the sale) and issue 18's order journeys (a shopper
+// buys from two shops, signs up from the orders page and resets the password
+// from the mail folder; a merchant ships and delivers), in Indonesian and
+// English at a phone's and a laptop's width, each saving screenshots under
 // artifacts/journeys/ at the repository root.
 //
 // TestMain builds the binary once with `go build` from the repository root —
@@ -37,6 +40,9 @@ var (
 	baseURL string
 	// repoRoot is the repository root; screenshots go under its artifacts/.
 	repoRoot string
+	// dataDir is the server's DATA_DIR: with no SMTP_URL set, the mails it
+	// sends are files in its mail/ folder, which the journeys read.
+	dataDir string
 )
 
 func TestMain(m *testing.M) { os.Exit(run(m)) }
@@ -59,6 +65,15 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
+	// Screenshots of an earlier run must not pass for this one's (whichever
+	// tests run: each file's journeys save their own).
+	old, _ := filepath.Glob(filepath.Join(repoRoot, "artifacts", "journeys", "*.png"))
+	for _, f := range old {
+		if err := os.Remove(f); err != nil {
+			fmt.Fprintln(os.Stderr, "journeys:", err)
+			return 1
+		}
+	}
 
 	// go build from the repository root: the same code path as `go run .`.
 	bin := filepath.Join(tmp, "warna")
@@ -77,7 +92,12 @@ func run(m *testing.M) int {
 	logs := &lockedWriter{w: new(bytes.Buffer)}
 	srv := exec.Command(bin, "serve")
 	srv.Dir = tmp
-	srv.Env = append(cleanEnv(), "ADDR="+addr, "DATA_DIR="+filepath.Join(tmp, "data"))
+	dataDir = filepath.Join(tmp, "data")
+	// The browser's users are different people on different networks: each
+	// sends its own address in X-Forwarded-For (newUser), which the server
+	// believes from loopback, so that the per-address limit on log-in and
+	// sign-up attempts counts each person's, as it would in production.
+	srv.Env = append(cleanEnv(), "ADDR="+addr, "DATA_DIR="+dataDir, "TRUSTED_PROXIES=127.0.0.1")
 	srv.Stdout, srv.Stderr = logs, logs
 	if err := srv.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, "journeys: start server:", err)
@@ -153,7 +173,7 @@ func goTool() string {
 // a real database: the server runs on its embedded defaults.
 func cleanEnv() []string {
 	drop := map[string]bool{"ADDR": true, "DATA_DIR": true, "DATABASE_URL": true, "ELASTICSEARCH_URL": true,
-		"BASE_URL": true, "SECRET_KEY": true, "TRUSTED_PROXIES": true}
+		"BASE_URL": true, "SECRET_KEY": true, "TRUSTED_PROXIES": true, "SMTP_URL": true}
 	var env []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
