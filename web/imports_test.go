@@ -61,6 +61,13 @@ func TestImportProblemsReachTheMerchant(t *testing.T) {
 		!strings.Contains(done.Rows[0].Reason, "starts on line 2 is never closed") {
 		t.Errorf("finished import in the API: %+v", done)
 	}
+	// The import page says the row's reason in its reader's language, the
+	// line number read back from the stored report as a number.
+	req = newRequest(t, http.MethodGet, site.srv.URL+"/merchant/imports/"+strconv.FormatInt(started.ID, 10), nil)
+	req.Header.Set("Accept-Language", "id-ID,id;q=0.9")
+	if page := b.do(req); !strings.Contains(page.Body, "Sel bertanda kutip yang dimulai di baris 2 tidak pernah ditutup") {
+		t.Errorf("the Indonesian import page does not give the row's reason in Indonesian: %.2000s", page.Body)
+	}
 
 	// A workbook is refused at upload with what to do instead.
 	body, contentType := multipartBody(t, nil, []upload{{"file", "products.xlsx", []byte("PK\x03\x04\x14\x00\x06\x00rest of a zip")}})

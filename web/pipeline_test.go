@@ -95,6 +95,15 @@ func TestPhotoPipelineOverHTTP(t *testing.T) {
 		!strings.Contains(page.Body, `action="`+retry+`"`) || !strings.Contains(page.Body, "not an image") {
 		t.Fatalf("edit page with a failed photo: want no refresh, the status, the reason and a Retry button; %.2000s", page.Body)
 	}
+	// The merchant reads what to do in plain words (the recorded detail
+	// folded away), on the page and in the status the page polls.
+	const failedText = "This photo could not be prepared. Choose Retry, or upload it again or another photo."
+	if !strings.Contains(page.Body, failedText) {
+		t.Errorf("edit page with a failed photo does not say what to do: %.2000s", page.Body)
+	}
+	if got := photoStates(t, b, id); len(got) != 1 || got[0]["error"] != failedText || !strings.Contains(fmt.Sprint(got[0]["detail"]), "not an image") {
+		t.Errorf("photos.json of a failed photo: %v, want the plain sentence and the detail", got)
+	}
 
 	// Retry: CSRF required; then pending again with a new job that runs.
 	site.setSHA256(t, img.ID, realSHA)

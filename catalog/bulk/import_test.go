@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"image/color"
@@ -11,6 +12,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -398,6 +401,61 @@ func TestBackgroundImportRecordsProgressAndReport(t *testing.T) {
 	rows := imp.Rows()
 	if rows[0].Status != catalog.RowFailed || rows[0].Line != 3 || !strings.Contains(rows[0].Reason, "title") {
 		t.Errorf("first reported row = %+v, want the failed line 3", rows[0])
+	}
+	if rows[1].Problem() != nil {
+		t.Errorf("a row that landed has the problem %v", rows[1].Problem())
+	}
+}
+
+// The stored report keeps each failed row's reason as its format and
+// arguments, each read back as the type its verb wants, so that a page can
+// translate it; the API's row (JSON) shows only the English reason.
+func TestImportReportKeepsReasonFormats(t *testing.T) {
+	ctx := context.Background()
+	e := newTestEnv(t, catalog.Options{}, Options{})
+	e.shop(1, "formats", "USD")
+	file := "sku,title,price\nD-1,One,1.00\nD-1,Again,2.00\n,No SKU,3.00\n"
+	imp, err := e.svc.StartImport(ctx, 1, "catalogue.csv", strings.NewReader(file), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.RunImport(ctx, imp.ID); err != nil {
+		t.Fatal(err)
+	}
+	if imp, err = e.svc.Import(ctx, 1, imp.ID); err != nil {
+		t.Fatal(err)
+	}
+	rows := imp.Rows()
+	if len(rows) != 3 {
+		t.Fatalf("rows = %+v", rows)
+	}
+	for _, c := range []struct {
+		line   int
+		format string
+		args   []any
+		reason string
+	}{
+		{3, "duplicate SKU in file (first on line %d)", []any{int64(2)}, "duplicate SKU in file (first on line 2)"},
+		{4, "the SKU is missing", nil, "the SKU is missing"},
+	} {
+		i := slices.IndexFunc(rows, func(r RowResult) bool { return r.Line == c.line })
+		if i < 0 {
+			t.Fatalf("no row for line %d in %+v", c.line, rows)
+		}
+		format, args := fault.FormatOf(rows[i].Problem())
+		if format != c.format || !reflect.DeepEqual(args, c.args) || rows[i].Reason != c.reason {
+			t.Errorf("line %d: format %q args %#v reason %q, want %q %#v %q", c.line, format, args, rows[i].Reason, c.format, c.args, c.reason)
+		}
+		if got := fmt.Sprintf(format, args...); got != c.reason {
+			t.Errorf("line %d: the stored format and arguments make %q, want %q", c.line, got, c.reason)
+		}
+		out, err := json.Marshal(rows[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(out), "format") || strings.Contains(string(out), "args") {
+			t.Errorf("line %d: the row's JSON shows more than the API documents: %s", c.line, out)
+		}
 	}
 }
 

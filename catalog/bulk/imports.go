@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"path"
+	"reflect"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -80,11 +81,12 @@ func (imp Import) Percent() int {
 
 // Rows is the row report, failures first.
 func (imp Import) Rows() []RowResult {
-	var rows []RowResult
-	_ = json.Unmarshal([]byte(imp.Report), &rows)
-	failed := rows[:0:0]
-	rest := rows[:0:0]
-	for _, r := range rows {
+	var stored []storedRow
+	_ = json.Unmarshal([]byte(imp.Report), &stored)
+	failed := make([]RowResult, 0, imp.Failed)
+	rest := make([]RowResult, 0, len(stored))
+	for _, sr := range stored {
+		r := sr.row()
 		if r.Status == catalog.RowFailed {
 			failed = append(failed, r)
 		} else {
@@ -292,12 +294,9 @@ func (s *Service) RunImport(ctx context.Context, importID int64) error {
 		}
 		fields["status"], fields["error"] = ImportFailed, truncate(fault.MessageOf(err), 500)
 	}
-	rows, jerr := json.Marshal(report.Rows)
+	rows, jerr := json.Marshal(storedRows(report.Rows))
 	if jerr != nil {
 		return jerr
-	}
-	if report.Rows == nil {
-		rows = []byte("[]")
 	}
 	fields["report"], fields["total"], fields["done"], fields["encoding"] = string(rows), len(report.Rows), len(report.Rows), report.Encoding
 	fields["created"], fields["updated"], fields["unchanged"], fields["failed"] = report.Created, report.Updated, report.Unchanged, report.Failed
@@ -388,3 +387,76 @@ func truncate(s string, n int) string {
 }
 
 func mebibytes(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+
+// storedRow is a row of the report as the database keeps it: the row, and
+// the format and arguments of its reason so that pages can translate it
+// (the API shows the row without them).
+type storedRow struct {
+	RowResult
+	Format string      `json:"reason_format,omitempty"`
+	Args   []storedArg `json:"reason_args,omitempty"`
+}
+
+// storedArg is one argument of a reason's format, by its type, so that it
+// reads back as the type its verb wants (JSON alone would make every
+// number a float64, which %d prints as an error).
+type storedArg struct {
+	Int    *int64   `json:"i,omitempty"`
+	Float  *float64 `json:"f,omitempty"`
+	String *string  `json:"s,omitempty"`
+}
+
+func storedRows(rows []RowResult) []storedRow {
+	out := make([]storedRow, 0, len(rows))
+	for _, r := range rows {
+		sr := storedRow{RowResult: r}
+		if r.problem != nil {
+			sr.Format = r.problem.Format
+			for _, a := range r.problem.Args {
+				sr.Args = append(sr.Args, argOf(a))
+			}
+		}
+		out = append(out, sr)
+	}
+	return out
+}
+
+func argOf(a any) storedArg {
+	switch v := reflect.ValueOf(a); v.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		i := v.Int()
+		return storedArg{Int: &i}
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		i := int64(v.Uint())
+		return storedArg{Int: &i}
+	case reflect.Float32, reflect.Float64:
+		f := v.Float()
+		return storedArg{Float: &f}
+	}
+	s := fmt.Sprint(a)
+	return storedArg{String: &s}
+}
+
+func (a storedArg) value() any {
+	switch {
+	case a.Int != nil:
+		return *a.Int
+	case a.Float != nil:
+		return *a.Float
+	case a.String != nil:
+		return *a.String
+	}
+	return ""
+}
+
+// row is the stored row with its reason's domain error rebuilt.
+func (sr storedRow) row() RowResult {
+	r := sr.RowResult
+	if sr.Format != "" && r.Reason != "" {
+		r.problem = &fault.Error{Kind: fault.Invalid, Message: r.Reason, Format: sr.Format}
+		for _, a := range sr.Args {
+			r.problem.Args = append(r.problem.Args, a.value())
+		}
+	}
+	return r
+}

@@ -41,7 +41,30 @@ type RowResult struct {
 	Line   int               `json:"line"`
 	SKU    string            `json:"sku"`
 	Status catalog.RowStatus `json:"status"`
-	Reason string            `json:"reason,omitempty"`
+	// Reason is why the row failed, in English (the API's language).
+	Reason string `json:"reason,omitempty"`
+	// problem is the domain error Reason was made of; it is stored with
+	// the report so that a page can say it in its reader's language.
+	problem *fault.Error
+}
+
+// failed marks the row failed because of err.
+func (r *RowResult) failed(err error) {
+	r.Status, r.Reason = catalog.RowFailed, fault.MessageOf(err)
+	r.problem = &fault.Error{Kind: fault.KindOf(err), Message: r.Reason}
+	r.problem.Format, r.problem.Args = fault.FormatOf(err)
+}
+
+// Problem is why the row failed as a domain error (its message's format
+// and arguments, for translation); nil for a row that did not fail.
+func (r RowResult) Problem() error {
+	if r.Reason == "" {
+		return nil
+	}
+	if r.problem == nil { // stored before formats were kept
+		return &fault.Error{Kind: fault.Invalid, Message: r.Reason}
+	}
+	return r.problem
 }
 
 // ImportReport is the outcome of an import, row by row.

@@ -57,15 +57,15 @@ func (s *Service) importRecord(ctx context.Context, shop catalog.Shop, rec recor
 	sku := strings.TrimSpace(rec.values[fieldSKU])
 	res := RowResult{Line: rec.line, SKU: sku, Status: catalog.RowFailed}
 	if rec.err != nil {
-		res.Reason = fault.MessageOf(rec.err)
+		res.failed(rec.err)
 		return res, nil
 	}
 	if sku == "" {
-		res.Reason = "the SKU is missing"
+		res.failed(fault.FieldInvalidf("sku", "the SKU is missing"))
 		return res, nil
 	}
 	if first, dup := firstLine[sku]; dup {
-		res.Reason = fmt.Sprintf("duplicate SKU in file (first on line %d)", first)
+		res.failed(fault.FieldInvalidf("sku", "duplicate SKU in file (first on line %d)", first))
 		return res, nil
 	}
 	firstLine[sku] = rec.line
@@ -78,7 +78,7 @@ func (s *Service) importRecord(ctx context.Context, shop catalog.Shop, rec recor
 		return res, err
 	}
 	if err != nil {
-		res.Status, res.Reason = catalog.RowFailed, fault.MessageOf(err)
+		res.failed(err)
 		if fault.KindOf(err) == fault.Internal {
 			s.logger.Error("import row failed", "shop_id", shop.ID, "line", rec.line, "sku", sku, "err", err)
 		}

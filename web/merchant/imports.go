@@ -25,8 +25,29 @@ func (s *Imports) Routes(merchant *echo.Group) {
 type importsPageData struct {
 	Imports []bulk.Import
 	Import  *bulk.Import
-	Rows    []bulk.RowResult
+	Rows    []importRow
 	Locales []localeOption
+}
+
+// importRow is a row of an import's report with its reason in the
+// reader's language.
+type importRow struct {
+	Line   int
+	SKU    string
+	Status string
+	Reason string
+}
+
+func importRows(c echo.Context, rows []bulk.RowResult) []importRow {
+	out := make([]importRow, 0, len(rows))
+	for _, r := range rows {
+		row := importRow{Line: r.Line, SKU: r.SKU, Status: string(r.Status)}
+		if p := r.Problem(); p != nil {
+			row.Reason = site.Message(c, p)
+		}
+		out = append(out, row)
+	}
+	return out
 }
 
 type localeOption struct{ Code, Name string }
@@ -111,7 +132,7 @@ func (s *Imports) importPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.deps.Views.Render(c, http.StatusOK, "import", site.Page{Title: site.T(c, "Import of %s", imp.Filename), Data: importsPageData{Import: &imp, Rows: imp.Rows()}})
+	return s.deps.Views.Render(c, http.StatusOK, "import", site.Page{Title: site.T(c, "Import of %s", imp.Filename), Data: importsPageData{Import: &imp, Rows: importRows(c, imp.Rows())}})
 }
 
 func (s *Imports) exportCSV(c echo.Context) error {

@@ -291,7 +291,10 @@ type photoState struct {
 	StatusText string `json:"status_text"`
 	Thumb      string `json:"thumb,omitempty"`
 	SrcSet     string `json:"srcset,omitempty"`
-	Error      string `json:"error,omitempty"`
+	// Error says in the reader's language that the photo failed; Detail
+	// is what went wrong, as the pipeline recorded it (for support).
+	Error  string `json:"error,omitempty"`
+	Detail string `json:"detail,omitempty"`
 }
 
 // photoStatus answers the state of a product's photos, in order: the
@@ -309,8 +312,11 @@ func (s *Products) photoStatus(c echo.Context) error {
 	out := make([]photoState, 0, len(p.Images))
 	for _, img := range p.Images {
 		v := site.NewImageView(img)
-		out = append(out, photoState{ID: v.ID, Status: v.Status, StatusText: photoStatusText(c, v.Status),
-			Thumb: v.Src, SrcSet: v.SrcSet, Error: v.Error})
+		st := photoState{ID: v.ID, Status: v.Status, StatusText: photoStatusText(c, v.Status), Thumb: v.Src, SrcSet: v.SrcSet}
+		if v.Error != "" {
+			st.Error, st.Detail = site.T(c, "This photo could not be prepared. Choose Retry, or upload it again or another photo."), v.Error
+		}
+		out = append(out, st)
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, out)
