@@ -282,6 +282,15 @@ func (j *orderJourney) accountLists(status ...string) {
 			t.Fatalf("the account lists no order #%s:\n%s", id, sh.mainText())
 		}
 		mustContain(t, "account's order #"+id, row, j.shops[i].title, sh.rupiah(j.shops[i].price), status[i])
+		// The status is what a shopper opens the page for: it must be on
+		// screen without scrolling sideways, at every width.
+		past := eval[float64](sh, "order status position "+id, fmt.Sprintf(`(() => {
+			const td = [...document.querySelectorAll("main table tbody td:first-child")].find(td => td.innerText.trim() === "#%s");
+			return td.closest("tr").children[4].getBoundingClientRect().right - document.documentElement.clientWidth;
+		})()`, id))
+		if past > 0 {
+			t.Errorf("order #%s: its status ends %.0f px past the right edge of a %d px window", id, past, sh.width)
+		}
 	}
 }
 
