@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
@@ -326,15 +327,41 @@ func (u *user) text(sel string) string {
 }
 
 // eval evaluates a JavaScript expression in u's page.
-func eval[T any](u *user, what, js string) T {
+func eval[T any](u *user, what, js string, opts ...chromedp.EvaluateOption) T {
 	u.t.Helper()
 	ctx, cancel := context.WithTimeout(u.ctx, timeout)
 	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, opts...))
 	if err != nil {
 		u.t.Fatalf("%s: %s: %v (at %s)", u.name, what, err, u.location())
 	}
 	return v
+}
+
+// copyLink clicks the Copy button sel, as a person would, and returns what
+// it put on the clipboard once the button says copied (in the page's
+// language). The clipboard needs the
+// page's permission, which a person grants by using the site; here it is
+// granted to the site for u's browser context only.
+func (u *user) copyLink(sel, copied string) string {
+	u.t.Helper()
+	ctx, cancel := context.WithTimeout(u.ctx, timeout)
+	defer cancel()
+	for _, name := range []string{"clipboard-read", "clipboard-write"} {
+		if _, err := chromedp.CallBrowser(ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+			Permission:       &cdpbrowser.PermissionDescriptor{Name: name},
+			Setting:          cdpbrowser.PermissionSettingGranted,
+			Origin:           baseURL,
+			BrowserContextID: chromedp.FromContext(u.ctx).BrowserContextID,
+		}); err != nil {
+			u.t.Fatalf("%s: grant %s: %v", u.name, name, err)
+		}
+	}
+	u.do("click "+sel, click(sel))
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(`document.querySelector(%q).textContent.trim() === %q`, sel, copied))); err != nil {
+		u.t.Fatalf("%s: %s never said %q: %v", u.name, sel, copied, err)
+	}
+	return eval[string](u, "read the clipboard", `navigator.clipboard.readText()`, chromedp.EvalAwaitPromise)
 }
 
 // fill sets form fields (selector, value, selector, value…), as typing would

@@ -122,6 +122,9 @@ func creatorPicksAndShares(t *testing.T, in *user, name, lang, word, productID s
 		return !!b && !b.hidden && !!wa && wa.href.includes(encodeURIComponent(document.querySelector("#made input.link-url").value)); })()`) {
 		t.Error("no visible Copy button or no WhatsApp link carrying the address")
 	}
+	if got := in.copyLink(`#made button[data-copy]`, map[string]string{"en": "Copied", "id": "Tersalin"}[lang]); got != url {
+		t.Errorf("Copy put %q on the clipboard, want the link %q", got, url)
+	}
 	mustContain(t, "share ways", in.text(`#made .share-ways`), url,
 		map[string]string{"en": "For your Instagram bio", "id": "Untuk bio Instagram Anda"}[lang])
 	in.shot("creator-" + name + "-2-link")
