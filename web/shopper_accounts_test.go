@@ -335,7 +335,9 @@ func TestShopperOrderHistoryAndReorder(t *testing.T) {
 	theirs := s.placeOrder(t, "budi@example.com", map[int]int{2: 1})
 	b := s.browser()
 	link := s.signUpShopper(t, b, "ana@example.com")
-	orderCell := func(o orders.Order) string { return `data-label="Order number">#` + strconv.FormatInt(o.ID, 10) + "</td>" }
+	orderCell := func(o orders.Order) string {
+		return `data-label="Order number">#` + strconv.FormatInt(o.ID, 10) + "</td>"
+	}
 
 	if page := b.get("/account"); strings.Contains(page.Body, orderCell(mine)) {
 		t.Error("orders show before the address is confirmed: anyone could sign up with another's email")

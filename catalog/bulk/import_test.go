@@ -569,6 +569,15 @@ func TestImportJobNeverStaysRunning(t *testing.T) {
 	if got := load(imp.ID); got.Status != ImportFailed || !strings.Contains(got.Error, "5 attempts") || strings.Contains(got.Error, "storage is down") {
 		t.Errorf("after the last attempt the import is %s %q, want failed saying it gave up, without internal details", got.Status, got.Error)
 	}
+	// The reason keeps its format and the attempts as a number, for pages
+	// in other languages.
+	format, args := fault.FormatOf(load(imp.ID).Problem())
+	if !strings.HasPrefix(format, "the import gave up after %d attempts") || !reflect.DeepEqual(args, []any{int64(5)}) {
+		t.Errorf("the failed import's problem: %q %#v, want the format with 5 as int64", format, args)
+	}
+	if p := load(start().ID).Problem(); p != nil {
+		t.Errorf("an import that did not fail has the problem %v", p)
+	}
 }
 
 func TestCSVSyntaxErrorsSayWhatToFix(t *testing.T) {

@@ -41,29 +41,45 @@ const (
 // Import is a bulk import a merchant uploaded, run in the background; its
 // progress and row report are kept for the merchant to read.
 type Import struct {
-	ID         int64        `gorm:"primaryKey"`
-	ShopID     int64        `gorm:"not null;index"`
-	Filename   string       `gorm:"size:200;not null"`
-	FileKey    string       `gorm:"size:80;not null"`
-	Format     string       `gorm:"size:8;not null"`
-	Locale     string       `gorm:"size:16;not null;default:''"`
-	Status     ImportStatus `gorm:"size:16;not null"`
-	Total      int          `gorm:"not null;default:0"`
-	Done       int          `gorm:"not null;default:0"`
-	Created    int          `gorm:"not null;default:0"`
-	Updated    int          `gorm:"not null;default:0"`
-	Unchanged  int          `gorm:"not null;default:0"`
-	Failed     int          `gorm:"not null;default:0"`
-	Report     string       `gorm:"type:text;not null;default:'[]'"` // JSON []RowResult
-	Encoding   string       `gorm:"size:20;not null;default:''"`     // what the file was read as; "" until it is read
-	Error      string       `gorm:"size:500;not null;default:''"`
-	CreatedAt  time.Time
-	StartedAt  *time.Time
-	FinishedAt *time.Time
+	ID        int64        `gorm:"primaryKey"`
+	ShopID    int64        `gorm:"not null;index"`
+	Filename  string       `gorm:"size:200;not null"`
+	FileKey   string       `gorm:"size:80;not null"`
+	Format    string       `gorm:"size:8;not null"`
+	Locale    string       `gorm:"size:16;not null;default:''"`
+	Status    ImportStatus `gorm:"size:16;not null"`
+	Total     int          `gorm:"not null;default:0"`
+	Done      int          `gorm:"not null;default:0"`
+	Created   int          `gorm:"not null;default:0"`
+	Updated   int          `gorm:"not null;default:0"`
+	Unchanged int          `gorm:"not null;default:0"`
+	Failed    int          `gorm:"not null;default:0"`
+	Report    string       `gorm:"type:text;not null;default:'[]'"` // JSON []storedRow
+	Encoding  string       `gorm:"size:20;not null;default:''"`     // what the file was read as; "" until it is read
+	Error     string       `gorm:"size:500;not null;default:''"`    // why it failed as a whole, in English
+	// ErrorProblem is Error's message format and arguments (JSON), so
+	// that a page can say it in its reader's language; see Problem.
+	ErrorProblem string `gorm:"column:error_problem;type:text;not null;default:''"`
+	CreatedAt    time.Time
+	StartedAt    *time.Time
+	FinishedAt   *time.Time
 }
 
 // TableName keeps the table name plain.
 func (Import) TableName() string { return "imports" }
+
+// Problem is why the import failed as a whole, as a domain error for
+// translation; nil when it did not fail.
+func (imp Import) Problem() error {
+	if imp.Error == "" {
+		return nil
+	}
+	var p storedProblem
+	if json.Unmarshal([]byte(imp.ErrorProblem), &p) != nil || p.Format == "" {
+		return &fault.Error{Kind: fault.Invalid, Message: imp.Error} // failed before formats were kept
+	}
+	return p.rebuild(imp.Error)
+}
 
 // Running reports whether the import has not finished yet.
 func (imp Import) Running() bool { return imp.Status == ImportQueued || imp.Status == ImportRunning }
@@ -292,7 +308,7 @@ func (s *Service) RunImport(ctx context.Context, importID int64) error {
 		if fault.KindOf(err) == fault.Internal && ctx.Err() == nil {
 			return err // retry: the import is idempotent
 		}
-		fields["status"], fields["error"] = ImportFailed, truncate(fault.MessageOf(err), 500)
+		fields["status"], fields["error"], fields["error_problem"] = ImportFailed, truncate(fault.MessageOf(err), 500), problemJSON(err)
 	}
 	rows, jerr := json.Marshal(storedRows(report.Rows))
 	if jerr != nil {
@@ -324,15 +340,16 @@ func (w *ImportCatalogWorker) Work(ctx context.Context, job *river.Job[ImportCat
 		}
 		w.Bulk.logger.Error("import panicked", "import_id", id, "panic", p, "stack", string(debug.Stack()))
 		err = river.JobCancel(fmt.Errorf("import %d panicked: %v", id, p))
-		if ferr := w.Bulk.failImport(ctx, id, "the import stopped on an error on our side and will not be retried; rows imported before it are kept, and importing the file again is safe"); ferr != nil {
+		reason := fault.Unavailablef(nil, "the import stopped on an error on our side and will not be retried; rows imported before it are kept, and importing the file again is safe")
+		if ferr := w.Bulk.failImport(ctx, id, reason); ferr != nil {
 			err = errors.Join(err, ferr)
 		}
 	}()
 	err = w.Bulk.RunImport(ctx, id)
 	if err != nil && job.Attempt >= job.MaxAttempts {
 		w.Bulk.logger.Error("import gave up", "import_id", id, "attempts", job.Attempt, "err", err)
-		msg := fmt.Sprintf("the import gave up after %d attempts on an error on our side; rows imported before it are kept, and importing the file again is safe", job.Attempt)
-		if ferr := w.Bulk.failImport(ctx, id, msg); ferr != nil {
+		reason := fault.Unavailablef(nil, "the import gave up after %d attempts on an error on our side; rows imported before it are kept, and importing the file again is safe", job.Attempt)
+		if ferr := w.Bulk.failImport(ctx, id, reason); ferr != nil {
 			return errors.Join(err, ferr)
 		}
 	}
@@ -340,11 +357,12 @@ func (w *ImportCatalogWorker) Work(ctx context.Context, job *river.Job[ImportCat
 }
 
 // failImport marks an unfinished import failed with a reason for the merchant.
-func (s *Service) failImport(ctx context.Context, importID int64, reason string) error {
+func (s *Service) failImport(ctx context.Context, importID int64, reason *fault.Error) error {
 	finished := s.now()
 	return s.db.WithContext(context.WithoutCancel(ctx)).Model(&Import{}).
 		Where("id = ? AND status IN ?", importID, []ImportStatus{ImportQueued, ImportRunning}).
-		Updates(map[string]any{"status": ImportFailed, "error": truncate(reason, 500), "finished_at": &finished}).Error
+		Updates(map[string]any{"status": ImportFailed, "error": truncate(reason.Message, 500), "error_problem": problemJSON(reason),
+			"finished_at": &finished}).Error
 }
 
 // Timeout allows for big files with many image downloads.
@@ -352,7 +370,8 @@ func (w *ImportCatalogWorker) Timeout(*river.Job[ImportCatalogArgs]) time.Durati
 
 // Migrations creates the imports table (made by catalog's 0201 until this
 // package existed, so on such a database it is there already), then adds
-// the encoding each file was read in.
+// the encoding each file was read in and the format of a failed import's
+// reason (imports that failed before keep their English reason).
 func Migrations() []database.Migration {
 	return []database.Migration{{
 		ID: "0250_bulk_imports",
@@ -369,6 +388,14 @@ func Migrations() []database.Migration {
 				return nil
 			}
 			return tx.Migrator().AddColumn(&Import{}, "Encoding")
+		},
+	}, {
+		ID: "0710_imports_error_problem",
+		Up: func(tx *gorm.DB) error {
+			if tx.Migrator().HasColumn(&Import{}, "ErrorProblem") {
+				return nil
+			}
+			return tx.Migrator().AddColumn(&Import{}, "ErrorProblem")
 		},
 	}}
 }
@@ -393,8 +420,38 @@ func mebibytes(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<2
 // (the API shows the row without them).
 type storedRow struct {
 	RowResult
-	Format string      `json:"reason_format,omitempty"`
-	Args   []storedArg `json:"reason_args,omitempty"`
+	Problem *storedProblem `json:"problem,omitempty"`
+}
+
+// storedProblem is a domain error's message format and its arguments.
+type storedProblem struct {
+	Format string      `json:"format"`
+	Args   []storedArg `json:"args,omitempty"`
+}
+
+func problemOf(err error) *storedProblem {
+	format, args := fault.FormatOf(err)
+	p := &storedProblem{Format: format}
+	for _, a := range args {
+		p.Args = append(p.Args, argOf(a))
+	}
+	return p
+}
+
+// problemJSON is err's storedProblem as the imports table keeps it.
+func problemJSON(err error) string {
+	b, _ := json.Marshal(problemOf(err)) // strings and numbers only: cannot fail
+	return string(b)
+}
+
+// rebuild is the domain error the problem was made of; message is its
+// English text as stored.
+func (p *storedProblem) rebuild(message string) *fault.Error {
+	e := &fault.Error{Kind: fault.Invalid, Message: message, Format: p.Format}
+	for _, a := range p.Args {
+		e.Args = append(e.Args, a.value())
+	}
+	return e
 }
 
 // storedArg is one argument of a reason's format, by its type, so that it
@@ -411,10 +468,7 @@ func storedRows(rows []RowResult) []storedRow {
 	for _, r := range rows {
 		sr := storedRow{RowResult: r}
 		if r.problem != nil {
-			sr.Format = r.problem.Format
-			for _, a := range r.problem.Args {
-				sr.Args = append(sr.Args, argOf(a))
-			}
+			sr.Problem = problemOf(r.problem)
 		}
 		out = append(out, sr)
 	}
@@ -452,11 +506,8 @@ func (a storedArg) value() any {
 // row is the stored row with its reason's domain error rebuilt.
 func (sr storedRow) row() RowResult {
 	r := sr.RowResult
-	if sr.Format != "" && r.Reason != "" {
-		r.problem = &fault.Error{Kind: fault.Invalid, Message: r.Reason, Format: sr.Format}
-		for _, a := range sr.Args {
-			r.problem.Args = append(r.problem.Args, a.value())
-		}
+	if sr.Problem != nil && r.Reason != "" {
+		r.problem = sr.Problem.rebuild(r.Reason)
 	}
 	return r
 }

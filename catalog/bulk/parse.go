@@ -51,8 +51,8 @@ type RowResult struct {
 // failed marks the row failed because of err.
 func (r *RowResult) failed(err error) {
 	r.Status, r.Reason = catalog.RowFailed, fault.MessageOf(err)
-	r.problem = &fault.Error{Kind: fault.KindOf(err), Message: r.Reason}
-	r.problem.Format, r.problem.Args = fault.FormatOf(err)
+	format, args := fault.FormatOf(err)
+	r.problem = &fault.Error{Kind: fault.KindOf(err), Message: r.Reason, Format: format, Args: args}
 }
 
 // Problem is why the row failed as a domain error (its message's format

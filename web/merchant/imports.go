@@ -26,6 +26,8 @@ type importsPageData struct {
 	Imports []bulk.Import
 	Import  *bulk.Import
 	Rows    []importRow
+	// Problem is why Import failed as a whole, in the reader's language.
+	Problem string
 	Locales []localeOption
 }
 
@@ -132,7 +134,11 @@ func (s *Imports) importPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.deps.Views.Render(c, http.StatusOK, "import", site.Page{Title: site.T(c, "Import of %s", imp.Filename), Data: importsPageData{Import: &imp, Rows: importRows(c, imp.Rows())}})
+	data := importsPageData{Import: &imp, Rows: importRows(c, imp.Rows())}
+	if p := imp.Problem(); p != nil {
+		data.Problem = site.Message(c, p)
+	}
+	return s.deps.Views.Render(c, http.StatusOK, "import", site.Page{Title: site.T(c, "Import of %s", imp.Filename), Data: data})
 }
 
 func (s *Imports) exportCSV(c echo.Context) error {
