@@ -557,7 +557,7 @@ func TestImportUploadRunsInTheBackgroundAndExports(t *testing.T) {
 		t.Fatal(err)
 	}
 	page = b.get(res.Location)
-	if strings.Contains(page.Body, `http-equiv="refresh"`) || !strings.Contains(page.Body, "duplicate SKU in file (first on line 2)") ||
+	if strings.Contains(page.Body, `http-equiv="refresh"`) || !strings.Contains(page.Body, "Duplicate SKU in file (first on line 2)") ||
 		!strings.Contains(page.Body, "title is missing") {
 		t.Errorf("finished import page: %.1500s", page.Body)
 	}
