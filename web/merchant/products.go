@@ -340,11 +340,7 @@ func photoStatusText(c echo.Context, status string) string {
 
 func (s *Products) movePhoto(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	id, err := request.ID(c, "id", "no such product")
-	if err != nil {
-		return err
-	}
-	imageID, err := request.ID(c, "image", "no such photo")
+	id, imageID, err := photoPath(c)
 	if err != nil {
 		return err
 	}
@@ -358,13 +354,18 @@ func (s *Products) movePhoto(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/merchant/products/%d#photos", id))
 }
 
+// photoPath reads the product and photo ids of /merchant/products/:id/photos/:image/….
+func photoPath(c echo.Context) (productID, imageID int64, err error) {
+	if productID, err = request.ID(c, "id", "no such product"); err != nil {
+		return 0, 0, err
+	}
+	imageID, err = request.ID(c, "image", "no such photo")
+	return productID, imageID, err
+}
+
 func (s *Products) removePhoto(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	id, err := request.ID(c, "id", "no such product")
-	if err != nil {
-		return err
-	}
-	imageID, err := request.ID(c, "image", "no such photo")
+	id, imageID, err := photoPath(c)
 	if err != nil {
 		return err
 	}
@@ -378,11 +379,7 @@ func (s *Products) removePhoto(c echo.Context) error {
 // retryPhoto sends a failed photo back through the pipeline.
 func (s *Products) retryPhoto(c echo.Context) error {
 	user, _ := auth.CurrentUser(c)
-	id, err := request.ID(c, "id", "no such product")
-	if err != nil {
-		return err
-	}
-	imageID, err := request.ID(c, "image", "no such photo")
+	id, imageID, err := photoPath(c)
 	if err != nil {
 		return err
 	}
