@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,6 +25,7 @@ import (
 	"github.com/warna/warna/app"
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/database"
+	"github.com/warna/warna/internal/proctest"
 )
 
 // The tests in this file run the real binary, as an operator does: two
@@ -48,11 +48,7 @@ func warnaBinary(t *testing.T) string {
 			built.err = err
 			return
 		}
-		built.path = filepath.Join(dir, "warna")
-		out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", built.path, ".").CombinedOutput()
-		if err != nil {
-			built.err = fmt.Errorf("go build: %v\n%s", err, out)
-		}
+		built.path, built.err = proctest.Build(".", dir)
 	})
 	if built.err != nil {
 		t.Fatal(built.err)
@@ -78,26 +74,9 @@ func commandEnv() []string {
 // server is a running `warna serve` process.
 type server struct {
 	url    string
-	logs   *syncBuffer
+	logs   *proctest.Output
 	cmd    *exec.Cmd
 	exited chan error
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // startServer starts `warna serve` with settings on a free loopback port and
@@ -113,7 +92,7 @@ func startServer(t *testing.T, bin string, settings []string) *server {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s := &server{url: "http://" + addr, logs: &syncBuffer{}, exited: make(chan error, 1)}
+	s := &server{url: "http://" + addr, logs: &proctest.Output{}, exited: make(chan error, 1)}
 	s.cmd = exec.Command(bin, append([]string{"serve", "-addr", addr}, settings...)...)
 	s.cmd.Env = commandEnv()
 	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
@@ -345,7 +324,7 @@ func TestCommandUnderAHeldLockFailsNamingItOrStopsOnSIGTERM(t *testing.T) {
 
 	cmd := exec.Command(bin, args...)
 	cmd.Env = commandEnv()
-	var errOut syncBuffer
+	var errOut proctest.Output
 	cmd.Stderr = &errOut
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

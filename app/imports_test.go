@@ -43,6 +43,9 @@ var allowedImports = map[string][]string{
 	"scaleout": {},
 	// The example API client uses the standard library only.
 	"examples": {},
+	// Test helpers for tests that run the built binary as a process
+	// (internal/proctest); they import none of ours.
+	"internal": {},
 }
 
 // innerImports orders the packages inside imaging: colour (Lab, ΔE, names)

@@ -18,7 +18,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,6 +26,8 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/warna/warna/internal/proctest"
 )
 
 // binDir holds the binary, built once for the package's tests.
@@ -59,18 +60,7 @@ func buildWarna(t *testing.T) string {
 			buildErr = err
 			return
 		}
-		bin := filepath.Join(binDir, "warna")
-		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-		if _, err := os.Stat(goTool); err != nil {
-			goTool = "go"
-		}
-		build := exec.Command(goTool, "build", "-o", bin, ".")
-		build.Dir = root
-		if out, err := build.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-			return
-		}
-		built = bin
+		built, buildErr = proctest.Build(root, binDir)
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)
@@ -84,12 +74,12 @@ type process struct {
 	cmd    *exec.Cmd
 	exited chan struct{} // closed when it has exited, with err set
 	err    error
-	logs   *lockedBuffer
+	logs   *proctest.Output
 }
 
 func startProcess(t *testing.T, name string, env []string, bin string, args ...string) *process {
 	t.Helper()
-	p := &process{name: name, cmd: exec.Command(bin, args...), exited: make(chan struct{}), logs: &lockedBuffer{}}
+	p := &process{name: name, cmd: exec.Command(bin, args...), exited: make(chan struct{}), logs: &proctest.Output{}}
 	p.cmd.Env = env
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {
@@ -107,7 +97,7 @@ func startProcess(t *testing.T, name string, env []string, bin string, args ...s
 			<-p.exited
 		}
 		if t.Failed() {
-			t.Logf("%s log (tail):\n%s", p.name, p.logs.tail())
+			t.Logf("%s log (tail):\n%s", p.name, p.logs.Tail(8000))
 		}
 	})
 	return p
@@ -231,7 +221,7 @@ func startSeaweedFS(t *testing.T, weed string) *s3Server {
 	took := waitFor(t, "SeaweedFS S3 answering and the bucket made", 90*time.Second, 200*time.Millisecond, func() (bool, error) {
 		select {
 		case <-p.exited:
-			return false, fmt.Errorf("weed exited: %v\n%s", p.err, p.logs.tail())
+			return false, fmt.Errorf("weed exited: %v\n%s", p.err, p.logs.Tail(8000))
 		default:
 		}
 		if err := client.MakeBucket(ctx, s3Bucket, minio.MakeBucketOptions{Region: "us-east-1"}); err != nil {
@@ -269,7 +259,7 @@ func (in *instance) waitReady(t *testing.T) {
 	took := waitFor(t, in.id+" ready", 90*time.Second, 50*time.Millisecond, func() (bool, error) {
 		select {
 		case <-in.exited:
-			return false, fmt.Errorf("%s exited: %v\n%s", in.id, in.err, in.logs.tail())
+			return false, fmt.Errorf("%s exited: %v\n%s", in.id, in.err, in.logs.Tail(8000))
 		default:
 		}
 		res, err := client.Get(in.base + "/readyz")
@@ -392,30 +382,4 @@ func photo(t *testing.T, w, h int, seed uint64) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
-}
-
-// lockedBuffer collects a process's output.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func (l *lockedBuffer) tail() string {
-	s := l.String()
-	if len(s) > 8000 {
-		s = "…" + s[len(s)-8000:]
-	}
-	return s
 }

@@ -11,11 +11,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/warna/warna/internal/proctest"
 )
 
 // logFiles lists the click log segments in dir.
@@ -82,7 +83,7 @@ func appendOnly(t *testing.T, f *fixture, dir, instance string, n int, mapped bo
 // the log; it returns what the recorder did and what it logged.
 func load(t *testing.T, f *fixture, dir, instance string) (Stats, string) {
 	t.Helper()
-	var logs lockedBuffer
+	var logs proctest.Output
 	rec, err := New(f.db, dir, instance, Options{FlushEvery: 5 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -94,24 +95,6 @@ func load(t *testing.T, f *fixture, dir, instance string) (Stats, string) {
 		t.Fatal(err)
 	}
 	return rec.Stats(), logs.String()
-}
-
-// lockedBuffer collects log output written from several goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func TestRecordEncoding(t *testing.T) {

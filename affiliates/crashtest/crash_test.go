@@ -11,7 +11,6 @@
 package crashtest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -22,7 +21,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,6 +36,7 @@ import (
 	"github.com/warna/warna/catalog"
 	"github.com/warna/warna/database"
 	"github.com/warna/warna/database/dbtest"
+	"github.com/warna/warna/internal/proctest"
 )
 
 const (
@@ -71,15 +70,9 @@ func buildWarna(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(t.TempDir(), "warna")
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goTool); err != nil {
-		goTool = "go"
-	}
-	build := exec.Command(goTool, "build", "-o", bin, ".")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	bin, err := proctest.Build(root, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
 	}
 	return bin
 }
@@ -170,7 +163,7 @@ func crashRun(t *testing.T, bin string, rng *rand.Rand) {
 	<-first.exited
 	wg.Wait()
 	if t.Failed() {
-		t.Fatalf("server log:\n%s", first.logs.tail())
+		t.Fatalf("server log:\n%s", first.logs.Tail(6000))
 	}
 	if len(answered) == 0 {
 		t.Fatal("no redirect was answered before the kill")
@@ -192,7 +185,7 @@ func crashRun(t *testing.T, bin string, rng *rand.Rand) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("60 s after the restart %d of %d answered clicks are stored\nserver log:\n%s", n, len(ids), second.logs.tail())
+			t.Fatalf("60 s after the restart %d of %d answered clicks are stored\nserver log:\n%s", n, len(ids), second.logs.Tail(6000))
 		}
 		time.Sleep(20 * time.Millisecond) // nothing announces it: poll the database
 	}
@@ -203,10 +196,10 @@ func crashRun(t *testing.T, bin string, rng *rand.Rand) {
 	select {
 	case <-second.exited:
 		if second.err != nil {
-			t.Fatalf("server did not exit 0 after SIGTERM: %v\n%s", second.err, second.logs.tail())
+			t.Fatalf("server did not exit 0 after SIGTERM: %v\n%s", second.err, second.logs.Tail(6000))
 		}
 	case <-time.After(60 * time.Second):
-		t.Fatalf("server still running 60 s after SIGTERM\n%s", second.logs.tail())
+		t.Fatalf("server still running 60 s after SIGTERM\n%s", second.logs.Tail(6000))
 	}
 
 	var got outcome
@@ -252,7 +245,7 @@ func crashRun(t *testing.T, bin string, rng *rand.Rand) {
 		t.Errorf("click log segments left after a clean stop: %v", left)
 	}
 	if !strings.Contains(second.logs.String(), "stored the clicks an earlier run left in the log") {
-		t.Errorf("the restarted server did not report loading the earlier run's log:\n%s", second.logs.tail())
+		t.Errorf("the restarted server did not report loading the earlier run's log:\n%s", second.logs.Tail(6000))
 	}
 }
 
@@ -334,12 +327,12 @@ type server struct {
 	cmd    *exec.Cmd
 	exited chan struct{} // closed when it has exited, with err set
 	err    error
-	logs   *lockedBuffer
+	logs   *proctest.Output
 }
 
 func startServer(t *testing.T, bin string, env []string, addr string) *server {
 	t.Helper()
-	s := &server{cmd: exec.Command(bin, "serve"), exited: make(chan struct{}), logs: &lockedBuffer{}}
+	s := &server{cmd: exec.Command(bin, "serve"), exited: make(chan struct{}), logs: &proctest.Output{}}
 	s.cmd.Env = env
 	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
 	if err := s.cmd.Start(); err != nil {
@@ -358,7 +351,7 @@ func startServer(t *testing.T, bin string, env []string, addr string) *server {
 		}
 	})
 	if err := waitReady("http://"+addr+"/readyz", 60*time.Second, s); err != nil {
-		t.Fatalf("server not ready: %v\n%s", err, s.logs.tail())
+		t.Fatalf("server not ready: %v\n%s", err, s.logs.Tail(6000))
 	}
 	return s
 }
@@ -408,30 +401,4 @@ func cleanEnv() []string {
 		}
 	}
 	return env
-}
-
-// lockedBuffer collects a server's output.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func (l *lockedBuffer) tail() string {
-	s := l.String()
-	if len(s) > 6000 {
-		s = "…" + s[len(s)-6000:]
-	}
-	return s
 }
