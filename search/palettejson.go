@@ -232,9 +232,15 @@ var whollyIn = func() map[colour.Family]colour.Membership {
 	return out
 }()
 
-// wholly is the shared membership of a swatch wholly in f (nil for a name
-// that is not a family).
-func wholly(f colour.Family) colour.Membership { return whollyIn[f] }
+// wholly is the membership of a swatch wholly in f: a shared map for a
+// family, a map of its own for a name that is not one (as palette.Swatch
+// reads it).
+func wholly(f colour.Family) colour.Membership {
+	if m, ok := whollyIn[f]; ok {
+		return m
+	}
+	return colour.Membership{f: 1}
+}
 
 // number reads a JSON number (strict grammar).
 func (sc *jsonScanner) number() (float64, bool) {
